@@ -1,0 +1,1 @@
+//! Pure image engine: PDQ hashing, bounded decoding, and exact Hamming radius search. No IO.
