@@ -1,1 +1,13 @@
-//! ronda-core
+//! Ronda's domain: the vocabulary (sources, categories, statuses, roles), report validation,
+//! target normalisation (what makes two reports "the same case"), and the audit hash chain.
+//!
+//! Invariant: this crate performs no IO and never reads the wall clock itself; time is passed in
+//! through [`clock::Clock`] or as explicit arguments.
+
+pub mod audit;
+pub mod clock;
+pub mod model;
+pub mod report;
+pub mod target;
+
+pub use model::{CaseStatus, Category, Priority, Role, Source};

@@ -1,1 +1,23 @@
-//! ronda-store
+//! Ronda's persistence: the same store over embedded SQLite (the default) and PostgreSQL.
+//!
+//! Invariants:
+//! - every write goes through [`Store::write`] (one writer thread, group commit) and so through
+//!   one transaction that also extends the audit hash chain;
+//! - SQL is written once and runs on both backends (see [`db`]);
+//! - nothing here knows HTTP; errors are [`StoreError`].
+
+pub mod audit;
+pub mod cases;
+pub mod codes;
+pub mod db;
+pub mod error;
+pub mod intake;
+pub mod migrate;
+pub mod platforms;
+mod postgres;
+mod sqlite;
+pub mod store;
+pub mod tokens;
+
+pub use error::{Result, StoreError};
+pub use store::{DbLocation, Store, StoreOptions, Tx};

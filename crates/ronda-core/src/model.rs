@@ -1,0 +1,211 @@
+//! The domain vocabulary: closed sets of values with one stable spelling each, shared by the
+//! API, the CLI and the database.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Error for a string that is not one of an enum's spellings; names the allowed ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`; expected one of: {allowed}")]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub value: String,
+    pub allowed: &'static str,
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The one stable spelling used on the wire and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownValue {
+                        kind: $kind,
+                        value: s.chars().take(64).collect(),
+                        allowed: concat!($($text, " "),+).trim_ascii_end(),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Who submitted a report.
+    Source, "source" {
+        Patrol => "patrol",
+        Police => "police",
+        Public => "public",
+        Platform => "platform",
+    }
+);
+
+string_enum!(
+    /// What kind of prohibited content a report or case is about.
+    Category, "category" {
+        Prostitution => "prostitution",
+        Pornography => "pornography",
+        ChildExploitation => "child_exploitation",
+        Gambling => "gambling",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// How soon a case needs a human. Ordered: `Low < Normal < High < Urgent`.
+    Priority, "priority" {
+        Low => "low",
+        Normal => "normal",
+        High => "high",
+        Urgent => "urgent",
+    }
+);
+
+string_enum!(
+    /// Where a case stands in its life from intake to closure.
+    CaseStatus, "status" {
+        New => "new",
+        InReview => "in_review",
+        Confirmed => "confirmed",
+        Rejected => "rejected",
+        NoticeSent => "notice_sent",
+        Acknowledged => "acknowledged",
+        RemovalClaimed => "removal_claimed",
+        Removed => "removed",
+        StillOnline => "still_online",
+        Escalated => "escalated",
+        Disputed => "disputed",
+        Closed => "closed",
+    }
+);
+
+string_enum!(
+    /// What an API token may do.
+    Role, "role" {
+        Admin => "admin",
+        Supervisor => "supervisor",
+        Analyst => "analyst",
+        Police => "police",
+        Platform => "platform",
+        Intake => "intake",
+    }
+);
+
+impl CaseStatus {
+    /// Whether new reports about the same target join this case. A decided or finished case
+    /// does not absorb new reports: they open a fresh case.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            CaseStatus::Rejected | CaseStatus::Removed | CaseStatus::Closed
+        )
+    }
+}
+
+impl Priority {
+    /// Priority a single report implies on its own, before detection runs.
+    ///
+    /// A claim of child exploitation is triaged as urgent even before verification: the legal
+    /// deadline for such content is the short one, and a false alarm costs one analyst look.
+    /// A police report is high: it usually comes with an investigation behind it.
+    pub fn for_report(source: Source, category: Option<Category>) -> Priority {
+        match (source, category) {
+            (_, Some(Category::ChildExploitation)) => Priority::Urgent,
+            (Source::Police, _) => Priority::High,
+            _ => Priority::Normal,
+        }
+    }
+}
+
+impl Role {
+    /// Roles that may read every platform's cases and case details.
+    pub fn reads_all_cases(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor | Role::Analyst)
+    }
+
+    /// The only source a token of this role may report as, if it is restricted to one.
+    pub fn forced_source(self) -> Option<Source> {
+        match self {
+            Role::Platform => Some(Source::Platform),
+            Role::Police => Some(Source::Police),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_round_trip() {
+        for s in Source::ALL {
+            assert_eq!(s.as_str().parse::<Source>(), Ok(*s));
+        }
+        for s in CaseStatus::ALL {
+            assert_eq!(s.as_str().parse::<CaseStatus>(), Ok(*s));
+        }
+        assert_eq!(
+            serde_json::to_string(&Category::ChildExploitation).unwrap(),
+            "\"child_exploitation\""
+        );
+    }
+
+    #[test]
+    fn unknown_value_names_the_allowed_ones() {
+        let e = "crawler".parse::<Source>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown source `crawler`; expected one of: patrol police public platform"
+        );
+    }
+
+    #[test]
+    fn priority_orders_and_triages() {
+        assert!(Priority::Urgent > Priority::High && Priority::High > Priority::Normal);
+        assert_eq!(
+            Priority::for_report(Source::Public, Some(Category::ChildExploitation)),
+            Priority::Urgent
+        );
+        assert_eq!(Priority::for_report(Source::Police, None), Priority::High);
+        assert_eq!(
+            Priority::for_report(Source::Patrol, Some(Category::Gambling)),
+            Priority::Normal
+        );
+    }
+
+    #[test]
+    fn decided_cases_are_not_open() {
+        assert!(CaseStatus::New.is_open());
+        assert!(CaseStatus::NoticeSent.is_open());
+        assert!(!CaseStatus::Rejected.is_open());
+        assert!(!CaseStatus::Closed.is_open());
+    }
+}

@@ -1,0 +1,394 @@
+//! The shape of a submitted report (shared by the HTTP API and `ronda import reports`) and its
+//! validation into a [`ValidReport`] that storage can accept without further checks.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Category, Source};
+use crate::target::{Target, TargetError, normalize_handle, normalize_url};
+
+pub const MAX_TEXT_CHARS: usize = 20_000;
+pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
+pub const MAX_SHORT_CHARS: usize = 256;
+pub const MAX_MEDIA: usize = 32;
+pub const MAX_PLATFORM_CHARS: usize = 64;
+
+/// A report as submitted. Unknown fields are refused so that a typo is an error, not a silent
+/// loss of what the reporter meant to send.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(default)]
+    pub platform: Option<String>,
+    #[serde(default)]
+    pub target: Option<TargetInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<Vec<MediaInput>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<ReporterInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+/// `{"account": "rina22"}` or `{"url": "https://…"}`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// A media reference with at least one of its hashes, both lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// A report that passed validation: every field is within limits and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidReport {
+    pub source: Source,
+    pub platform: String,
+    pub target: Target,
+    /// The target as the reporter wrote it (shown to analysts).
+    pub target_raw: String,
+    pub text: Option<String>,
+    pub category: Option<Category>,
+    pub description: Option<String>,
+    pub media: Vec<Media>,
+    pub reporter_name: Option<String>,
+    pub reporter_contact: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// A validation failure pointing at one field; becomes a 4xx with this code and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub code: &'static str,
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn required(field: &str) -> Self {
+        Self::new("required", field, format!("`{field}` is required"))
+    }
+
+    fn too_long(field: &str, max: usize) -> Self {
+        Self::new(
+            "too_long",
+            field,
+            format!("`{field}` is longer than {max} characters"),
+        )
+    }
+}
+
+fn check_len(value: &Option<String>, field: &str, max: usize) -> Result<(), FieldError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(FieldError::too_long(field, max)),
+        _ => Ok(()),
+    }
+}
+
+/// Trims, and turns an empty string into `None`.
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.and_then(|v| {
+        let t = v.trim();
+        if t.is_empty() {
+            None
+        } else if t.len() == v.len() {
+            Some(v)
+        } else {
+            Some(t.to_string())
+        }
+    })
+}
+
+/// Normalises a platform name: lower-case ASCII letters, digits, `_`, `-` and `.`.
+pub fn normalize_platform(raw: &str) -> Result<String, FieldError> {
+    let p = raw.trim().to_ascii_lowercase();
+    if p.is_empty() {
+        return Err(FieldError::required("platform"));
+    }
+    if p.len() > MAX_PLATFORM_CHARS {
+        return Err(FieldError::too_long("platform", MAX_PLATFORM_CHARS));
+    }
+    if !p
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+    {
+        return Err(FieldError::new(
+            "invalid",
+            "platform",
+            "platform names use a-z, 0-9, `_`, `-` and `.`",
+        ));
+    }
+    Ok(p)
+}
+
+fn hex_hash(
+    value: Option<String>,
+    field: String,
+    hex_len: usize,
+) -> Result<Option<String>, FieldError> {
+    match value {
+        None => Ok(None),
+        Some(v) => {
+            let v = v.trim().to_ascii_lowercase();
+            if v.len() != hex_len || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Err(FieldError::new(
+                    "invalid",
+                    field,
+                    format!("expected {hex_len} hexadecimal digits"),
+                ))
+            } else {
+                Ok(Some(v))
+            }
+        }
+    }
+}
+
+fn target_error(field: &str, e: TargetError) -> FieldError {
+    let code = match e {
+        TargetError::HandleTooLong | TargetError::UrlTooLong => "too_long",
+        TargetError::EmptyHandle => "required",
+        _ => "invalid",
+    };
+    FieldError::new(code, field, e.to_string())
+}
+
+impl ReportInput {
+    /// Validates and normalises. `source_override` is the source the endpoint imposes (the
+    /// public endpoint); a body that says otherwise is refused.
+    pub fn validate(self, source_override: Option<Source>) -> Result<ValidReport, FieldError> {
+        let source = match (source_override, self.source) {
+            (Some(forced), Some(given)) if forced != given => {
+                return Err(FieldError::new(
+                    "invalid",
+                    "source",
+                    format!("this endpoint only accepts source `{forced}`"),
+                ));
+            }
+            (Some(forced), _) => forced,
+            (None, Some(given)) => given,
+            (None, None) => return Err(FieldError::required("source")),
+        };
+        let platform = normalize_platform(self.platform.as_deref().unwrap_or(""))?;
+        let target_in = self.target.ok_or_else(|| FieldError::required("target"))?;
+        let (target, target_raw) = match (target_in.account, target_in.url) {
+            (Some(a), None) => (
+                Target::Account {
+                    handle: normalize_handle(&a).map_err(|e| target_error("target.account", e))?,
+                },
+                a,
+            ),
+            (None, Some(u)) => (
+                Target::Url {
+                    url: normalize_url(&u).map_err(|e| target_error("target.url", e))?,
+                },
+                u,
+            ),
+            _ => {
+                return Err(FieldError::new(
+                    "invalid",
+                    "target",
+                    "target must have exactly one of `account` or `url`",
+                ));
+            }
+        };
+        let text = non_empty(self.text);
+        check_len(&text, "text", MAX_TEXT_CHARS)?;
+        let description = non_empty(self.description);
+        check_len(&description, "description", MAX_DESCRIPTION_CHARS)?;
+        let external_id = non_empty(self.external_id);
+        check_len(&external_id, "external_id", MAX_SHORT_CHARS)?;
+        let (reporter_name, reporter_contact) = match self.reporter {
+            Some(r) => (non_empty(r.name), non_empty(r.contact)),
+            None => (None, None),
+        };
+        check_len(&reporter_name, "reporter.name", MAX_SHORT_CHARS)?;
+        check_len(&reporter_contact, "reporter.contact", MAX_SHORT_CHARS)?;
+        let media_in = self.media.unwrap_or_default();
+        if media_in.len() > MAX_MEDIA {
+            return Err(FieldError::new(
+                "too_many",
+                "media",
+                format!("at most {MAX_MEDIA} media items per report"),
+            ));
+        }
+        let mut media = Vec::with_capacity(media_in.len());
+        for (i, m) in media_in.into_iter().enumerate() {
+            let pdq = hex_hash(m.pdq, format!("media[{i}].pdq"), 64)?;
+            let sha256 = hex_hash(m.sha256, format!("media[{i}].sha256"), 64)?;
+            if pdq.is_none() && sha256.is_none() {
+                return Err(FieldError::new(
+                    "required",
+                    format!("media[{i}]"),
+                    "a media item needs `pdq` or `sha256`",
+                ));
+            }
+            media.push(Media { pdq, sha256 });
+        }
+        Ok(ValidReport {
+            source,
+            platform,
+            target,
+            target_raw,
+            text,
+            category: self.category,
+            description,
+            media,
+            reporter_name,
+            reporter_contact,
+            external_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> ReportInput {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_full_report_validates_and_normalises() {
+        let r = parse(
+            r#"{"source":"patrol","platform":"MiChat","target":{"account":"@Rina22"},
+                "text":"  open bo  ","category":"prostitution",
+                "media":[{"pdq":"AB00000000000000000000000000000000000000000000000000000000000000"}],
+                "reporter":{"name":" ","contact":"x@y.z"},"external_id":"crawl-1"}"#,
+        )
+        .validate(None)
+        .unwrap();
+        assert_eq!(r.platform, "michat");
+        assert_eq!(
+            r.target,
+            Target::Account {
+                handle: "rina22".into()
+            }
+        );
+        assert_eq!(r.text.as_deref(), Some("open bo"));
+        assert_eq!(r.reporter_name, None);
+        assert_eq!(r.reporter_contact.as_deref(), Some("x@y.z"));
+        assert!(r.media[0].pdq.as_deref().unwrap().starts_with("ab"));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (
+                r#"{"platform":"michat","target":{"account":"a"}}"#,
+                "source",
+                "required",
+            ),
+            (
+                r#"{"source":"police","target":{"account":"a"}}"#,
+                "platform",
+                "required",
+            ),
+            (
+                r#"{"source":"police","platform":"m i","target":{"account":"a"}}"#,
+                "platform",
+                "invalid",
+            ),
+            (
+                r#"{"source":"police","platform":"m","target":{}}"#,
+                "target",
+                "invalid",
+            ),
+            (
+                r#"{"source":"police","platform":"m","target":{"account":"a","url":"https://x.org"}}"#,
+                "target",
+                "invalid",
+            ),
+            (
+                r#"{"source":"police","platform":"m","target":{"url":"javascript:alert(1)"}}"#,
+                "target.url",
+                "invalid",
+            ),
+            (
+                r#"{"source":"police","platform":"m","target":{"account":"a"},"media":[{}]}"#,
+                "media[0]",
+                "required",
+            ),
+            (
+                r#"{"source":"police","platform":"m","target":{"account":"a"},"media":[{"sha256":"zz"}]}"#,
+                "media[0].sha256",
+                "invalid",
+            ),
+        ];
+        for (json, field, code) in cases {
+            let e = parse(json).validate(None).unwrap_err();
+            assert_eq!((e.field.as_str(), e.code), (field, code), "{json}");
+        }
+    }
+
+    #[test]
+    fn over_long_text_is_refused() {
+        let mut r = parse(r#"{"source":"public","platform":"m","target":{"account":"a"}}"#);
+        r.text = Some("x".repeat(MAX_TEXT_CHARS + 1));
+        let e = r.validate(None).unwrap_err();
+        assert_eq!((e.field.as_str(), e.code), ("text", "too_long"));
+    }
+
+    #[test]
+    fn public_endpoint_imposes_its_source() {
+        let r = parse(r#"{"platform":"m","target":{"account":"a"}}"#);
+        assert_eq!(
+            r.validate(Some(Source::Public)).unwrap().source,
+            Source::Public
+        );
+        let r = parse(r#"{"source":"police","platform":"m","target":{"account":"a"}}"#);
+        assert_eq!(
+            r.validate(Some(Source::Public)).unwrap_err().field,
+            "source"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_at_parse() {
+        assert!(serde_json::from_str::<ReportInput>(r#"{"sourse":"patrol"}"#).is_err());
+    }
+}

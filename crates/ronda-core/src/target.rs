@@ -1,0 +1,195 @@
+//! What a report is about, normalised so that reports about the same thing meet in one case.
+//!
+//! An account is a platform plus a handle compared case-insensitively (`@Rina22` on MiChat is
+//! `rina22` on MiChat). A URL is compared after normalisation: scheme and host lower-cased,
+//! default port, fragment, trailing slash and tracking parameters dropped, query sorted.
+
+use url::Url;
+
+/// Longest handle accepted, in characters.
+pub const MAX_HANDLE_CHARS: usize = 128;
+/// Longest URL accepted, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// A normalised target: the identity of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// An account on a platform; `handle` is normalised (lower case, no leading `@`).
+    Account { handle: String },
+    /// A normalised absolute http(s) URL.
+    Url { url: String },
+}
+
+/// Why a target was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("handle is empty")]
+    EmptyHandle,
+    #[error("handle is longer than {MAX_HANDLE_CHARS} characters")]
+    HandleTooLong,
+    #[error("handle contains whitespace or control characters")]
+    HandleBadChars,
+    #[error("URL is longer than {MAX_URL_BYTES} bytes")]
+    UrlTooLong,
+    #[error("invalid URL: {0}")]
+    UrlInvalid(String),
+    #[error("URL scheme must be http or https")]
+    UrlScheme,
+    #[error("URL has no host")]
+    UrlNoHost,
+}
+
+impl Target {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Account { .. } => "account",
+            Target::Url { .. } => "url",
+        }
+    }
+
+    /// The normalised value: the handle or the URL.
+    pub fn value(&self) -> &str {
+        match self {
+            Target::Account { handle } => handle,
+            Target::Url { url } => url,
+        }
+    }
+
+    /// The key under which at most one open case exists. Accounts are scoped by platform; URLs
+    /// are global (the host already says where the content lives).
+    pub fn case_key(&self, platform: &str) -> String {
+        match self {
+            Target::Account { handle } => format!("account:{platform}:{handle}"),
+            Target::Url { url } => format!("url:{url}"),
+        }
+    }
+}
+
+/// Normalises an account handle: trims, drops one leading `@`, lower-cases.
+pub fn normalize_handle(raw: &str) -> Result<String, TargetError> {
+    let trimmed = raw.trim();
+    let h = trimmed.strip_prefix('@').unwrap_or(trimmed);
+    if h.is_empty() {
+        return Err(TargetError::EmptyHandle);
+    }
+    if h.chars().count() > MAX_HANDLE_CHARS {
+        return Err(TargetError::HandleTooLong);
+    }
+    if h.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(TargetError::HandleBadChars);
+    }
+    Ok(h.to_lowercase())
+}
+
+/// Query parameters that only track a click and never change what a URL shows.
+fn is_tracking_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("utm_")
+        || matches!(
+            n.as_str(),
+            "fbclid" | "gclid" | "igshid" | "si" | "mibextid" | "ref_src" | "_ga"
+        )
+}
+
+/// Normalises an absolute http(s) URL for deduplication.
+pub fn normalize_url(raw: &str) -> Result<String, TargetError> {
+    let raw = raw.trim();
+    if raw.len() > MAX_URL_BYTES {
+        return Err(TargetError::UrlTooLong);
+    }
+    let mut url = Url::parse(raw).map_err(|e| TargetError::UrlInvalid(e.to_string()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(TargetError::UrlScheme);
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(TargetError::UrlNoHost);
+    }
+    url.set_fragment(None);
+    // The url crate already lower-cases the host and drops a default port.
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !is_tracking_param(k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    if pairs.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    let path = url.path().to_string();
+    if path.len() > 1 && path.ends_with('/') {
+        url.set_path(path.trim_end_matches('/'));
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_compare_case_insensitively() {
+        assert_eq!(normalize_handle(" @Rina22 ").unwrap(), "rina22");
+        assert_eq!(normalize_handle("RINA22").unwrap(), "rina22");
+        assert_eq!(normalize_handle("@"), Err(TargetError::EmptyHandle));
+        assert_eq!(normalize_handle("a b"), Err(TargetError::HandleBadChars));
+        assert_eq!(
+            normalize_handle(&"x".repeat(129)),
+            Err(TargetError::HandleTooLong)
+        );
+    }
+
+    #[test]
+    fn urls_normalise_for_dedup() {
+        let cases = [
+            (
+                "HTTPS://Example.COM:443/a/b/?utm_source=x&z=1&a=2#frag",
+                "https://example.com/a/b?a=2&z=1",
+            ),
+            ("http://example.com", "http://example.com/"),
+            (
+                "https://t.me/SomeChannel/?fbclid=abc",
+                "https://t.me/SomeChannel",
+            ),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(normalize_url(raw).unwrap(), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn bad_urls_are_refused() {
+        assert_eq!(normalize_url("ftp://x.org/f"), Err(TargetError::UrlScheme));
+        assert!(matches!(
+            normalize_url("not a url"),
+            Err(TargetError::UrlInvalid(_))
+        ));
+        assert_eq!(
+            normalize_url(&format!("https://x.org/{}", "a".repeat(3000))),
+            Err(TargetError::UrlTooLong)
+        );
+    }
+
+    #[test]
+    fn case_keys_scope_accounts_by_platform() {
+        let t = Target::Account {
+            handle: "rina22".into(),
+        };
+        assert_eq!(t.case_key("michat"), "account:michat:rina22");
+        let u = Target::Url {
+            url: "https://x.org/p".into(),
+        };
+        assert_eq!(u.case_key("michat"), "url:https://x.org/p");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn url_normalisation_is_idempotent(path in "[a-zA-Z0-9/_-]{0,30}", q in "[a-z]{1,5}=[a-z0-9]{0,5}") {
+            let raw = format!("https://Example.org/{path}?{q}");
+            if let Ok(once) = normalize_url(&raw) {
+                proptest::prop_assert_eq!(normalize_url(&once).unwrap(), once);
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Reading cases: one case, filtered pages, and the public view of a tracked report.
+
+use ronda_core::model::{CaseStatus, Category, Priority, Source};
+
+use crate::db::{Conn, Param, Row};
+use crate::error::{Result, StoreError};
+use crate::intake::{priority_from_rank, priority_rank};
+use crate::params;
+use crate::store::Store;
+
+/// A case as the API shows it to staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseView {
+    pub id: i64,
+    pub status: CaseStatus,
+    pub category: Option<Category>,
+    pub priority: Priority,
+    pub platform: String,
+    pub target_kind: String,
+    pub target_value: String,
+    pub reports_total: i64,
+    /// Counts in the order of [`Source::ALL`].
+    pub reports_by_source: [i64; 4],
+    pub first_reported_at: i64,
+    pub last_reported_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p.name, c.target_kind, c.target_value, \
+     c.reports_total, c.reports_patrol, c.reports_police, c.reports_public, c.reports_platform, \
+     c.first_reported_at, c.last_reported_at, c.created_at, c.updated_at";
+
+fn case_from_row(r: &Row) -> Result<CaseView> {
+    let category = match r.opt_string(2)? {
+        Some(s) => Some(s.parse::<Category>().map_err(|e| StoreError::Decode {
+            column: 2,
+            message: e.to_string(),
+        })?),
+        None => None,
+    };
+    Ok(CaseView {
+        id: r.i64(0)?,
+        status: r.parse(1)?,
+        category,
+        priority: priority_from_rank(r.i64(3)?),
+        platform: r.string(4)?,
+        target_kind: r.string(5)?,
+        target_value: r.string(6)?,
+        reports_total: r.i64(7)?,
+        reports_by_source: [r.i64(8)?, r.i64(9)?, r.i64(10)?, r.i64(11)?],
+        first_reported_at: r.i64(12)?,
+        last_reported_at: r.i64(13)?,
+        created_at: r.i64(14)?,
+        updated_at: r.i64(15)?,
+    })
+}
+
+/// Filters of `GET /cases`; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub category: Option<Category>,
+    pub platform: Option<String>,
+    pub source: Option<Source>,
+    pub priority: Option<Priority>,
+    /// Only cases with an id below this one (the page cursor).
+    pub before_id: Option<i64>,
+    pub limit: usize,
+}
+
+/// A page of cases, newest first, and the cursor of the next page.
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    pub cases: Vec<CaseView>,
+    pub next_before_id: Option<i64>,
+}
+
+pub fn get_case(conn: &mut dyn Conn, id: i64) -> Result<Option<CaseView>> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c JOIN platforms p ON p.id = c.platform_id WHERE c.id = $1"
+    );
+    conn.query_opt(&sql, params![id])?
+        .map(|r| case_from_row(&r))
+        .transpose()
+}
+
+pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut ps: Vec<Param<'_>> = Vec::new();
+    let mut push = |cond: &str, p: Param<'static>, ps: &mut Vec<Param<'_>>| {
+        ps.push(p);
+        conds.push(cond.replace('?', &format!("${}", ps.len())));
+    };
+    if let Some(s) = f.status {
+        push("c.status = ?", Param::Text(s.as_str()), &mut ps);
+    }
+    if let Some(c) = f.category {
+        push("c.category = ?", Param::Text(c.as_str()), &mut ps);
+    }
+    if let Some(p) = f.priority {
+        push("c.priority = ?", Param::Int(priority_rank(p)), &mut ps);
+    }
+    if let Some(id) = f.before_id {
+        push("c.id < ?", Param::Int(id), &mut ps);
+    }
+    if let Some(s) = f.source {
+        let col = match s {
+            Source::Patrol => "c.reports_patrol > 0",
+            Source::Police => "c.reports_police > 0",
+            Source::Public => "c.reports_public > 0",
+            Source::Platform => "c.reports_platform > 0",
+        };
+        conds.push(col.to_string());
+    }
+    if let Some(name) = &f.platform {
+        ps.push(Param::Text(name));
+        conds.push(format!("p.name = ${}", ps.len()));
+    }
+    let limit = f.limit.clamp(1, 500);
+    ps.push(Param::Int(i64::try_from(limit + 1).unwrap_or(501)));
+    let where_clause = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c JOIN platforms p ON p.id = c.platform_id {where_clause} \
+         ORDER BY c.id DESC LIMIT ${}",
+        ps.len()
+    );
+    let rows = conn.query(&sql, &ps)?;
+    let mut cases = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
+    let next_before_id = if cases.len() > limit {
+        cases.truncate(limit);
+        cases.last().map(|c| c.id)
+    } else {
+        None
+    };
+    Ok(CasePage {
+        cases,
+        next_before_id,
+    })
+}
+
+/// What a public reporter may learn about their report: the stage, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicStatus {
+    pub status: &'static str,
+    pub received_at: i64,
+}
+
+/// Maps a case status to the words a public reporter sees.
+pub fn public_status(s: CaseStatus) -> &'static str {
+    match s {
+        CaseStatus::New => "received",
+        CaseStatus::InReview => "in_review",
+        CaseStatus::Confirmed
+        | CaseStatus::NoticeSent
+        | CaseStatus::Acknowledged
+        | CaseStatus::RemovalClaimed
+        | CaseStatus::StillOnline
+        | CaseStatus::Escalated
+        | CaseStatus::Disputed => "action_in_progress",
+        CaseStatus::Removed => "removed",
+        CaseStatus::Rejected => "no_action",
+        CaseStatus::Closed => "closed",
+    }
+}
+
+pub fn public_report_status(conn: &mut dyn Conn, code: &str) -> Result<Option<PublicStatus>> {
+    let row = conn.query_opt(
+        "SELECT c.status, r.created_at FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.tracking_code = $1",
+        params![code],
+    )?;
+    match row {
+        Some(r) => Ok(Some(PublicStatus {
+            status: public_status(r.parse(0)?),
+            received_at: r.i64(1)?,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Row counts, for the load generator's loss check and for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub reports: i64,
+    pub cases: i64,
+    pub audit_events: i64,
+}
+
+pub fn counts(conn: &mut dyn Conn) -> Result<Counts> {
+    let r = conn.query_one(
+        "SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM audit_events)",
+        params![],
+    )?;
+    Ok(Counts {
+        reports: r.i64(0)?,
+        cases: r.i64(1)?,
+        audit_events: r.i64(2)?,
+    })
+}
+
+impl Store {
+    pub fn get_case(&self, id: i64) -> Result<Option<CaseView>> {
+        self.read(|c| get_case(c, id))
+    }
+
+    pub fn list_cases(&self, f: &CaseFilter) -> Result<CasePage> {
+        self.read(|c| list_cases(c, f))
+    }
+
+    pub fn public_report_status(&self, code: &str) -> Result<Option<PublicStatus>> {
+        self.read(|c| public_report_status(c, code))
+    }
+
+    pub fn counts(&self) -> Result<Counts> {
+        self.read(counts)
+    }
+}

@@ -1,0 +1,43 @@
+//! Errors of the persistence layer.
+
+use ronda_core::report::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("bad database URL `{0}`: expected sqlite://PATH or postgres://…")]
+    BadUrl(String),
+    #[error("migration {version} failed: {message}")]
+    Migration { version: i64, message: String },
+    #[error(
+        "database has schema version {found}, newer than this binary knows ({known}); upgrade ronda"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("unexpected data in column {column}: {message}")]
+    Decode { column: usize, message: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("the store is shut down")]
+    Closed,
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Whether the error is about the request rather than the database (no retry helps).
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotFound(_) | StoreError::Conflict(_) | StoreError::Invalid(_)
+        )
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

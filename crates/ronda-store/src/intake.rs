@@ -1,0 +1,382 @@
+//! Accepting reports: deduplication into cases, idempotency, and the audit event of each.
+//!
+//! The path of one report inside its write transaction:
+//! 1. replay: an `Idempotency-Key` (per token) or `external_id` (per source and platform) seen
+//!    before returns the first result and writes nothing;
+//! 2. the platform must be registered; an account target is found or created;
+//! 3. the open case for the target key is found and its counts updated, or a new case opened
+//!    (a partial unique index guarantees at most one open case per target);
+//! 4. a content snapshot (text, media hashes) and the report row are written;
+//! 5. one audit event records the case before and after.
+//!
+//! Every check that can refuse a report runs before its first write, so a refused item leaves
+//! nothing behind even when it shares a transaction with others.
+
+use ronda_core::model::{CaseStatus, Priority, Source};
+use ronda_core::report::{FieldError, ValidReport};
+use ronda_core::target::Target;
+use serde_json::json;
+
+use crate::codes::tracking_code;
+use crate::error::{Result, StoreError};
+use crate::params;
+use crate::store::{Store, Tx};
+
+/// Who is submitting, for attribution and idempotency scoping.
+#[derive(Debug, Clone, Default)]
+pub struct IntakeContext {
+    /// Audit actor, e.g. `token:12` or `cli:import`.
+    pub actor: String,
+    pub token_id: Option<i64>,
+    /// The `Idempotency-Key` header of a single submission.
+    pub idempotency_key: Option<String>,
+}
+
+/// The outcome of one accepted report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub report_id: i64,
+    pub case_id: i64,
+    pub new_case: bool,
+    /// Only for public reports: what the reporter uses to follow the report.
+    pub tracking_code: Option<String>,
+    /// True when this is a replay of an earlier submission.
+    pub replayed: bool,
+}
+
+pub(crate) fn priority_rank(p: Priority) -> i64 {
+    match p {
+        Priority::Low => 0,
+        Priority::Normal => 1,
+        Priority::High => 2,
+        Priority::Urgent => 3,
+    }
+}
+
+pub(crate) fn priority_from_rank(r: i64) -> Priority {
+    match r {
+        i64::MIN..=0 => Priority::Low,
+        1 => Priority::Normal,
+        2 => Priority::High,
+        _ => Priority::Urgent,
+    }
+}
+
+fn source_column(s: Source) -> &'static str {
+    match s {
+        Source::Patrol => "reports_patrol",
+        Source::Police => "reports_police",
+        Source::Public => "reports_public",
+        Source::Platform => "reports_platform",
+    }
+}
+
+fn replay(tx: &mut Tx<'_>, report_id: i64) -> Result<Accepted> {
+    let row = tx.conn().query_one(
+        "SELECT id, case_id, opened_case, tracking_code FROM reports WHERE id = $1",
+        params![report_id],
+    )?;
+    Ok(Accepted {
+        report_id: row.i64(0)?,
+        case_id: row.i64(1)?,
+        new_case: row.i64(2)? == 1,
+        tracking_code: row.opt_string(3)?,
+        replayed: true,
+    })
+}
+
+fn find_replay(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    platform_id: i64,
+    ctx: &IntakeContext,
+) -> Result<Option<Accepted>> {
+    if let Some(key) = &ctx.idempotency_key {
+        let scope = idempotency_scope(ctx);
+        let row = tx.conn().query_opt(
+            "SELECT report_id FROM idempotency_keys WHERE scope = $1 AND key = $2",
+            params![&scope, key],
+        )?;
+        if let Some(row) = row {
+            return replay(tx, row.i64(0)?).map(Some);
+        }
+    }
+    if let Some(ext) = &r.external_id {
+        let row = tx.conn().query_opt(
+            "SELECT id FROM reports WHERE source = $1 AND platform_id = $2 AND external_id = $3",
+            params![r.source.as_str(), platform_id, ext],
+        )?;
+        if let Some(row) = row {
+            return replay(tx, row.i64(0)?).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+fn idempotency_scope(ctx: &IntakeContext) -> String {
+    match ctx.token_id {
+        Some(t) => format!("token:{t}"),
+        None => ctx.actor.clone(),
+    }
+}
+
+fn account_id(tx: &mut Tx<'_>, platform_id: i64, handle: &str, now: i64) -> Result<i64> {
+    let found = tx.conn().query_opt(
+        "SELECT id FROM accounts WHERE platform_id = $1 AND handle = $2",
+        params![platform_id, handle],
+    )?;
+    if let Some(row) = found {
+        return row.i64(0);
+    }
+    tx.conn()
+        .query_one(
+            "INSERT INTO accounts (platform_id, handle, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id",
+            params![platform_id, handle, now],
+        )?
+        .i64(0)
+}
+
+/// Accepts one validated report inside `tx`. A refusal (unknown platform) is `Ok(Err(_))` and
+/// writes nothing.
+pub fn accept(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    ctx: &IntakeContext,
+) -> Result<Result<Accepted, FieldError>> {
+    let Some(platform_id) = tx.platform_id(&r.platform)? else {
+        return Ok(Err(FieldError::new(
+            "unknown",
+            "platform",
+            format!(
+                "platform `{}` is not registered (POST /api/v1/platforms)",
+                r.platform
+            ),
+        )));
+    };
+    if let Some(done) = find_replay(tx, r, platform_id, ctx)? {
+        return Ok(Ok(done));
+    }
+    let now = tx.now_ms();
+    let account_id = match &r.target {
+        Target::Account { handle } => Some(account_id(tx, platform_id, handle, now)?),
+        Target::Url { .. } => None,
+    };
+    let key = r.target.case_key(&r.platform);
+    let report_priority = Priority::for_report(r.source, r.category);
+
+    let open = tx.conn().query_opt(
+        "SELECT id, status, priority, category, reports_total FROM cases WHERE target_key = $1 AND is_open = 1",
+        params![&key],
+    )?;
+    let (case_id, new_case, before, after) = match open {
+        Some(row) => {
+            let id = row.i64(0)?;
+            let status = row.string(1)?;
+            let old_rank = row.i64(2)?;
+            let old_category = row.opt_string(3)?;
+            let total = row.i64(4)?;
+            let rank = old_rank.max(priority_rank(report_priority));
+            let category = old_category
+                .clone()
+                .or_else(|| r.category.map(|c| c.as_str().to_string()));
+            let sql = format!(
+                "UPDATE cases SET reports_total = reports_total + 1, {col} = {col} + 1, last_reported_at = $2, \
+                 updated_at = $2, priority = $3, category = $4 WHERE id = $1",
+                col = source_column(r.source)
+            );
+            tx.conn()
+                .execute(&sql, params![id, now, rank, category.as_deref()])?;
+            let before = json!({"status": status, "priority": priority_from_rank(old_rank),
+                "category": old_category, "reports_total": total});
+            let after = json!({"status": status, "priority": priority_from_rank(rank),
+                "category": category, "reports_total": total + 1});
+            (id, false, Some(before), after)
+        }
+        None => {
+            let mut counts = [0_i64; 4];
+            counts[Source::ALL.iter().position(|s| *s == r.source).unwrap_or(0)] = 1;
+            let rank = priority_rank(report_priority);
+            let category = r.category.map(|c| c.as_str());
+            let id = tx
+                .conn()
+                .query_one(
+                    "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
+                     category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
+                     first_reported_at, last_reported_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 1, $9, $10, $11, $12, $13, $13, $13, $13) RETURNING id",
+                    params![
+                        r.target.kind(),
+                        &key,
+                        r.target.value(),
+                        platform_id,
+                        account_id,
+                        CaseStatus::New.as_str(),
+                        category,
+                        rank,
+                        counts[0],
+                        counts[1],
+                        counts[2],
+                        counts[3],
+                        now
+                    ],
+                )?
+                .i64(0)?;
+            let after = json!({"status": CaseStatus::New, "priority": report_priority,
+                "category": category, "reports_total": 1, "target": key});
+            (id, true, None, after)
+        }
+    };
+
+    let content_id = if r.text.is_some() || !r.media.is_empty() {
+        let media_json = if r.media.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&r.media).map_err(|e| StoreError::Decode {
+                    column: 0,
+                    message: e.to_string(),
+                })?,
+            )
+        };
+        let url = match &r.target {
+            Target::Url { url } => Some(url.as_str()),
+            Target::Account { .. } => None,
+        };
+        Some(
+            tx.conn()
+                .query_one(
+                    "INSERT INTO content_items (platform_id, account_id, url, external_id, text, media_json, captured_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    params![
+                        platform_id,
+                        account_id,
+                        url,
+                        r.external_id.as_deref(),
+                        r.text.as_deref(),
+                        media_json.as_deref(),
+                        now
+                    ],
+                )?
+                .i64(0)?,
+        )
+    } else {
+        None
+    };
+
+    let tracking = (r.source == Source::Public).then(tracking_code);
+    let report_id = tx
+        .conn()
+        .query_one(
+            "INSERT INTO reports (case_id, opened_case, source, platform_id, target_raw, content_id, category, description, \
+             reporter_name, reporter_contact, external_id, tracking_code, token_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            params![
+                case_id,
+                new_case,
+                r.source.as_str(),
+                platform_id,
+                &r.target_raw,
+                content_id,
+                r.category.map(|c| c.as_str()),
+                r.description.as_deref(),
+                r.reporter_name.as_deref(),
+                r.reporter_contact.as_deref(),
+                r.external_id.as_deref(),
+                tracking.as_deref(),
+                ctx.token_id,
+                now
+            ],
+        )?
+        .i64(0)?;
+
+    if let Some(key) = &ctx.idempotency_key {
+        let scope = idempotency_scope(ctx);
+        tx.conn().execute(
+            "INSERT INTO idempotency_keys (scope, key, report_id, created_at) VALUES ($1, $2, $3, $4)",
+            params![&scope, key, report_id, now],
+        )?;
+    }
+
+    let mut after = after;
+    after["report_id"] = json!(report_id);
+    after["source"] = json!(r.source);
+    let before = before.map(|b| b.to_string());
+    let after = after.to_string();
+    tx.audit(
+        &ctx.actor,
+        if new_case {
+            "case.opened"
+        } else {
+            "case.report_added"
+        },
+        &format!("case:{case_id}"),
+        before.as_deref(),
+        Some(&after),
+    )?;
+
+    Ok(Ok(Accepted {
+        report_id,
+        case_id,
+        new_case,
+        tracking_code: tracking,
+        replayed: false,
+    }))
+}
+
+impl Store {
+    /// Accepts one report; returns once it is committed.
+    pub async fn submit_report(&self, r: ValidReport, ctx: IntakeContext) -> Result<Accepted> {
+        self.write(1, move |tx| {
+            accept(tx, &r, &ctx)?.map_err(StoreError::Invalid)
+        })
+        .await
+    }
+
+    /// Blocking form of [`Store::submit_report`].
+    pub fn submit_report_blocking(&self, r: ValidReport, ctx: IntakeContext) -> Result<Accepted> {
+        self.write_blocking(1, move |tx| {
+            accept(tx, &r, &ctx)?.map_err(StoreError::Invalid)
+        })
+    }
+
+    /// Accepts a batch in one transaction; items refused earlier (validation) pass through as
+    /// errors, in order.
+    pub async fn submit_batch(
+        &self,
+        items: Vec<Result<ValidReport, FieldError>>,
+        ctx: IntakeContext,
+    ) -> Result<Vec<Result<Accepted, FieldError>>> {
+        let weight = items.len().max(1);
+        self.write(weight, move |tx| accept_all(tx, &items, &ctx))
+            .await
+    }
+
+    /// Blocking form of [`Store::submit_batch`].
+    pub fn submit_batch_blocking(
+        &self,
+        items: Vec<Result<ValidReport, FieldError>>,
+        ctx: IntakeContext,
+    ) -> Result<Vec<Result<Accepted, FieldError>>> {
+        let weight = items.len().max(1);
+        self.write_blocking(weight, move |tx| accept_all(tx, &items, &ctx))
+    }
+}
+
+fn accept_all(
+    tx: &mut Tx<'_>,
+    items: &[Result<ValidReport, FieldError>],
+    ctx: &IntakeContext,
+) -> Result<Vec<Result<Accepted, FieldError>>> {
+    // Idempotency keys belong to single submissions; batch items use `external_id`.
+    let item_ctx = IntakeContext {
+        idempotency_key: None,
+        ..ctx.clone()
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Ok(r) => accept(tx, r, &item_ctx),
+            Err(e) => Ok(Err(e.clone())),
+        })
+        .collect()
+}

@@ -1,0 +1,505 @@
+//! The store: one writer thread that group-commits write jobs, plus a pool of read connections.
+//!
+//! Why one writer: SQLite allows one writer at a time anyway, and the audit log is a single hash
+//! chain that every write extends. Funnelling writes through one thread that commits whatever is
+//! queued as one transaction (group commit) turns thousands of small reports a second into a
+//! few dozen commits, on either backend. A failed group is retried job by job, so one bad job
+//! never takes others down with it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use ronda_core::audit::{AuditFields, GENESIS_HASH, chain_hash};
+use ronda_core::clock::Clock;
+use tokio::sync::oneshot;
+
+use crate::db::{Backend, Conn};
+use crate::error::{Result, StoreError};
+use crate::migrate;
+use crate::params;
+use crate::postgres::PgConn;
+use crate::sqlite::SqliteConn;
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbLocation {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DbLocation {
+    /// Parses `sqlite://PATH`, `sqlite:PATH` or `postgres://…` / `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DbLocation::Postgres(url.to_string()))
+        } else if let Some(p) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if p.is_empty() {
+                return Err(StoreError::BadUrl(url.to_string()));
+            }
+            Ok(DbLocation::Sqlite(PathBuf::from(p)))
+        } else {
+            Err(StoreError::BadUrl(redact_url(url)))
+        }
+    }
+
+    /// The embedded default inside a data directory.
+    pub fn default_in(data_dir: &Path) -> Self {
+        DbLocation::Sqlite(data_dir.join("ronda.db"))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbLocation::Sqlite(_) => Backend::Sqlite,
+            DbLocation::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A printable form with any password removed.
+    pub fn display(&self) -> String {
+        match self {
+            DbLocation::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DbLocation::Postgres(u) => redact_url(u),
+        }
+    }
+
+    fn connect(&self) -> Result<Box<dyn Conn>> {
+        Ok(match self {
+            DbLocation::Sqlite(p) => Box::new(SqliteConn::open(p)?),
+            DbLocation::Postgres(u) => Box::new(PgConn::connect(u)?),
+        })
+    }
+}
+
+/// Hides the password of `scheme://user:password@host/…`.
+fn redact_url(url: &str) -> String {
+    if let (Some(scheme_end), Some(at)) = (url.find("://"), url.rfind('@')) {
+        let userinfo = &url[scheme_end + 3..at];
+        if let Some(colon) = userinfo.find(':') {
+            return format!(
+                "{}{}:***{}",
+                &url[..scheme_end + 3],
+                &userinfo[..colon],
+                &url[at..]
+            );
+        }
+    }
+    url.to_string()
+}
+
+/// The write transaction a job runs in.
+pub struct Tx<'a> {
+    conn: &'a mut dyn Conn,
+    now: i64,
+    audit_head: Option<(i64, String)>,
+    platforms: HashMap<String, i64>,
+}
+
+impl<'a> Tx<'a> {
+    fn new(conn: &'a mut dyn Conn, now: i64) -> Self {
+        Self {
+            conn,
+            now,
+            audit_head: None,
+            platforms: HashMap::new(),
+        }
+    }
+
+    pub fn conn(&mut self) -> &mut dyn Conn {
+        self.conn
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.conn.backend()
+    }
+
+    /// The transaction's timestamp: one clock reading per transaction.
+    pub fn now_ms(&self) -> i64 {
+        self.now
+    }
+
+    /// Looks up a platform id by name, caching within the transaction.
+    pub fn platform_id(&mut self, name: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.platforms.get(name) {
+            return Ok(Some(*id));
+        }
+        let row = self
+            .conn
+            .query_opt("SELECT id FROM platforms WHERE name = $1", params![name])?;
+        match row {
+            Some(r) => {
+                let id = r.i64(0)?;
+                self.platforms.insert(name.to_string(), id);
+                Ok(Some(id))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Appends an event to the audit hash chain.
+    pub fn audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<i64> {
+        let (prev_seq, prev_hash) = match self.audit_head.take() {
+            Some(h) => h,
+            None => {
+                let row = self.conn.query_opt(
+                    "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+                    params![],
+                )?;
+                match row {
+                    Some(r) => (r.i64(0)?, r.string(1)?),
+                    None => (0, GENESIS_HASH.to_string()),
+                }
+            }
+        };
+        let seq = prev_seq + 1;
+        let fields = AuditFields {
+            seq,
+            at_ms: self.now,
+            actor,
+            action,
+            target,
+            before,
+            after,
+        };
+        let hash = chain_hash(&prev_hash, &fields);
+        self.conn.execute(
+            "INSERT INTO audit_events (seq, at, actor, action, target, before_json, after_json, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            params![seq, self.now, actor, action, target, before, after, &prev_hash, &hash],
+        )?;
+        self.audit_head = Some((seq, hash));
+        Ok(seq)
+    }
+}
+
+/// A unit of work for the writer thread. `apply` may run more than once (a failed group is
+/// retried job by job), so it must derive everything from the transaction.
+trait Job: Send {
+    fn weight(&self) -> usize;
+    fn apply(&mut self, tx: &mut Tx<'_>) -> Result<()>;
+    fn succeed(self: Box<Self>);
+    fn fail(self: Box<Self>, e: StoreError);
+}
+
+struct FnJob<R, F> {
+    f: F,
+    weight: usize,
+    out: Option<R>,
+    reply: oneshot::Sender<Result<R>>,
+}
+
+impl<R, F> Job for FnJob<R, F>
+where
+    R: Send,
+    F: FnMut(&mut Tx<'_>) -> Result<R> + Send,
+{
+    fn weight(&self) -> usize {
+        self.weight
+    }
+
+    fn apply(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        self.out = Some((self.f)(tx)?);
+        Ok(())
+    }
+
+    fn succeed(self: Box<Self>) {
+        let out = self.out.ok_or(StoreError::Closed);
+        // The caller may have gone away (client disconnected); the write stands regardless.
+        let _ = self.reply.send(out);
+    }
+
+    fn fail(self: Box<Self>, e: StoreError) {
+        let _ = self.reply.send(Err(e));
+    }
+}
+
+/// Most work committed in one transaction (reports in batches count one each).
+const MAX_GROUP_WEIGHT: usize = 4096;
+
+/// Tuning and identity of a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub location: DbLocation,
+    /// Read connections kept open.
+    pub max_readers: usize,
+}
+
+struct Inner {
+    location: DbLocation,
+    clock: Arc<dyn Clock>,
+    sender: Mutex<Option<Sender<Box<dyn Job>>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    readers: Mutex<Vec<Box<dyn Conn>>>,
+    max_readers: usize,
+}
+
+/// Handle to the database; cheap to clone and share.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("location", &self.inner.location.display())
+            .finish()
+    }
+}
+
+impl Store {
+    /// Connects, migrates the schema and starts the writer thread.
+    pub fn open(opts: StoreOptions, clock: Arc<dyn Clock>) -> Result<Store> {
+        if let DbLocation::Sqlite(path) = &opts.location
+            && let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = opts.location.connect()?;
+        let applied = migrate::migrate(conn.as_mut(), clock.now_ms())?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, db = %opts.location.display(), "schema migrated");
+        }
+        let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn Job>>();
+        let writer_clock = clock.clone();
+        let location = opts.location.clone();
+        let handle = std::thread::Builder::new()
+            .name("ronda-writer".into())
+            .spawn(move || writer_loop(conn, location, rx, writer_clock))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                location: opts.location,
+                clock,
+                sender: Mutex::new(Some(tx)),
+                writer: Mutex::new(Some(handle)),
+                readers: Mutex::new(Vec::new()),
+                max_readers: opts.max_readers.max(1),
+            }),
+        })
+    }
+
+    pub fn location(&self) -> &DbLocation {
+        &self.inner.location
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.location.backend()
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    fn submit<R, F>(&self, weight: usize, f: F) -> oneshot::Receiver<Result<R>>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut Tx<'_>) -> Result<R> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(FnJob {
+            f,
+            weight,
+            out: None,
+            reply,
+        });
+        let guard = self
+            .inner
+            .sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match guard.as_ref() {
+            Some(s) => {
+                if let Err(e) = s.send(job) {
+                    e.into_inner().fail(StoreError::Closed);
+                }
+            }
+            None => job.fail(StoreError::Closed),
+        }
+        rx
+    }
+
+    /// Runs `f` in a write transaction and waits for its commit (async callers).
+    /// `weight` is how many items the job carries, for sizing groups.
+    pub async fn write<R, F>(&self, weight: usize, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut Tx<'_>) -> Result<R> + Send + 'static,
+    {
+        self.submit(weight, f)
+            .await
+            .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` in a write transaction and waits for its commit (blocking callers: the CLI).
+    pub fn write_blocking<R, F>(&self, weight: usize, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut Tx<'_>) -> Result<R> + Send + 'static,
+    {
+        self.submit(weight, f)
+            .blocking_recv()
+            .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on a read connection. Blocking: async callers wrap it in `spawn_blocking`.
+    pub fn read<R>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<R>) -> Result<R> {
+        let pooled = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => self.inner.location.connect()?,
+        };
+        let out = f(conn.as_mut());
+        // A connection that failed may be broken; only healthy ones go back to the pool.
+        if out.is_ok() || conn.backend() == Backend::Sqlite {
+            let mut pool = self
+                .inner
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if pool.len() < self.inner.max_readers {
+                pool.push(conn);
+            }
+        }
+        out
+    }
+
+    /// Stops accepting writes, lets the writer finish what is queued, and waits for it.
+    pub fn close(&self) {
+        self.inner
+            .sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let handle = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+fn writer_loop(
+    mut conn: Box<dyn Conn>,
+    location: DbLocation,
+    rx: Receiver<Box<dyn Job>>,
+    clock: Arc<dyn Clock>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut weight = first.weight();
+        let mut jobs = vec![first];
+        while weight < MAX_GROUP_WEIGHT {
+            match rx.try_recv() {
+                Ok(j) => {
+                    weight += j.weight();
+                    jobs.push(j);
+                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        run_group(&mut conn, &location, jobs, clock.as_ref());
+    }
+}
+
+fn run_group(
+    conn: &mut Box<dyn Conn>,
+    location: &DbLocation,
+    mut jobs: Vec<Box<dyn Job>>,
+    clock: &dyn Clock,
+) {
+    if jobs.len() > 1 {
+        match try_transaction(conn.as_mut(), &mut jobs, clock.now_ms()) {
+            Ok(()) => {
+                for j in jobs {
+                    j.succeed();
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, jobs = jobs.len(), "group failed; retrying jobs one by one");
+            }
+        }
+    }
+    for job in jobs {
+        let mut one = vec![job];
+        let result = try_transaction(conn.as_mut(), &mut one, clock.now_ms());
+        let Some(job) = one.pop() else { continue };
+        match result {
+            Ok(()) => job.succeed(),
+            Err(e) => {
+                if !e.is_client_error() {
+                    tracing::error!(error = %e, "write transaction failed");
+                    reconnect_if_broken(conn, location);
+                }
+                job.fail(e);
+            }
+        }
+    }
+}
+
+fn try_transaction(conn: &mut dyn Conn, jobs: &mut [Box<dyn Job>], now: i64) -> Result<()> {
+    conn.begin_write()?;
+    let applied = {
+        let mut tx = Tx::new(conn, now);
+        jobs.iter_mut().try_for_each(|j| j.apply(&mut tx))
+    };
+    match applied.and_then(|()| conn.commit()) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = conn.rollback();
+            Err(e)
+        }
+    }
+}
+
+fn reconnect_if_broken(conn: &mut Box<dyn Conn>, location: &DbLocation) {
+    if conn.is_broken() {
+        match location.connect() {
+            Ok(c) => *conn = c,
+            Err(e) => tracing::error!(error = %e, "reconnecting the writer failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_and_hide_passwords() {
+        assert_eq!(
+            DbLocation::parse("sqlite:///tmp/x.db").unwrap(),
+            DbLocation::Sqlite("/tmp/x.db".into())
+        );
+        assert!(DbLocation::parse("mysql://x").is_err());
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! Fresh stores for tests: SQLite in a temp dir, PostgreSQL in a fresh schema of the real
+//! server on 127.0.0.1:5432 (override with `RONDA_TEST_PG_URL`).
+
+#![allow(dead_code, reason = "each test binary uses part of this")]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use ronda_core::clock::{Clock, SystemClock};
+use ronda_store::{DbLocation, Store, StoreOptions};
+
+pub fn pg_admin_url() -> String {
+    std::env::var("RONDA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A store plus what must outlive it (the temp dir, the schema).
+pub struct TestDb {
+    pub store: Store,
+    pub location: DbLocation,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        self.store.close();
+        if let Some(schema) = &self.schema
+            && let Ok(mut c) = postgres::Client::connect(&pg_admin_url(), postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Creates an empty schema and returns a URL whose connections use it.
+pub fn fresh_pg_schema() -> (String, String) {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let schema = format!(
+        "ronda_t_{}_{}_{}",
+        std::process::id(),
+        n,
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    );
+    let admin = pg_admin_url();
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|e| {
+        panic!("PostgreSQL at {admin} is required for these tests (start it, or set RONDA_TEST_PG_URL): {e}")
+    });
+    c.batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .expect("create schema");
+    let sep = if admin.contains('?') { '&' } else { '?' };
+    (
+        format!("{admin}{sep}options=-csearch_path%3D{schema}"),
+        schema,
+    )
+}
+
+pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
+    Store::open(
+        StoreOptions {
+            location,
+            max_readers: 4,
+        },
+        clock,
+    )
+    .expect("open store")
+}
+
+pub fn sqlite_with(clock: Arc<dyn Clock>) -> TestDb {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let location = DbLocation::default_in(dir.path());
+    let store = open(location.clone(), clock);
+    store.seed_platforms_blocking("test").expect("seed");
+    TestDb {
+        store,
+        location,
+        _dir: Some(dir),
+        schema: None,
+    }
+}
+
+pub fn postgres_with(clock: Arc<dyn Clock>) -> TestDb {
+    let (url, schema) = fresh_pg_schema();
+    let location = DbLocation::Postgres(url);
+    let store = open(location.clone(), clock);
+    store.seed_platforms_blocking("test").expect("seed");
+    TestDb {
+        store,
+        location,
+        _dir: None,
+        schema: Some(schema),
+    }
+}
+
+pub fn sqlite() -> TestDb {
+    sqlite_with(Arc::new(SystemClock))
+}
+
+pub fn postgres() -> TestDb {
+    postgres_with(Arc::new(SystemClock))
+}
+
+/// Declares each test once and runs it on both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(fn $name:ident($db:ident: &TestDb) $body:block)+) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() { let $db = &common::sqlite(); $body })+
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() { let $db = &common::postgres(); $body })+
+        }
+    };
+}
