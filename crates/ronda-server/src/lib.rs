@@ -1,1 +1,16 @@
-//! ronda-server
+//! Ronda's HTTP API (`/api/v1`) and, later, its background workers.
+//!
+//! Invariants: handlers hold no business rules beyond role scoping and request shape — those
+//! live in `ronda-core` and `ronda-store`; every error leaves through [`error::ApiError`];
+//! [`startup::app`] builds the whole router from an [`state::AppState`], so tests need no socket.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod metrics;
+pub mod rate_limit;
+pub mod routes;
+pub mod startup;
+pub mod state;

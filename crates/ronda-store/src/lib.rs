@@ -17,6 +17,7 @@ pub mod platforms;
 mod postgres;
 mod sqlite;
 pub mod store;
+pub mod testing;
 pub mod tokens;
 
 pub use error::{Result, StoreError};

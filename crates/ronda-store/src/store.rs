@@ -245,6 +245,23 @@ struct Inner {
     max_readers: usize,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The blocking PostgreSQL client drives its own runtime to close a connection, which
+        // panics on an async worker thread; the last handle may well be dropped on one.
+        let readers = std::mem::take(
+            self.readers
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if self.location.backend() == Backend::Postgres && !readers.is_empty() {
+            let _ = std::thread::Builder::new()
+                .name("ronda-pg-close".into())
+                .spawn(move || drop(readers));
+        }
+    }
+}
+
 /// Handle to the database; cheap to clone and share.
 #[derive(Clone)]
 pub struct Store {

@@ -1,6 +1,6 @@
 //! The store suite: every test runs against SQLite and against the real PostgreSQL.
 
-mod common;
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 use ronda_core::audit::ChainError;
 use ronda_core::model::{CaseStatus, Category, Priority, Role, Source};
@@ -9,6 +9,8 @@ use ronda_store::StoreError;
 use ronda_store::cases::CaseFilter;
 use ronda_store::db::Param;
 use ronda_store::intake::IntakeContext;
+use ronda_store::on_both_backends;
+use ronda_store::testing as common;
 
 fn report(json: &str) -> ValidReport {
     serde_json::from_str::<ReportInput>(json)

@@ -1,13 +1,12 @@
-//! Fresh stores for tests: SQLite in a temp dir, PostgreSQL in a fresh schema of the real
-//! server on 127.0.0.1:5432 (override with `RONDA_TEST_PG_URL`).
-
-#![allow(dead_code, reason = "each test binary uses part of this")]
+//! Fresh stores for tests (this crate's and the crates above it): SQLite in a temp dir,
+//! PostgreSQL in a fresh schema of the real server on 127.0.0.1:5432 (override with
+//! `RONDA_TEST_PG_URL`). The PostgreSQL tests never skip: without a server they fail.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::{DbLocation, Store, StoreOptions};
 use ronda_core::clock::{Clock, SystemClock};
-use ronda_store::{DbLocation, Store, StoreOptions};
 
 pub fn pg_admin_url() -> String {
     std::env::var("RONDA_TEST_PG_URL")
@@ -18,7 +17,8 @@ pub fn pg_admin_url() -> String {
 pub struct TestDb {
     pub store: Store,
     pub location: DbLocation,
-    _dir: Option<tempfile::TempDir>,
+    /// The temp dir of a SQLite store (also usable as a data dir).
+    pub dir: Option<tempfile::TempDir>,
     schema: Option<String>,
 }
 
@@ -60,6 +60,7 @@ pub fn fresh_pg_schema() -> (String, String) {
     )
 }
 
+/// Opens a store at `location`.
 pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
     Store::open(
         StoreOptions {
@@ -79,7 +80,7 @@ pub fn sqlite_with(clock: Arc<dyn Clock>) -> TestDb {
     TestDb {
         store,
         location,
-        _dir: Some(dir),
+        dir: Some(dir),
         schema: None,
     }
 }
@@ -92,7 +93,7 @@ pub fn postgres_with(clock: Arc<dyn Clock>) -> TestDb {
     TestDb {
         store,
         location,
-        _dir: None,
+        dir: None,
         schema: Some(schema),
     }
 }
@@ -112,12 +113,12 @@ macro_rules! on_both_backends {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
-            $(#[test] fn $name() { let $db = &common::sqlite(); $body })+
+            $(#[test] fn $name() { let $db = &$crate::testing::sqlite(); $body })+
         }
         mod postgres {
             #[allow(unused_imports)]
             use super::*;
-            $(#[test] fn $name() { let $db = &common::postgres(); $body })+
+            $(#[test] fn $name() { let $db = &$crate::testing::postgres(); $body })+
         }
     };
 }

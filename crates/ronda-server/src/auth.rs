@@ -1,0 +1,125 @@
+//! Bearer-token authentication and role checks.
+//!
+//! Tokens are looked up by the SHA-256 of the presented secret. A verified token is cached for
+//! `auth_cache_ms`, so a busy crawler does not cost a database read per request; revocation
+//! therefore takes effect within that time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use ronda_core::model::Role;
+use ronda_store::codes::token_hash;
+use ronda_store::tokens::TokenInfo;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token: TokenInfo,
+}
+
+impl Caller {
+    pub fn role(&self) -> Role {
+        self.token.role
+    }
+
+    /// The audit actor name of this caller.
+    pub fn actor(&self) -> String {
+        format!("token:{}:{}", self.token.id, self.token.name)
+    }
+
+    /// Refuses with 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.token.role) {
+            Ok(())
+        } else {
+            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::forbidden(format!(
+                "role `{}` may not do this; allowed: {}",
+                self.token.role,
+                allowed.join(", ")
+            )))
+        }
+    }
+
+    /// For platform tokens, the one platform they may see.
+    pub fn platform_scope(&self) -> Option<&str> {
+        match self.token.role {
+            Role::Platform => Some(self.token.platform.as_deref().unwrap_or("")),
+            _ => None,
+        }
+    }
+}
+
+/// Verified tokens by secret hash, each with the time it was verified.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<String, (TokenInfo, Instant)>>,
+}
+
+impl TokenCache {
+    fn get(&self, hash: &str, ttl: Duration) -> Option<TokenInfo> {
+        let map = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < ttl)
+            .map(|(t, _)| t.clone())
+    }
+
+    fn put(&self, hash: String, token: TokenInfo) {
+        let mut map = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(hash, (token, Instant::now()));
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <token>"))?;
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= 256)
+            .ok_or_else(|| ApiError::unauthorized("malformed Authorization header"))?
+            .to_string();
+        let hash = token_hash(&secret);
+        let ttl = Duration::from_millis(state.config.auth_cache_ms);
+        if let Some(token) = state.tokens.get(&hash, ttl) {
+            return Ok(Caller { token });
+        }
+        let store = state.store.clone();
+        let found = tokio::task::spawn_blocking(move || store.lookup_token(&secret)).await??;
+        match found {
+            Some(token) => {
+                if !ttl.is_zero() {
+                    state.tokens.put(hash, token.clone());
+                }
+                Ok(Caller { token })
+            }
+            None => Err(ApiError::unauthorized("unknown or revoked token")),
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Opening the store from configuration and the first-start duties: default platforms and the
+//! initial admin token.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ronda_core::clock::Clock;
+use ronda_core::model::Role;
+use ronda_store::{Store, StoreOptions};
+
+use crate::config::Config;
+
+/// Opens (and migrates) the configured store.
+pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
+    let location = config.db_location();
+    let store = Store::open(
+        StoreOptions {
+            location: location.clone(),
+            max_readers: config.read_connections,
+        },
+        clock,
+    )
+    .map_err(|e| anyhow::anyhow!("opening the database {}: {e}", location.display()))?;
+    Ok(store)
+}
+
+pub fn admin_token_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("admin.token")
+}
+
+/// On a store without an admin token: registers the default platforms if there are none,
+/// creates an admin token and writes it to `<data_dir>/admin.token` with mode 0600.
+/// Returns the new secret (to be printed once), or `None` when an admin token already exists.
+pub fn first_start(store: &Store, config: &Config) -> anyhow::Result<Option<String>> {
+    store.seed_platforms_blocking("system:first-start")?;
+    if store.has_admin_token()? {
+        return Ok(None);
+    }
+    let token = store.create_token_blocking(
+        "system:first-start",
+        "admin (first start)",
+        Role::Admin,
+        None,
+    )?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    write_secret_file(&admin_token_path(&config.data_dir), &token.secret)?;
+    Ok(Some(token.secret))
+}
+
+/// Writes a secret readable by the owner only.
+pub fn write_secret_file(path: &Path, secret: &str) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    writeln!(f, "{secret}")?;
+    f.sync_all()
+}

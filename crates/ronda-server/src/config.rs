@@ -1,0 +1,184 @@
+//! Typed configuration, layered: built-in defaults, then a TOML file, then `RONDA_*` environment
+//! variables, then command-line flags. Loaded once and passed explicitly.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use ronda_store::DbLocation;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// Where the embedded database, the admin token and keys live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://PATH`; default: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Largest request body for single requests, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest request body for batch intake, in bytes.
+    pub max_batch_body_bytes: usize,
+    /// Most reports in one batch.
+    pub max_batch_items: usize,
+    /// Public reports (and status look-ups) allowed per client address per minute.
+    pub public_per_minute: u32,
+    /// Burst allowance on top of the per-minute rate.
+    pub public_burst: u32,
+    /// Use the first `X-Forwarded-For` address as the client (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// How long a verified API token is trusted before the database is asked again; a revoked
+    /// token stops working within this time.
+    pub auth_cache_ms: u64,
+    /// Read connections kept open.
+    pub read_connections: usize,
+    /// Seconds to let in-flight requests finish on shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("ronda-data"),
+            database_url: None,
+            max_body_bytes: 1 << 20,
+            max_batch_body_bytes: 64 << 20,
+            max_batch_items: 10_000,
+            public_per_minute: 30,
+            public_burst: 10,
+            trust_forwarded_for: false,
+            auth_cache_ms: 2_000,
+            read_connections: 8,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+/// Settings given on the command line; they win over every other layer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+/// A configuration that cannot be used; the CLI exits with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+const KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "max_body_bytes",
+    "max_batch_body_bytes",
+    "max_batch_items",
+    "public_per_minute",
+    "public_burst",
+    "trust_forwarded_for",
+    "auth_cache_ms",
+    "read_connections",
+    "shutdown_grace_secs",
+];
+
+impl Config {
+    /// Loads the layers. `file` must exist when given.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path.to_path_buf()));
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        let config: Config = fig
+            .merge(Env::prefixed("RONDA_").only(KEYS))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            DbLocation::parse(url).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
+        if self.max_batch_items == 0 || self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_batch_items must be positive and max_body_bytes at least 1024".into(),
+            ));
+        }
+        if self.public_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "public_per_minute must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Where the data lives: the explicit URL, or SQLite inside the data directory.
+    pub fn db_location(&self) -> DbLocation {
+        match &self.database_url {
+            Some(url) => {
+                DbLocation::parse(url).unwrap_or_else(|_| DbLocation::default_in(&self.data_dir))
+            }
+            None => DbLocation::default_in(&self.data_dir),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ronda.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\npublic_per_minute = 5\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), &Overrides::default()).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.public_per_minute, 5);
+        let c = Config::load(
+            Some(&path),
+            &Overrides {
+                listen: Some("127.0.0.1:9100".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9100);
+    }
+
+    #[test]
+    fn bad_configs_are_refused_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "listn = \"x\"\n").unwrap();
+        let e = Config::load(Some(&path), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("listn"), "{e}");
+        std::fs::write(&path, "database_url = \"mysql://x\"\n").unwrap();
+        assert!(Config::load(Some(&path), &Overrides::default()).is_err());
+        assert!(matches!(
+            Config::load(Some(&dir.path().join("none.toml")), &Overrides::default()),
+            Err(ConfigError::MissingFile(_))
+        ));
+    }
+}

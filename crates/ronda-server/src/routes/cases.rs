@@ -1,0 +1,162 @@
+//! Reading cases: `GET /cases` (filtered, paged) and `GET /cases/{id}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ronda_core::clock::to_rfc3339;
+use ronda_core::model::{Role, Source};
+use ronda_store::cases::{CaseFilter, CaseView};
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Roles that read cases; platform tokens see only their own platform's.
+const READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst, Role::Platform];
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/cases", get(list))
+        .route("/cases/{id}", get(show))
+}
+
+pub fn case_json(c: &CaseView) -> Value {
+    let mut by_source = serde_json::Map::new();
+    for (i, s) in Source::ALL.iter().enumerate() {
+        by_source.insert(s.as_str().to_string(), json!(c.reports_by_source[i]));
+    }
+    json!({
+        "id": c.id,
+        "status": c.status,
+        "category": c.category,
+        "priority": c.priority,
+        "platform": c.platform,
+        "target": { c.target_kind.clone(): c.target_value },
+        "reports": {"total": c.reports_total, "by_source": by_source},
+        "first_reported_at": to_rfc3339(c.first_reported_at),
+        "last_reported_at": to_rfc3339(c.last_reported_at),
+        "created_at": to_rfc3339(c.created_at),
+        "updated_at": to_rfc3339(c.updated_at),
+    })
+}
+
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("v1:{id}"))
+}
+
+fn decode_cursor(s: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(s).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix("v1:")?.parse().ok()
+}
+
+fn parse_param<T: std::str::FromStr>(
+    q: &HashMap<String, String>,
+    name: &str,
+) -> ApiResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    match q.get(name) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|e: T::Err| ApiError::invalid(name, e.to_string())),
+    }
+}
+
+const FILTERS: &[&str] = &[
+    "status", "category", "platform", "source", "priority", "cursor", "limit",
+];
+
+async fn list(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(READERS)?;
+    if let Some(unknown) = q.keys().find(|k| !FILTERS.contains(&k.as_str())) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+            format!(
+                "unknown query parameter `{unknown}`; allowed: {}",
+                FILTERS.join(", ")
+            ),
+        )
+        .with_field(unknown.clone()));
+    }
+    let limit: usize = parse_param(&q, "limit")?.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit is 1 to 500"));
+    }
+    let before_id = match q.get("cursor").filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            decode_cursor(c)
+                .ok_or_else(|| ApiError::invalid("cursor", "not a cursor from this API"))?,
+        ),
+        None => None,
+    };
+    let mut filter = CaseFilter {
+        status: parse_param(&q, "status")?,
+        category: parse_param(&q, "category")?,
+        platform: q
+            .get("platform")
+            .filter(|p| !p.is_empty())
+            .map(|p| p.to_ascii_lowercase()),
+        source: parse_param(&q, "source")?,
+        priority: parse_param(&q, "priority")?,
+        before_id,
+        limit,
+    };
+    if let Some(own) = caller.platform_scope() {
+        if filter.platform.as_deref().is_some_and(|p| p != own) {
+            return Ok(axum::Json(json!({"cases": [], "next_cursor": null})));
+        }
+        filter.platform = Some(own.to_string());
+    }
+    let store = st.store.clone();
+    let page = tokio::task::spawn_blocking(move || store.list_cases(&filter)).await??;
+    Ok(axum::Json(json!({
+        "cases": page.cases.iter().map(case_json).collect::<Vec<_>>(),
+        "next_cursor": page.next_before_id.map(encode_cursor),
+    })))
+}
+
+async fn show(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(READERS)?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;
+    let store = st.store.clone();
+    let case = tokio::task::spawn_blocking(move || store.get_case(id)).await??;
+    match case {
+        // Another platform's case does not exist, as far as a platform token can tell.
+        Some(c) if caller.platform_scope().is_none_or(|own| own == c.platform) => {
+            Ok(axum::Json(case_json(&c)))
+        }
+        _ => Err(ApiError::not_found("case")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_junk() {
+        assert_eq!(decode_cursor(&encode_cursor(42)), Some(42));
+        assert_eq!(decode_cursor("42"), None);
+        assert_eq!(decode_cursor("!!"), None);
+    }
+}

@@ -1,0 +1,49 @@
+//! Liveness, readiness (the database answers) and Prometheus metrics.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+async fn healthz() -> impl IntoResponse {
+    axum::Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(st): State<Arc<AppState>>) -> ApiResult<impl IntoResponse> {
+    let store = st.store.clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        store.read(|c| c.query_one("SELECT 1", &[]).map(|_| ()))
+    })
+    .await?;
+    match ok {
+        Ok(()) => Ok((
+            StatusCode::OK,
+            axum::Json(json!({"status": "ready", "database": st.store.backend().as_str()})),
+        )),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(ApiError::unavailable("database unreachable"))
+        }
+    }
+}
+
+async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
+}

@@ -1,0 +1,21 @@
+//! HTTP routes, one module per resource; [`api_router`] merges them under `/api/v1`.
+
+pub mod cases;
+pub mod health;
+pub mod platforms;
+pub mod public;
+pub mod reports;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .merge(reports::router(state))
+        .merge(cases::router())
+        .merge(platforms::router())
+        .merge(public::router())
+}

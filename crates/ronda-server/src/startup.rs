@@ -1,0 +1,140 @@
+//! Building and running the application: the router from state (tests call it without a
+//! socket), the bound server, graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::error::ApiError;
+use crate::routes;
+use crate::state::AppState;
+
+/// The whole HTTP surface for a given state.
+pub fn app(state: Arc<AppState>) -> Router {
+    let api = routes::api_router(&state).merge(routes::health::router());
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(routes::health::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            ApiError::internal().into_response()
+        }))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that method",
+    )
+}
+
+/// Counts and times every request by its route template (never by raw path: ids and tracking
+/// codes must not become metric labels).
+async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let resp = next.run(req).await;
+    st.metrics
+        .record_request(&method, &route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    /// Binds `state.config.listen` (port 0 picks a free port).
+    pub async fn bind(state: Arc<AppState>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(state.config.listen).await?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight requests finish (bounded by
+    /// `shutdown_grace_secs`), then flushes and closes the store.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+        let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+        let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stopped_tx.send(());
+        });
+        let result = tokio::select! {
+            r = server => r,
+            () = async {
+                // Once shutdown starts, give in-flight requests the grace period, no more.
+                if stopped_rx.await.is_ok() {
+                    tokio::time::sleep(grace).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tracing::warn!("grace period over; closing remaining connections");
+                Ok(())
+            }
+        };
+        let store = state.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        result
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

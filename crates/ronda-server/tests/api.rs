@@ -1,0 +1,402 @@
+//! The HTTP API end to end: a real server on a free port, a real client, each test on SQLite
+//! and on the real PostgreSQL.
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use ronda_core::clock::SystemClock;
+use ronda_core::model::Role;
+use ronda_server::config::Config;
+use ronda_server::startup::Application;
+use ronda_server::state::AppState;
+use ronda_store::testing::{self, TestDb};
+use serde_json::{Value, json};
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    admin: String,
+    state: Arc<AppState>,
+    db: Option<TestDb>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        // Closing a store may talk to PostgreSQL through the blocking client, which must not
+        // run on an async worker thread.
+        if let Some(db) = self.db.take() {
+            let _ = std::thread::spawn(move || drop(db)).join();
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl TestApp {
+    async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let (db, admin) = tokio::task::spawn_blocking(move || {
+            let db = match backend {
+                Backend::Sqlite => testing::sqlite_with(Arc::new(SystemClock)),
+                Backend::Postgres => testing::postgres_with(Arc::new(SystemClock)),
+            };
+            let admin = db
+                .store
+                .create_token_blocking("test", "admin", Role::Admin, None)
+                .unwrap()
+                .secret;
+            (db, admin)
+        })
+        .await
+        .unwrap();
+        let mut config = Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            auth_cache_ms: 0,
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let state = Arc::new(AppState::new(db.store.clone(), config));
+        let app = Application::bind(state.clone()).await.unwrap();
+        let addr = app.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}/api/v1"),
+            client: reqwest::Client::new(),
+            admin,
+            state,
+            db: Some(db),
+            stop: Some(stop),
+        }
+    }
+
+    async fn token(&self, role: Role, platform: Option<&str>) -> String {
+        let store = self.state.store.clone();
+        let platform = platform.map(str::to_string);
+        tokio::task::spawn_blocking(move || {
+            store
+                .create_token_blocking("test", "t", role, platform.as_deref())
+                .unwrap()
+                .secret
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn post(&self, token: Option<&str>, path: &str, body: &Value) -> (StatusCode, Value) {
+        let mut req = self.client.post(format!("{}{path}", self.base)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        content_type: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.admin)
+            .body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, token: Option<&str>, path: &str) -> (StatusCode, Value) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn report_count(&self) -> i64 {
+        let store = self.state.store.clone();
+        tokio::task::spawn_blocking(move || store.counts().unwrap().reports)
+            .await
+            .unwrap()
+    }
+}
+
+fn report(handle: &str) -> Value {
+    json!({"source": "patrol", "platform": "michat", "target": {"account": handle}, "text": "open bo"})
+}
+
+/// Body, content type, expected status, error code and field.
+type BadCase = (
+    Vec<u8>,
+    Option<&'static str>,
+    StatusCode,
+    &'static str,
+    &'static str,
+);
+
+fn error_of(v: &Value) -> (&str, &str) {
+    (
+        v["error"]["code"].as_str().unwrap_or("<none>"),
+        v["error"]["field"].as_str().unwrap_or("<none>"),
+    )
+}
+
+macro_rules! api_tests {
+    ($(async fn $name:ident($app:ident) $body:block)+) => {
+        mod sqlite {
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+              async fn $name() { let $app = TestApp::spawn(Backend::Sqlite).await; $body })+
+        }
+        mod postgres {
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+              async fn $name() { let $app = TestApp::spawn(Backend::Postgres).await; $body })+
+        }
+    };
+}
+
+api_tests! {
+    async fn reports_open_and_join_cases(app) {
+        let (s, a) = app.post(Some(&app.admin), "/reports", &report("Rina22")).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        assert_eq!(a["new_case"], true);
+        let mut second = report("@rina22");
+        second["source"] = json!("public");
+        let (s, b) = app.post(Some(&app.admin), "/reports", &second).await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!((b["case_id"].clone(), b["new_case"].clone()), (a["case_id"].clone(), json!(false)));
+        let (s, case) = app.get(Some(&app.admin), &format!("/cases/{}", a["case_id"])).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(case["status"], "new");
+        assert_eq!(case["platform"], "michat");
+        assert_eq!(case["target"], json!({"account": "rina22"}));
+        assert_eq!(case["reports"], json!({"total": 2, "by_source": {"patrol": 1, "police": 0, "public": 1, "platform": 0}}));
+        for field in ["created_at", "updated_at", "first_reported_at", "last_reported_at"] {
+            assert!(case[field].as_str().unwrap().ends_with('Z'), "{field}");
+        }
+    }
+
+    async fn tokens_and_roles_are_enforced(app) {
+        let (s, v) = app.post(None, "/reports", &report("a")).await;
+        assert_eq!((s, error_of(&v).0), (StatusCode::UNAUTHORIZED, "unauthorized"));
+        let (s, _) = app.post(Some("rnd_not-a-token"), "/reports", &report("a")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let intake = app.token(Role::Intake, None).await;
+        let (s, _) = app.post(Some(&intake), "/reports", &report("a")).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, v) = app.get(Some(&intake), "/cases").await;
+        assert_eq!((s, error_of(&v).0), (StatusCode::FORBIDDEN, "forbidden"));
+        let (s, _) = app.post(Some(&intake), "/platforms", &json!({"name": "newapp"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // A platform token reports as itself, about itself, and sees only its own cases.
+        let wa = app.token(Role::Platform, Some("whatsapp")).await;
+        let (s, v) = app.post(Some(&wa), "/reports", &report("b")).await;
+        assert_eq!((s, error_of(&v)), (StatusCode::FORBIDDEN, ("forbidden", "source")));
+        let mut own = report("c");
+        own["source"] = json!("platform");
+        let (s, v) = app.post(Some(&wa), "/reports", &own).await;
+        assert_eq!((s, error_of(&v)), (StatusCode::FORBIDDEN, ("forbidden", "platform")));
+        own["platform"] = json!("whatsapp");
+        let (s, mine) = app.post(Some(&wa), "/reports", &own).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (_, all) = app.get(Some(&wa), "/cases").await;
+        let ids: Vec<&Value> = all["cases"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+        assert_eq!(ids, vec![&mine["case_id"]]);
+        let (_, other) = app.get(Some(&wa), "/cases?platform=michat").await;
+        assert_eq!(other["cases"], json!([]));
+        let (s, _) = app.get(Some(&wa), "/cases/1").await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "another platform's case does not exist for it");
+    }
+
+    async fn bad_input_gets_a_stable_error_and_stores_nothing(app) {
+        let before = app.report_count().await;
+        let cases: Vec<BadCase> = vec![
+            (b"{not json".to_vec(), Some("application/json"), StatusCode::BAD_REQUEST, "malformed_json", "<none>"),
+            (br#"{"source":"patrol","platform":"michat","target":{"account":"a"},"colour":1}"#.to_vec(), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "unknown_field", "colour"),
+            (br#"{"source":"crawler","platform":"michat","target":{"account":"a"}}"#.to_vec(), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "source"),
+            (br#"{"source":"patrol","platform":"michat","target":{"account":7}}"#.to_vec(), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_type", "target.account"),
+            (br#"{"source":"patrol","platform":"michat","target":{"url":"notaurl"}}"#.to_vec(), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "invalid", "target.url"),
+            (br#"{"source":"patrol","platform":"nosuch","target":{"account":"a"}}"#.to_vec(), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "unknown", "platform"),
+            (br#"{"source":"patrol","platform":"michat"}"#.to_vec(), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "required", "target"),
+            (br#"{"source":"patrol","platform":"michat","target":{"account":"a"}}"#.to_vec(), None, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "<none>"),
+            (format!(r#"{{"source":"patrol","platform":"michat","target":{{"account":"a"}},"text":"{}"}}"#, "x".repeat(20_001)).into_bytes(), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "too_long", "text"),
+            (format!(r#"{{"source":"patrol","platform":"michat","target":{{"account":"a"}},"text":"{}"}}"#, "x".repeat(2 << 20)).into_bytes(), Some("application/json"), StatusCode::PAYLOAD_TOO_LARGE, "too_large", "<none>"),
+        ];
+        for (body, ct, status, code, field) in cases {
+            let (s, v) = app.post_raw("/reports", body, ct).await;
+            assert_eq!((s, error_of(&v)), (status, (code, field)), "{v}");
+            assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
+        assert_eq!(app.report_count().await, before);
+        let (s, v) = app.get(Some(&app.admin), "/nowhere").await;
+        assert_eq!((s, error_of(&v).0), (StatusCode::NOT_FOUND, "not_found"));
+    }
+
+    async fn batches_answer_item_by_item_and_replay_external_ids(app) {
+        let mut dup = report("x1");
+        dup["external_id"] = json!("crawl-77");
+        let body = json!({"reports": [dup, {"source": "patrol"}, report("x1"), {"nonsense": true}, report("x2")]});
+        let (s, v) = app.post(Some(&app.admin), "/reports:batch", &body).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let r = v["results"].as_array().unwrap();
+        assert_eq!(r.len(), 5);
+        assert_eq!(r[0]["new_case"], true);
+        assert_eq!(error_of(&r[1]), ("required", "platform"));
+        assert_eq!((r[2]["case_id"].clone(), r[2]["new_case"].clone()), (r[0]["case_id"].clone(), json!(false)));
+        assert_eq!(error_of(&r[3]), ("unknown_field", "nonsense"));
+        assert!(r[4]["report_id"].is_i64());
+        let count = app.report_count().await;
+        let (_, again) = app.post(Some(&app.admin), "/reports:batch", &json!({"reports": [dup]})).await;
+        assert_eq!(again["results"][0]["report_id"], r[0]["report_id"]);
+        assert_eq!(app.report_count().await, count, "a replayed external_id stores nothing");
+        let too_many: Vec<Value> = (0..10_001).map(|_| json!({})).collect();
+        let (s, v) = app.post(Some(&app.admin), "/reports:batch", &json!({"reports": too_many})).await;
+        assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("too_many", "reports")));
+    }
+
+    async fn an_idempotency_key_returns_the_first_result(app) {
+        let send = || app.client.post(format!("{}/reports", app.base)).bearer_auth(&app.admin)
+            .header("Idempotency-Key", "abc-123").json(&report("idem")).send();
+        let first = send().await.unwrap();
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let first: Value = first.json().await.unwrap();
+        let second = send().await.unwrap();
+        assert_eq!(second.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+        let second: Value = second.json().await.unwrap();
+        assert_eq!(first, second);
+        assert_eq!(app.report_count().await, 1);
+    }
+
+    async fn the_public_files_and_follows_reports(app) {
+        let body = json!({"platform": "michat", "target": {"url": "https://michat.example/p/9"},
+                          "description": "iklan", "reporter": {"contact": "warga@example.org"}});
+        let (s, v) = app.post(None, "/public/reports", &body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let code = v["tracking_code"].as_str().unwrap().to_string();
+        assert_eq!(v.as_object().unwrap().len(), 1, "nothing but the tracking code: {v}");
+        let (s, st) = app.get(None, &format!("/public/reports/{}", code.to_lowercase())).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(st["status"], "received");
+        assert!(st.get("case_id").is_none() && !st.to_string().contains("warga"));
+        let (s, _) = app.get(None, "/public/reports/0000-0000-0000").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let mut with_source = body.clone();
+        with_source["source"] = json!("police");
+        let (s, v) = app.post(None, "/public/reports", &with_source).await;
+        assert_eq!((s, error_of(&v).1), (StatusCode::UNPROCESSABLE_ENTITY, "source"));
+        // The case shows the public report without revealing the reporter.
+        let (_, cases) = app.get(Some(&app.admin), "/cases?source=public").await;
+        assert_eq!(cases["cases"].as_array().unwrap().len(), 1);
+        assert!(!cases.to_string().contains("warga@example.org"));
+    }
+
+    async fn platforms_are_registered_by_admins(app) {
+        let (s, p) = app.post(Some(&app.admin), "/platforms", &json!({"name": "LineApp", "display_name": "LINE"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(p["name"], "lineapp");
+        let (s, v) = app.post(Some(&app.admin), "/platforms", &json!({"name": "lineapp"})).await;
+        assert_eq!((s, error_of(&v).0), (StatusCode::CONFLICT, "conflict"));
+        let (s, v) = app.post(Some(&app.admin), "/platforms", &json!({"name": "bad name"})).await;
+        assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "platform")));
+        let analyst = app.token(Role::Analyst, None).await;
+        let (s, list) = app.get(Some(&analyst), "/platforms").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(list["platforms"].as_array().unwrap().iter().any(|p| p["name"] == "lineapp"));
+    }
+
+    async fn cases_list_filters_and_pages(app) {
+        for i in 0..5 {
+            let mut r = report(&format!("p{i}"));
+            if i < 2 { r["source"] = json!("police"); r["category"] = json!("gambling"); }
+            app.post(Some(&app.admin), "/reports", &r).await;
+        }
+        let (_, page1) = app.get(Some(&app.admin), "/cases?limit=3").await;
+        assert_eq!(page1["cases"].as_array().unwrap().len(), 3);
+        let cursor = page1["next_cursor"].as_str().unwrap();
+        let (_, page2) = app.get(Some(&app.admin), &format!("/cases?limit=3&cursor={cursor}")).await;
+        assert_eq!(page2["cases"].as_array().unwrap().len(), 2);
+        assert!(page2["next_cursor"].is_null());
+        let (_, police) = app.get(Some(&app.admin), "/cases?source=police&priority=high&category=gambling&status=new&platform=michat").await;
+        assert_eq!(police["cases"].as_array().unwrap().len(), 2);
+        for (q, field) in [("status=open", "status"), ("limit=0", "limit"), ("cursor=zzz", "cursor"), ("colour=red", "colour")] {
+            let (s, v) = app.get(Some(&app.admin), &format!("/cases?{q}")).await;
+            assert_eq!((s, error_of(&v).1), (StatusCode::UNPROCESSABLE_ENTITY, field), "{q}");
+        }
+    }
+
+    async fn health_readiness_and_metrics(app) {
+        let (s, _) = app.get(None, "/healthz").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, r) = app.get(None, "/readyz").await;
+        assert_eq!((s, r["status"].as_str()), (StatusCode::OK, Some("ready")));
+        app.post(Some(&app.admin), "/reports", &report("m")).await;
+        let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        assert!(text.contains("ronda_reports_accepted_total{source=\"patrol\"} 1"), "{text}");
+        assert!(text.contains("route=\"/api/v1/reports\",status=\"201\""), "{text}");
+    }
+
+    async fn garbage_never_breaks_the_server(app) {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..200 {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17;
+            let len = (seed % 300) as usize;
+            let mut body: Vec<u8> = (0..len).map(|j| (seed.rotate_left(j as u32 % 64) & 0xff) as u8).collect();
+            if i % 3 == 0 { body = format!(r#"{{"source":"patrol","platform":"michat","target":{{"account":"{}"}}}}"#, String::from_utf8_lossy(&body).replace('"', "")).into_bytes(); }
+            let (s, v) = app.post_raw(if i % 2 == 0 { "/reports" } else { "/reports:batch" }, body, Some("application/json")).await;
+            assert!(s.as_u16() < 500, "{s} {v}");
+        }
+        let (s, _) = app.get(None, "/healthz").await;
+        assert_eq!(s, StatusCode::OK);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_reports_are_rate_limited_per_address() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.public_per_minute = 1;
+        c.public_burst = 2;
+    })
+    .await;
+    let body = json!({"platform": "michat", "target": {"account": "spam"}});
+    for _ in 0..2 {
+        let (s, _) = app.post(None, "/public/reports", &body).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let resp = app
+        .client
+        .post(format!("{}/public/reports", app.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().get("retry-after").is_some());
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(error_of(&v).0, "rate_limited");
+}
