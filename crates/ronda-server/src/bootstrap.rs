@@ -11,7 +11,7 @@ use ronda_store::{Store, StoreOptions};
 
 use crate::config::Config;
 
-/// Opens (and migrates) the configured store.
+/// Opens (and migrates) the configured store; a new one gets the default platforms.
 pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
     let location = config.db_location();
     let store = Store::open(
@@ -22,6 +22,10 @@ pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Stor
         clock,
     )
     .map_err(|e| anyhow::anyhow!("opening the database {}: {e}", location.display()))?;
+    // A new database starts with the common platforms, whichever command opens it first.
+    if store.list_platforms()?.is_empty() {
+        store.seed_platforms_blocking("system:first-start")?;
+    }
     Ok(store)
 }
 
@@ -29,11 +33,9 @@ pub fn admin_token_path(data_dir: &Path) -> PathBuf {
     data_dir.join("admin.token")
 }
 
-/// On a store without an admin token: registers the default platforms if there are none,
-/// creates an admin token and writes it to `<data_dir>/admin.token` with mode 0600.
+/// On a store without an admin token: creates an admin token and writes it to `<data_dir>/admin.token` with mode 0600.
 /// Returns the new secret (to be printed once), or `None` when an admin token already exists.
 pub fn first_start(store: &Store, config: &Config) -> anyhow::Result<Option<String>> {
-    store.seed_platforms_blocking("system:first-start")?;
     if store.has_admin_token()? {
         return Ok(None);
     }

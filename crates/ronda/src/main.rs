@@ -5,8 +5,9 @@ mod cmd;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ronda_server::config::ConfigError;
 
-/// Ronda — the online-content patrol platform.
+/// Ronda — the online-content patrol platform: intake, detection, linking, takedown notices.
 #[derive(Debug, Parser)]
 #[command(name = "ronda", version, about, propagate_version = true)]
 struct Cli {
@@ -16,6 +17,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP service (SQLite in ./ronda-data by default).
+    Serve(cmd::serve::Args),
+    /// Manage API tokens.
+    Token(cmd::token::Args),
+    /// Verify the audit log's hash chain.
+    Audit(cmd::audit::Args),
+    /// Import reports in bulk from JSON Lines.
+    Import(cmd::import::Args),
+    /// Load generators and benchmarks.
+    Bench(cmd::bench::Args),
     /// Scan posts (JSONL) with the detection engine.
     Scan(cmd::scan::Args),
     /// Train the text classifier from labelled JSONL.
@@ -28,9 +39,24 @@ enum Command {
     Match(cmd::match_cmd::Args),
 }
 
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RONDA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::Token(a) => cmd::token::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
         Command::Scan(a) => cmd::scan::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Eval(a) => cmd::eval::run(a),
@@ -41,7 +67,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -1,7 +1,13 @@
 //! One module per subcommand: argument definitions plus the glue that runs them.
 
+pub mod audit;
+pub mod bench;
 pub mod eval;
 pub mod hash;
+pub mod import;
 pub mod match_cmd;
 pub mod scan;
+pub mod serve;
+pub mod store_args;
+pub mod token;
 pub mod train;

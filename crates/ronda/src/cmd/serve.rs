@@ -1,0 +1,51 @@
+//! `ronda serve`: the HTTP service on the embedded default or PostgreSQL.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use ronda_core::clock::SystemClock;
+use ronda_server::bootstrap::{admin_token_path, first_start, open_store};
+use ronda_server::startup::{Application, shutdown_signal};
+use ronda_server::state::AppState;
+
+use super::store_args::StoreArgs;
+
+/// Run the Ronda service.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = args.store.config(args.listen)?;
+    let store = open_store(&config, Arc::new(SystemClock))?;
+    if let Some(secret) = first_start(&store, &config)? {
+        println!(
+            "First start: created an admin token. It is shown once; a copy is in {}:",
+            admin_token_path(&config.data_dir).display()
+        );
+        println!("{secret}");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ronda-http")
+        .build()?;
+    runtime.block_on(async move {
+        let db = store.location().display();
+        let state = Arc::new(AppState::new(store, config));
+        let app = Application::bind(state).await?;
+        let addr = app.local_addr()?;
+        tracing::info!(%addr, %db, "ronda serving");
+        // Scripts and tests read this line to find the port.
+        println!("ronda listening on http://{addr} (database {db})");
+        app.run(shutdown_signal()).await?;
+        tracing::info!("stopped cleanly");
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
