@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use ronda_core::clock::Clock;
 use ronda_core::model::Role;
+use ronda_store::seal::{Sealer, load_or_create_key};
 use ronda_store::{Store, StoreOptions};
 
 use crate::config::Config;
@@ -14,10 +15,14 @@ use crate::config::Config;
 /// Opens (and migrates) the configured store; a new one gets the default platforms.
 pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
     let location = config.db_location();
+    let key_path = config.secret_key_path();
+    let key = load_or_create_key(&key_path)
+        .map_err(|e| anyhow::anyhow!("reading the data key {}: {e}", key_path.display()))?;
     let store = Store::open(
         StoreOptions {
             location: location.clone(),
             max_readers: config.read_connections,
+            sealer: Sealer::new(&key),
         },
         clock,
     )

@@ -37,6 +37,9 @@ pub struct Config {
     pub read_connections: usize,
     /// Seconds to let in-flight requests finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Key that encrypts reporter identities at rest [default: `<data_dir>/secret.key`, created
+    /// on first use]. Every instance sharing one PostgreSQL database needs the same key.
+    pub secret_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             auth_cache_ms: 2_000,
             read_connections: 8,
             shutdown_grace_secs: 20,
+            secret_key_file: None,
         }
     }
 }
@@ -91,6 +95,7 @@ const KEYS: &[&str] = &[
     "auth_cache_ms",
     "read_connections",
     "shutdown_grace_secs",
+    "secret_key_file",
 ];
 
 impl Config {
@@ -127,6 +132,13 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The file holding the key for personal data at rest.
+    pub fn secret_key_path(&self) -> PathBuf {
+        self.secret_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("secret.key"))
     }
 
     /// Where the data lives: the explicit URL, or SQLite inside the data directory.

@@ -264,6 +264,9 @@ pub fn accept(
     };
 
     let tracking = (r.source == Source::Public).then(tracking_code);
+    // Reporter identity is confidential: sealed before it reaches the database.
+    let reporter_name = r.reporter_name.as_deref().map(|v| tx.seal(v));
+    let reporter_contact = r.reporter_contact.as_deref().map(|v| tx.seal(v));
     let report_id = tx
         .conn()
         .query_one(
@@ -279,8 +282,8 @@ pub fn accept(
                 content_id,
                 r.category.map(|c| c.as_str()),
                 r.description.as_deref(),
-                r.reporter_name.as_deref(),
-                r.reporter_contact.as_deref(),
+                reporter_name.as_deref(),
+                reporter_contact.as_deref(),
                 r.external_id.as_deref(),
                 tracking.as_deref(),
                 ctx.token_id,
@@ -323,7 +326,30 @@ pub fn accept(
     }))
 }
 
+/// The confidential reporter identity of a report, decrypted (for roles allowed to see it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reporter {
+    pub name: Option<String>,
+    pub contact: Option<String>,
+}
+
 impl Store {
+    /// Reads and decrypts who filed a report. Callers decide whether the requester may see it.
+    pub fn reporter_of(&self, report_id: i64) -> Result<Option<Reporter>> {
+        let row = self.read(|c| {
+            c.query_opt(
+                "SELECT reporter_name, reporter_contact FROM reports WHERE id = $1",
+                params![report_id],
+            )
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let open = |v: Option<String>| v.map(|s| self.unseal(&s)).transpose();
+        Ok(Some(Reporter {
+            name: open(row.opt_string(0)?)?,
+            contact: open(row.opt_string(1)?)?,
+        }))
+    }
+
     /// Accepts one report; returns once it is committed.
     pub async fn submit_report(&self, r: ValidReport, ctx: IntakeContext) -> Result<Accepted> {
         self.write(1, move |tx| {

@@ -15,6 +15,7 @@ pub mod intake;
 pub mod migrate;
 pub mod platforms;
 mod postgres;
+pub mod seal;
 mod sqlite;
 pub mod store;
 pub mod testing;

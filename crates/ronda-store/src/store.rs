@@ -21,6 +21,7 @@ use crate::error::{Result, StoreError};
 use crate::migrate;
 use crate::params;
 use crate::postgres::PgConn;
+use crate::seal::Sealer;
 use crate::sqlite::SqliteConn;
 
 /// Where the data lives.
@@ -95,15 +96,17 @@ fn redact_url(url: &str) -> String {
 /// The write transaction a job runs in.
 pub struct Tx<'a> {
     conn: &'a mut dyn Conn,
+    sealer: &'a Sealer,
     now: i64,
     audit_head: Option<(i64, String)>,
     platforms: HashMap<String, i64>,
 }
 
 impl<'a> Tx<'a> {
-    fn new(conn: &'a mut dyn Conn, now: i64) -> Self {
+    fn new(conn: &'a mut dyn Conn, sealer: &'a Sealer, now: i64) -> Self {
         Self {
             conn,
+            sealer,
             now,
             audit_head: None,
             platforms: HashMap::new(),
@@ -116,6 +119,11 @@ impl<'a> Tx<'a> {
 
     pub fn backend(&self) -> Backend {
         self.conn.backend()
+    }
+
+    /// Encrypts personal data before it is written.
+    pub fn seal(&self, plain: &str) -> String {
+        self.sealer.seal(plain)
     }
 
     /// The transaction's timestamp: one clock reading per transaction.
@@ -232,12 +240,15 @@ const MAX_GROUP_WEIGHT: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub location: DbLocation,
+    /// Key for personal data at rest (see [`crate::seal`]).
+    pub sealer: Sealer,
     /// Read connections kept open.
     pub max_readers: usize,
 }
 
 struct Inner {
     location: DbLocation,
+    sealer: Sealer,
     clock: Arc<dyn Clock>,
     sender: Mutex<Option<Sender<Box<dyn Job>>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
@@ -293,12 +304,14 @@ impl Store {
         let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn Job>>();
         let writer_clock = clock.clone();
         let location = opts.location.clone();
+        let sealer = opts.sealer.clone();
         let handle = std::thread::Builder::new()
             .name("ronda-writer".into())
-            .spawn(move || writer_loop(conn, location, rx, writer_clock))?;
+            .spawn(move || writer_loop(conn, location, rx, writer_clock, &sealer))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 location: opts.location,
+                sealer: opts.sealer,
                 clock,
                 sender: Mutex::new(Some(tx)),
                 writer: Mutex::new(Some(handle)),
@@ -314,6 +327,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.inner.location.backend()
+    }
+
+    /// Decrypts a value sealed at rest.
+    pub fn unseal(&self, sealed: &str) -> Result<String> {
+        self.inner.sealer.open(sealed)
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -426,6 +444,7 @@ fn writer_loop(
     location: DbLocation,
     rx: Receiver<Box<dyn Job>>,
     clock: Arc<dyn Clock>,
+    sealer: &Sealer,
 ) {
     while let Ok(first) = rx.recv() {
         let mut weight = first.weight();
@@ -439,7 +458,7 @@ fn writer_loop(
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        run_group(&mut conn, &location, jobs, clock.as_ref());
+        run_group(&mut conn, &location, jobs, clock.as_ref(), sealer);
     }
 }
 
@@ -448,9 +467,10 @@ fn run_group(
     location: &DbLocation,
     mut jobs: Vec<Box<dyn Job>>,
     clock: &dyn Clock,
+    sealer: &Sealer,
 ) {
     if jobs.len() > 1 {
-        match try_transaction(conn.as_mut(), &mut jobs, clock.now_ms()) {
+        match try_transaction(conn.as_mut(), sealer, &mut jobs, clock.now_ms()) {
             Ok(()) => {
                 for j in jobs {
                     j.succeed();
@@ -464,7 +484,7 @@ fn run_group(
     }
     for job in jobs {
         let mut one = vec![job];
-        let result = try_transaction(conn.as_mut(), &mut one, clock.now_ms());
+        let result = try_transaction(conn.as_mut(), sealer, &mut one, clock.now_ms());
         let Some(job) = one.pop() else { continue };
         match result {
             Ok(()) => job.succeed(),
@@ -479,10 +499,15 @@ fn run_group(
     }
 }
 
-fn try_transaction(conn: &mut dyn Conn, jobs: &mut [Box<dyn Job>], now: i64) -> Result<()> {
+fn try_transaction(
+    conn: &mut dyn Conn,
+    sealer: &Sealer,
+    jobs: &mut [Box<dyn Job>],
+    now: i64,
+) -> Result<()> {
     conn.begin_write()?;
     let applied = {
-        let mut tx = Tx::new(conn, now);
+        let mut tx = Tx::new(conn, sealer, now);
         jobs.iter_mut().try_for_each(|j| j.apply(&mut tx))
     };
     match applied.and_then(|()| conn.commit()) {

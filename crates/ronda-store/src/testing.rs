@@ -66,6 +66,7 @@ pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
         StoreOptions {
             location,
             max_readers: 4,
+            sealer: crate::seal::Sealer::new(&[7; 32]),
         },
         clock,
     )

@@ -110,6 +110,10 @@ on_both_backends! {
         let r = serde_json::from_str::<ReportInput>(r#"{"platform":"michat","target":{"account":"z"},"reporter":{"contact":"08123"}}"#)
             .unwrap().validate(Some(Source::Public)).unwrap();
         let a = s.submit_report_blocking(r, ctx()).unwrap();
+        // The reporter's contact is sealed at rest and opens with the instance key.
+        let raw: Option<String> = s.read(|c| c.query_one("SELECT reporter_contact FROM reports WHERE id = $1", &[Param::Int(a.report_id)])?.opt_string(0)).unwrap();
+        assert!(raw.as_deref().is_some_and(|v| v.starts_with("s1:") && !v.contains("08123")), "{raw:?}");
+        assert_eq!(s.reporter_of(a.report_id).unwrap().unwrap().contact.as_deref(), Some("08123"));
         let code = a.tracking_code.unwrap();
         let st = s.public_report_status(&code).unwrap().unwrap();
         assert_eq!(st.status, "received");
