@@ -185,6 +185,12 @@ pub trait Conn: Send {
         self.batch("ROLLBACK")
     }
 
+    /// Runs an `INSERT … RETURNING id` of one row and returns the new id. (SQLite answers
+    /// from `last_insert_rowid()`, sparing the temporary table it builds for `RETURNING`.)
+    fn insert_id(&mut self, sql: &str, params: &[Param<'_>]) -> Result<i64> {
+        self.query_one(sql, params)?.i64(0)
+    }
+
     fn query_opt(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }

@@ -62,12 +62,26 @@ pub(crate) fn priority_from_rank(r: i64) -> Priority {
     }
 }
 
-fn source_column(s: Source) -> &'static str {
+/// The case update for one more report from `s` (one static statement per source, so each is
+/// prepared once).
+fn bump_sql(s: Source) -> &'static str {
     match s {
-        Source::Patrol => "reports_patrol",
-        Source::Police => "reports_police",
-        Source::Public => "reports_public",
-        Source::Platform => "reports_platform",
+        Source::Patrol => {
+            "UPDATE cases SET reports_total = reports_total + 1, reports_patrol = reports_patrol + 1, \
+             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
+        }
+        Source::Police => {
+            "UPDATE cases SET reports_total = reports_total + 1, reports_police = reports_police + 1, \
+             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
+        }
+        Source::Public => {
+            "UPDATE cases SET reports_total = reports_total + 1, reports_public = reports_public + 1, \
+             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
+        }
+        Source::Platform => {
+            "UPDATE cases SET reports_total = reports_total + 1, reports_platform = reports_platform + 1, \
+             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
+        }
     }
 }
 
@@ -129,11 +143,10 @@ fn account_id(tx: &mut Tx<'_>, platform_id: i64, handle: &str, now: i64) -> Resu
         return row.i64(0);
     }
     tx.conn()
-        .query_one(
+        .insert_id(
             "INSERT INTO accounts (platform_id, handle, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id",
             params![platform_id, handle, now],
-        )?
-        .i64(0)
+        )
 }
 
 /// Accepts one validated report inside `tx`. A refusal (unknown platform) is `Ok(Err(_))` and
@@ -179,13 +192,10 @@ pub fn accept(
             let category = old_category
                 .clone()
                 .or_else(|| r.category.map(|c| c.as_str().to_string()));
-            let sql = format!(
-                "UPDATE cases SET reports_total = reports_total + 1, {col} = {col} + 1, last_reported_at = $2, \
-                 updated_at = $2, priority = $3, category = $4 WHERE id = $1",
-                col = source_column(r.source)
-            );
-            tx.conn()
-                .execute(&sql, params![id, now, rank, category.as_deref()])?;
+            tx.conn().execute(
+                bump_sql(r.source),
+                params![id, now, rank, category.as_deref()],
+            )?;
             let before = json!({"status": status, "priority": priority_from_rank(old_rank),
                 "category": old_category, "reports_total": total});
             let after = json!({"status": status, "priority": priority_from_rank(rank),
@@ -199,7 +209,7 @@ pub fn accept(
             let category = r.category.map(|c| c.as_str());
             let id = tx
                 .conn()
-                .query_one(
+                .insert_id(
                     "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
                      category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
                      first_reported_at, last_reported_at, created_at, updated_at) \
@@ -219,8 +229,7 @@ pub fn accept(
                         counts[3],
                         now
                     ],
-                )?
-                .i64(0)?;
+                )?;
             let after = json!({"status": CaseStatus::New, "priority": report_priority,
                 "category": category, "reports_total": 1, "target": key});
             (id, true, None, after)
@@ -244,7 +253,7 @@ pub fn accept(
         };
         Some(
             tx.conn()
-                .query_one(
+                .insert_id(
                     "INSERT INTO content_items (platform_id, account_id, url, external_id, text, media_json, captured_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     params![
@@ -256,8 +265,7 @@ pub fn accept(
                         media_json.as_deref(),
                         now
                     ],
-                )?
-                .i64(0)?,
+                )?,
         )
     } else {
         None
@@ -269,7 +277,7 @@ pub fn accept(
     let reporter_contact = r.reporter_contact.as_deref().map(|v| tx.seal(v));
     let report_id = tx
         .conn()
-        .query_one(
+        .insert_id(
             "INSERT INTO reports (case_id, opened_case, source, platform_id, target_raw, content_id, category, description, \
              reporter_name, reporter_contact, external_id, tracking_code, token_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
@@ -289,8 +297,7 @@ pub fn accept(
                 ctx.token_id,
                 now
             ],
-        )?
-        .i64(0)?;
+        )?;
 
     if let Some(key) = &ctx.idempotency_key {
         let scope = idempotency_scope(ctx);

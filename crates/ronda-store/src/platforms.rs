@@ -30,13 +30,10 @@ pub const DEFAULT_PLATFORMS: &[(&str, &str)] = &[
 
 fn insert(tx: &mut Tx<'_>, actor: &str, name: &str, display: &str) -> Result<Platform> {
     let now = tx.now_ms();
-    let id = tx
-        .conn()
-        .query_one(
-            "INSERT INTO platforms (name, display_name, created_at) VALUES ($1, $2, $3) RETURNING id",
-            params![name, display, now],
-        )?
-        .i64(0)?;
+    let id = tx.conn().insert_id(
+        "INSERT INTO platforms (name, display_name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        params![name, display, now],
+    )?;
     let after = json!({"name": name, "display_name": display}).to_string();
     tx.audit(
         actor,

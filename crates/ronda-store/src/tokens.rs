@@ -103,11 +103,10 @@ fn create(
     let now = tx.now_ms();
     let id = tx
         .conn()
-        .query_one(
+        .insert_id(
             "INSERT INTO api_tokens (name, role, platform_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             params![name, role.as_str(), platform_id, &token_hash(&secret), now],
-        )?
-        .i64(0)?;
+        )?;
     let after = json!({"name": name, "role": role, "platform": platform}).to_string();
     tx.audit(
         actor,

@@ -64,9 +64,17 @@ struct Server {
     first_token: Option<String>,
 }
 
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A failed assertion must not leave a server running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Server {
     fn start(place: &Place) -> Server {
-        let mut child = Command::new(BIN)
+        let child = Command::new(BIN)
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .args(place.args())
@@ -76,8 +84,14 @@ impl Server {
             .spawn()
             .unwrap();
         let (tx, rx) = mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        let err = child.stderr.take().unwrap();
+        let mut server = Server {
+            child,
+            base: String::new(),
+            lines: rx,
+            first_token: None,
+        };
+        let out = server.child.stdout.take().unwrap();
+        let err = server.child.stderr.take().unwrap();
         let tx2 = tx.clone();
         std::thread::spawn(move || {
             for l in BufReader::new(out).lines().map_while(Result::ok) {
@@ -89,22 +103,18 @@ impl Server {
                 let _ = tx2.send(format!("stderr: {l}"));
             }
         });
-        let mut first_token = None;
         loop {
-            let line = rx
+            let line = server
+                .lines
                 .recv_timeout(Duration::from_secs(60))
                 .expect("server did not start");
             if line.starts_with("rnd_") {
-                first_token = Some(line.clone());
+                server.first_token = Some(line.clone());
             }
             if let Some(rest) = line.strip_prefix("ronda listening on http://") {
                 let addr = rest.split_whitespace().next().unwrap();
-                return Server {
-                    child,
-                    base: format!("http://{addr}/api/v1"),
-                    lines: rx,
-                    first_token,
-                };
+                server.base = format!("http://{addr}/api/v1");
+                return server;
             }
         }
     }

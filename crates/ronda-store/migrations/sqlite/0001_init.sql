@@ -102,7 +102,7 @@ CREATE TABLE api_tokens (
 );
 
 CREATE TABLE audit_events (
-    seq          BIGINT  PRIMARY KEY,          -- 1, 2, 3, … without gaps
+    seq          INTEGER PRIMARY KEY,          -- 1, 2, 3, … without gaps (the rowid)
     at           BIGINT  NOT NULL,
     actor        TEXT    NOT NULL,
     action       TEXT    NOT NULL,
