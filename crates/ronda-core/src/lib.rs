@@ -9,5 +9,6 @@ pub mod clock;
 pub mod model;
 pub mod report;
 pub mod target;
+pub mod workflow;
 
 pub use model::{CaseStatus, Category, Priority, Role, Source};

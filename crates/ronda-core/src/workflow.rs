@@ -1,0 +1,397 @@
+//! The life of a case as a pure state machine, and the arithmetic of legal deadlines and the
+//! escalation ladder (PM Kominfo 5/2020 deadlines; the SAMAN ladder). No clock is read here:
+//! every function takes the time it needs.
+//!
+//! ```text
+//! new ──start_review──> in_review ──confirm──> confirmed ──send_notice──> notice_sent
+//!  │                       │                                             │ acknowledge
+//!  └──confirm / reject─────┴──reject──> rejected ──close──> closed         v
+//!                                                                   acknowledged
+//! notice_sent | acknowledged | escalated | still_online ──claim_removal──> removal_claimed
+//! removal_claimed ──verify_removed──> removed ──close──> closed
+//! removal_claimed ──find_still_online──> still_online ──escalate──> escalated
+//! notice_sent | acknowledged | still_online ──escalate──> escalated
+//! notice_sent | acknowledged | still_online | escalated ──dispute──> disputed
+//! disputed ──uphold──> notice_sent (the order stands; a new deadline)   disputed ──withdraw──> closed
+//! escalated ──verify_removed──> removed            removed | closed ──reopen──> in_review
+//! ```
+
+use std::fmt;
+
+use chrono::{FixedOffset, TimeZone};
+
+use crate::clock::Millis;
+use crate::model::{CaseStatus, Category};
+
+/// Something that moves a case from one status to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    StartReview,
+    Confirm,
+    Reject,
+    SendNotice,
+    Acknowledge,
+    ClaimRemoval,
+    VerifyRemoved,
+    FindStillOnline,
+    Escalate,
+    Dispute,
+    Uphold,
+    Withdraw,
+    Close,
+    Reopen,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::StartReview,
+        Action::Confirm,
+        Action::Reject,
+        Action::SendNotice,
+        Action::Acknowledge,
+        Action::ClaimRemoval,
+        Action::VerifyRemoved,
+        Action::FindStillOnline,
+        Action::Escalate,
+        Action::Dispute,
+        Action::Uphold,
+        Action::Withdraw,
+        Action::Close,
+        Action::Reopen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::StartReview => "start_review",
+            Action::Confirm => "confirm",
+            Action::Reject => "reject",
+            Action::SendNotice => "send_notice",
+            Action::Acknowledge => "acknowledge",
+            Action::ClaimRemoval => "claim_removal",
+            Action::VerifyRemoved => "verify_removed",
+            Action::FindStillOnline => "find_still_online",
+            Action::Escalate => "escalate",
+            Action::Dispute => "dispute",
+            Action::Uphold => "uphold",
+            Action::Withdraw => "withdraw",
+            Action::Close => "close",
+            Action::Reopen => "reopen",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An action that the case's status does not allow; names the ones it does (for a 409).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action} a case that is {from}; allowed: {}", allowed_list(.allowed))]
+pub struct IllegalTransition {
+    pub from: CaseStatus,
+    pub action: Action,
+    pub allowed: Vec<Action>,
+}
+
+fn allowed_list(a: &[Action]) -> String {
+    if a.is_empty() {
+        "nothing".into()
+    } else {
+        a.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The status an action leads to from `from`, if the action is allowed there.
+fn target(from: CaseStatus, action: Action) -> Option<CaseStatus> {
+    use Action as A;
+    use CaseStatus as S;
+    Some(match (from, action) {
+        (S::New, A::StartReview) => S::InReview,
+        (S::New | S::InReview, A::Confirm) => S::Confirmed,
+        (S::New | S::InReview, A::Reject) => S::Rejected,
+        (S::Confirmed, A::SendNotice) => S::NoticeSent,
+        (S::NoticeSent, A::Acknowledge) => S::Acknowledged,
+        (S::NoticeSent | S::Acknowledged | S::Escalated | S::StillOnline, A::ClaimRemoval) => {
+            S::RemovalClaimed
+        }
+        (S::RemovalClaimed | S::Escalated | S::StillOnline, A::VerifyRemoved) => S::Removed,
+        (S::RemovalClaimed, A::FindStillOnline) => S::StillOnline,
+        (S::NoticeSent | S::Acknowledged | S::StillOnline, A::Escalate) => S::Escalated,
+        (S::NoticeSent | S::Acknowledged | S::StillOnline | S::Escalated, A::Dispute) => {
+            S::Disputed
+        }
+        (S::Disputed, A::Uphold) => S::NoticeSent,
+        (S::Disputed, A::Withdraw) => S::Closed,
+        (S::Rejected | S::Removed, A::Close) => S::Closed,
+        (S::Removed | S::Closed, A::Reopen) => S::InReview,
+        _ => return None,
+    })
+}
+
+/// Every action allowed from `from`, in a stable order.
+pub fn allowed_actions(from: CaseStatus) -> Vec<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| target(from, *a).is_some())
+        .collect()
+}
+
+/// Applies `action` to a case in status `from`.
+pub fn transition(from: CaseStatus, action: Action) -> Result<CaseStatus, IllegalTransition> {
+    target(from, action).ok_or_else(|| IllegalTransition {
+        from,
+        action,
+        allowed: allowed_actions(from),
+    })
+}
+
+const HOUR_MS: Millis = 3_600_000;
+
+/// The rungs of the SAMAN ladder after a missed deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EscalationStep {
+    None,
+    Warning1,
+    Warning2,
+    Warning3,
+    BlockingRecommended,
+}
+
+impl EscalationStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationStep::None => "none",
+            EscalationStep::Warning1 => "warning_1",
+            EscalationStep::Warning2 => "warning_2",
+            EscalationStep::Warning3 => "warning_3",
+            EscalationStep::BlockingRecommended => "blocking_recommended",
+        }
+    }
+
+    pub fn next(self) -> Option<EscalationStep> {
+        match self {
+            EscalationStep::None => Some(EscalationStep::Warning1),
+            EscalationStep::Warning1 => Some(EscalationStep::Warning2),
+            EscalationStep::Warning2 => Some(EscalationStep::Warning3),
+            EscalationStep::Warning3 => Some(EscalationStep::BlockingRecommended),
+            EscalationStep::BlockingRecommended => None,
+        }
+    }
+}
+
+/// Deadlines and escalation periods; configurable, with the regulation's values as defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlinePolicy {
+    /// Hours a platform has to remove ordinary prohibited content (24 under PM Kominfo 5/2020).
+    pub normal_hours: i64,
+    /// Hours for urgent content (4: child sexual abuse material, terrorism, public order).
+    pub urgent_hours: i64,
+    /// Categories whose notices get the urgent deadline.
+    pub urgent_categories: Vec<Category>,
+    /// Waiting time before each rung: warning 1 (after the deadline), warning 2, warning 3 and
+    /// the access-blocking recommendation (each after the previous rung), in hours.
+    pub step_hours: [i64; 4],
+}
+
+impl Default for DeadlinePolicy {
+    fn default() -> Self {
+        Self {
+            normal_hours: 24,
+            urgent_hours: 4,
+            urgent_categories: vec![Category::ChildExploitation],
+            step_hours: [0, 24, 24, 24],
+        }
+    }
+}
+
+impl DeadlinePolicy {
+    /// Whether a notice about `category` (or on a case already marked urgent) is urgent.
+    pub fn is_urgent(&self, category: Option<Category>, urgent_priority: bool) -> bool {
+        urgent_priority || category.is_some_and(|c| self.urgent_categories.contains(&c))
+    }
+
+    /// When a notice sent at `sent_at` must have been complied with.
+    pub fn deadline(&self, sent_at: Millis, urgent: bool) -> Millis {
+        let hours = if urgent {
+            self.urgent_hours
+        } else {
+            self.normal_hours
+        };
+        sent_at.saturating_add(hours.saturating_mul(HOUR_MS))
+    }
+
+    /// The next rung of the ladder and when it becomes due, given the current rung and when it
+    /// was reached (`None` for the first rung, which counts from the deadline).
+    pub fn next_step(
+        &self,
+        deadline: Millis,
+        current: EscalationStep,
+        current_at: Option<Millis>,
+    ) -> Option<(EscalationStep, Millis)> {
+        let next = current.next()?;
+        let idx = match next {
+            EscalationStep::Warning1 => 0,
+            EscalationStep::Warning2 => 1,
+            EscalationStep::Warning3 => 2,
+            EscalationStep::BlockingRecommended | EscalationStep::None => 3,
+        };
+        let base = if current == EscalationStep::None {
+            deadline
+        } else {
+            current_at.unwrap_or(deadline)
+        };
+        Some((
+            next,
+            base.saturating_add(self.step_hours[idx].saturating_mul(HOUR_MS)),
+        ))
+    }
+
+    /// The rung due at `now`, if any: one step at a time, so a worker that was down for days
+    /// still records every rung, each with its own time.
+    pub fn due_step(
+        &self,
+        deadline: Millis,
+        current: EscalationStep,
+        current_at: Option<Millis>,
+        now: Millis,
+    ) -> Option<EscalationStep> {
+        self.next_step(deadline, current, current_at)
+            .filter(|(_, due)| *due <= now)
+            .map(|(step, _)| step)
+    }
+}
+
+/// Formats a stored UTC time in Asia/Jakarta (WIB, UTC+7, no daylight saving), as shown to the
+/// ministry's staff.
+pub fn to_jakarta(ms: Millis) -> String {
+    let Some(wib) = FixedOffset::east_opt(7 * 3600) else {
+        return String::new();
+    };
+    match wib.timestamp_millis_opt(ms).single() {
+        Some(t) => t.format("%Y-%m-%d %H:%M WIB").to_string(),
+        None => String::from("invalid-timestamp"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::parse_rfc3339;
+    use CaseStatus as S;
+
+    #[test]
+    fn the_happy_path_reaches_closed() {
+        let mut s = S::New;
+        for a in [
+            Action::StartReview,
+            Action::Confirm,
+            Action::SendNotice,
+            Action::Acknowledge,
+            Action::ClaimRemoval,
+            Action::VerifyRemoved,
+            Action::Close,
+        ] {
+            s = transition(s, a).unwrap();
+        }
+        assert_eq!(s, S::Closed);
+    }
+
+    #[test]
+    fn an_illegal_transition_names_the_allowed_ones() {
+        let e = transition(S::New, Action::SendNotice).unwrap_err();
+        assert_eq!(
+            e.allowed,
+            vec![Action::StartReview, Action::Confirm, Action::Reject]
+        );
+        assert_eq!(
+            e.to_string(),
+            "cannot send_notice a case that is new; allowed: start_review, confirm, reject"
+        );
+        assert_eq!(
+            transition(S::Rejected, Action::Confirm)
+                .unwrap_err()
+                .allowed,
+            vec![Action::Close]
+        );
+    }
+
+    #[test]
+    fn removal_claims_are_verified_or_sent_back() {
+        assert_eq!(
+            transition(S::RemovalClaimed, Action::FindStillOnline),
+            Ok(S::StillOnline)
+        );
+        assert_eq!(
+            transition(S::StillOnline, Action::Escalate),
+            Ok(S::Escalated)
+        );
+        assert_eq!(
+            transition(S::Escalated, Action::VerifyRemoved),
+            Ok(S::Removed)
+        );
+        assert_eq!(transition(S::Removed, Action::Reopen), Ok(S::InReview));
+        assert_eq!(transition(S::Disputed, Action::Uphold), Ok(S::NoticeSent));
+        assert_eq!(transition(S::Disputed, Action::Withdraw), Ok(S::Closed));
+    }
+
+    #[test]
+    fn every_status_but_none_has_a_way_on() {
+        for s in CaseStatus::ALL {
+            assert!(!allowed_actions(*s).is_empty(), "{s} is a dead end");
+        }
+    }
+
+    #[test]
+    fn deadlines_follow_the_regulation_by_default() {
+        let p = DeadlinePolicy::default();
+        let sent = parse_rfc3339("2026-11-29T20:30:00Z").unwrap();
+        assert!(p.is_urgent(Some(Category::ChildExploitation), false));
+        assert!(!p.is_urgent(Some(Category::Gambling), false));
+        assert!(p.is_urgent(Some(Category::Gambling), true));
+        let urgent = p.deadline(sent, true);
+        let normal = p.deadline(sent, false);
+        assert_eq!(urgent - sent, 4 * HOUR_MS);
+        assert_eq!(normal - sent, 24 * HOUR_MS);
+        // Stored in UTC, shown in Jakarta: 20:30Z + 4 h is 07:30 the next day, WIB.
+        assert_eq!(to_jakarta(urgent), "2026-11-30 07:30 WIB");
+    }
+
+    #[test]
+    fn the_ladder_climbs_one_rung_per_period() {
+        let p = DeadlinePolicy {
+            step_hours: [1, 24, 48, 72],
+            ..DeadlinePolicy::default()
+        };
+        let deadline = 1_000 * HOUR_MS;
+        let s = EscalationStep::None;
+        assert_eq!(
+            p.due_step(deadline, s, None, deadline),
+            None,
+            "not before the period"
+        );
+        assert_eq!(
+            p.due_step(deadline, s, None, deadline + HOUR_MS),
+            Some(EscalationStep::Warning1)
+        );
+        let w1_at = deadline + 5 * HOUR_MS;
+        let w1 = EscalationStep::Warning1;
+        assert_eq!(
+            p.due_step(deadline, w1, Some(w1_at), w1_at + 23 * HOUR_MS),
+            None
+        );
+        assert_eq!(
+            p.due_step(deadline, w1, Some(w1_at), w1_at + 24 * HOUR_MS),
+            Some(EscalationStep::Warning2)
+        );
+        // Long after: still only the next rung.
+        assert_eq!(
+            p.due_step(deadline, w1, Some(w1_at), w1_at + 1_000 * HOUR_MS),
+            Some(EscalationStep::Warning2)
+        );
+        let top = EscalationStep::BlockingRecommended;
+        assert_eq!(p.due_step(deadline, top, Some(0), i64::MAX), None);
+    }
+}
