@@ -1,0 +1,245 @@
+//! The engine the server and the CLI call: rules + model + policy, shared across threads.
+//!
+//! `Engine::analyze` runs the whole pipeline on one post: fold and normalise, extract
+//! identifiers and ages, fire rules, score with the classifier, decide verdict and priority.
+//! An `Engine` is immutable, `Send + Sync`, and cheap to share behind an `Arc`; reloading rules
+//! or a model means building a new one and swapping it.
+
+use std::ops::Range;
+
+use crate::classifier::{Category, Model, ModelError, N_CLASSES, rule_prior};
+use crate::identifiers::{self, IdKind};
+use crate::normalize::{fold, needs_token_pass, normalize_folded};
+use crate::policy::{self, Decision, PolicyConfig, PolicyInput, Priority, Verdict};
+use crate::rules::{RuleError, RuleSet};
+
+/// The model shipped in the crate (see `data/README.md` for how it was built).
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../model/default.bin");
+
+/// Errors building an engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// An identifier with its span in the original text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundIdentifier {
+    pub kind: IdKind,
+    pub value: String,
+    /// Byte range in the original text (empty when read from number words).
+    pub span: Range<usize>,
+}
+
+/// A rule that fired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiredRule {
+    pub id: String,
+    pub category: String,
+    pub weight: f32,
+}
+
+/// Everything the engine says about one post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub verdict: Verdict,
+    pub category: Option<Category>,
+    pub score: f32,
+    /// Calibrated probabilities in model order (prostitution, pornography, gambling, clear).
+    pub scores: [f32; N_CLASSES],
+    pub priority: Priority,
+    pub rules: Vec<FiredRule>,
+    pub identifiers: Vec<FoundIdentifier>,
+    pub ages: Vec<u8>,
+}
+
+/// Rules + model + policy.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    rules: RuleSet,
+    model: Model,
+    policy: PolicyConfig,
+}
+
+impl Engine {
+    /// An engine from parts.
+    pub fn new(rules: RuleSet, model: Model, policy: PolicyConfig) -> Engine {
+        Engine {
+            rules,
+            model,
+            policy,
+        }
+    }
+
+    /// The embedded default rules and model with the default policy.
+    pub fn with_defaults() -> Result<Engine, EngineError> {
+        Ok(Engine::new(
+            RuleSet::default_rules()?,
+            Model::from_bytes(DEFAULT_MODEL)?,
+            PolicyConfig::default(),
+        ))
+    }
+
+    /// Rules in use.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Model in use.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Policy in use.
+    pub fn policy(&self) -> &PolicyConfig {
+        &self.policy
+    }
+
+    /// Analyses one post.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        self.analyze_with(text, false)
+    }
+
+    /// Analyses one post; `csam_hash_match` comes from the image matcher.
+    pub fn analyze_with(&self, text: &str, csam_hash_match: bool) -> Analysis {
+        let folded = fold(text);
+        // Most posts need no token pass: then the folded text is the normalised text.
+        let owned;
+        let n = if needs_token_pass(folded.as_str().as_bytes()) {
+            owned = normalize_folded(&folded);
+            owned.as_str()
+        } else {
+            folded.as_str()
+        };
+        let hits = self.rules.find(n);
+        let mut ids: Vec<&str> = Vec::with_capacity(hits.len());
+        let mut evidence = [0f32; N_CLASSES];
+        let mut rules = Vec::with_capacity(hits.len());
+        for h in &hits {
+            let r = &self.rules.rules()[h.rule];
+            ids.push(&r.id);
+            if let Some(c) = Category::parse(&r.category) {
+                evidence[c.index()] += r.weight;
+            }
+            rules.push(FiredRule {
+                id: r.id.clone(),
+                category: r.category.clone(),
+                weight: r.weight,
+            });
+        }
+        let prior = rule_prior(rules.iter().map(|r| (r.category.as_str(), r.weight)));
+        let scores = self.model.scores(n, &ids, &prior);
+        let identifiers = identifiers::extract(folded.as_str(), n)
+            .into_iter()
+            .map(|i| FoundIdentifier {
+                kind: i.kind,
+                span: if i.end > i.start {
+                    folded.original_range(i.start..i.end, text)
+                } else {
+                    0..0
+                },
+                value: i.value,
+            })
+            .collect();
+        let ages = identifiers::ages(n);
+        let Decision {
+            verdict,
+            category,
+            score,
+            priority,
+        } = policy::decide(
+            &PolicyInput {
+                scores,
+                rule_evidence: evidence,
+                ages: &ages,
+                csam_hash_match,
+            },
+            &self.policy,
+        );
+        Analysis {
+            verdict,
+            category,
+            score,
+            scores,
+            priority,
+            rules,
+            identifiers,
+            ages,
+        }
+    }
+
+    /// The top `k` features behind the post's top non-clear category (for analysts).
+    pub fn explain(&self, text: &str, k: usize) -> Vec<(String, f32)> {
+        let norm = normalize_folded(&fold(text));
+        let n = norm.as_str();
+        let hits = self.rules.find(n);
+        let ids: Vec<&str> = hits
+            .iter()
+            .map(|h| self.rules.rules()[h.rule].id.as_str())
+            .collect();
+        let prior = rule_prior(
+            hits.iter()
+                .map(|h| &self.rules.rules()[h.rule])
+                .map(|r| (r.category.as_str(), r.weight)),
+        );
+        let s = self.model.scores(n, &ids, &prior);
+        let top = (0..3).max_by(|&a, &b| s[a].total_cmp(&s[b])).unwrap_or(0);
+        self.model.explain(n, &ids, Category::ALL[top], k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn engine_is_shareable() {
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
+    fn default_engine_reads_an_ad_and_a_shop() {
+        let e = Engine::with_defaults().expect("default engine");
+        let ad = e.analyze("0p3n b0 jogja ST 350k include room, WA 0812-3456-7890");
+        assert_eq!(ad.verdict, Verdict::Violation);
+        assert_eq!(ad.category, Some(Category::Prostitution));
+        assert_eq!(ad.priority, Priority::High);
+        let phone = ad
+            .identifiers
+            .iter()
+            .find(|i| i.kind == IdKind::Phone)
+            .expect("phone");
+        assert_eq!(phone.value, "+6281234567890");
+        let src = "0p3n b0 jogja ST 350k include room, WA 0812-3456-7890";
+        assert_eq!(&src[phone.span.clone()], "0812-3456-7890");
+        let shop = e.analyze("Open order brownies, bisa COD, DP 50%, ready stock");
+        assert_eq!(shop.verdict, Verdict::Clear);
+        assert_eq!(shop.category, None);
+        let explained = e.explain("open bo jogja malam ini", 5);
+        assert!(!explained.is_empty() && explained.len() <= 5);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn never_panics_and_scores_are_probabilities(s in "\\PC{0,200}") {
+            let e = Engine::with_defaults().expect("default engine");
+            let a = e.analyze(&s);
+            proptest::prop_assert!(a.scores.iter().all(|x| (0.0..=1.0).contains(x)));
+            for i in &a.identifiers {
+                proptest::prop_assert!(s.get(i.span.clone()).is_some());
+            }
+        }
+
+        #[test]
+        fn never_panics_on_digit_soup(s in "[0-9oOlI +()./@:_a-z-]{0,80}") {
+            let e = Engine::with_defaults().expect("default engine");
+            let _ = e.analyze(&s);
+        }
+    }
+}
