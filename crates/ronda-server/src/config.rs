@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use ronda_core::model::Category;
+use ronda_core::workflow::DeadlinePolicy;
 use ronda_store::DbLocation;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +26,8 @@ pub struct Config {
     pub max_batch_body_bytes: usize,
     /// Most reports in one batch.
     pub max_batch_items: usize,
+    /// Largest image accepted by `POST /media/hash`, in bytes (hashed in memory, never stored).
+    pub max_upload_bytes: usize,
     /// Public reports (and status look-ups) allowed per client address per minute.
     pub public_per_minute: u32,
     /// Burst allowance on top of the per-minute rate.
@@ -40,6 +44,49 @@ pub struct Config {
     /// Key that encrypts reporter identities at rest [default: `<data_dir>/secret.key`, created
     /// on first use]. Every instance sharing one PostgreSQL database needs the same key.
     pub secret_key_file: Option<PathBuf>,
+    /// How long an analyst's claim on a case lasts before others may take it, in seconds.
+    pub claim_ttl_secs: u64,
+    /// The legal bases a decision may cite (TOML: `[[legal_bases]] code = "…" description = "…"`).
+    pub legal_bases: Vec<LegalBasis>,
+    /// Hours a platform has to comply with an ordinary notice (PM Kominfo 5/2020: 24).
+    pub deadline_hours: i64,
+    /// Hours for an urgent notice (4).
+    pub urgent_deadline_hours: i64,
+    /// Categories whose notices are urgent; a case of priority `urgent` always is.
+    pub urgent_categories: Vec<Category>,
+    /// Hours before warning 1 (after the deadline), warning 2, warning 3 and the
+    /// access-blocking recommendation (each after the previous rung).
+    pub escalation_step_hours: [i64; 4],
+    /// Seconds between passes of the escalation worker inside `ronda serve`.
+    pub escalation_interval_secs: u64,
+}
+
+/// A legal basis a decision can cite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    pub code: String,
+    pub description: String,
+}
+
+/// The bases commonly cited (see docs/domain.md); replace them in the configuration.
+pub fn default_legal_bases() -> Vec<LegalBasis> {
+    [
+        (
+            "uu_ite_27_1",
+            "UU ITE Pasal 27 ayat (1): content violating decency",
+        ),
+        ("uu_ite_27_2", "UU ITE Pasal 27 ayat (2): gambling"),
+        ("uu_44_2008", "UU 44/2008 tentang Pornografi"),
+        ("uu_21_2007", "UU 21/2007: trafficking in persons"),
+        ("uu_35_2014", "UU 35/2014: child protection"),
+    ]
+    .into_iter()
+    .map(|(code, description)| LegalBasis {
+        code: code.into(),
+        description: description.into(),
+    })
+    .collect()
 }
 
 impl Default for Config {
@@ -51,6 +98,7 @@ impl Default for Config {
             max_body_bytes: 1 << 20,
             max_batch_body_bytes: 64 << 20,
             max_batch_items: 10_000,
+            max_upload_bytes: 16 << 20,
             public_per_minute: 30,
             public_burst: 10,
             trust_forwarded_for: false,
@@ -58,6 +106,13 @@ impl Default for Config {
             read_connections: 8,
             shutdown_grace_secs: 20,
             secret_key_file: None,
+            claim_ttl_secs: 900,
+            legal_bases: default_legal_bases(),
+            deadline_hours: 24,
+            urgent_deadline_hours: 4,
+            urgent_categories: vec![Category::ChildExploitation],
+            escalation_step_hours: [0, 24, 24, 24],
+            escalation_interval_secs: 60,
         }
     }
 }
@@ -89,6 +144,7 @@ const KEYS: &[&str] = &[
     "max_body_bytes",
     "max_batch_body_bytes",
     "max_batch_items",
+    "max_upload_bytes",
     "public_per_minute",
     "public_burst",
     "trust_forwarded_for",
@@ -96,6 +152,10 @@ const KEYS: &[&str] = &[
     "read_connections",
     "shutdown_grace_secs",
     "secret_key_file",
+    "claim_ttl_secs",
+    "deadline_hours",
+    "urgent_deadline_hours",
+    "escalation_interval_secs",
 ];
 
 impl Config {
@@ -126,12 +186,36 @@ impl Config {
                 "max_batch_items must be positive and max_body_bytes at least 1024".into(),
             ));
         }
+        if self.legal_bases.is_empty() || self.claim_ttl_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "legal_bases must not be empty and claim_ttl_secs must be positive".into(),
+            ));
+        }
+        if self.deadline_hours <= 0
+            || self.urgent_deadline_hours <= 0
+            || self.escalation_step_hours.iter().any(|h| *h < 0)
+            || self.escalation_interval_secs == 0
+        {
+            return Err(ConfigError::Invalid(
+                "deadlines must be positive, escalation periods not negative".into(),
+            ));
+        }
         if self.public_per_minute == 0 {
             return Err(ConfigError::Invalid(
                 "public_per_minute must be positive".into(),
             ));
         }
         Ok(())
+    }
+
+    /// Deadlines and the escalation ladder as the workflow needs them.
+    pub fn deadline_policy(&self) -> DeadlinePolicy {
+        DeadlinePolicy {
+            normal_hours: self.deadline_hours,
+            urgent_hours: self.urgent_deadline_hours,
+            urgent_categories: self.urgent_categories.clone(),
+            step_hours: self.escalation_step_hours,
+        }
     }
 
     /// The file holding the key for personal data at rest.

@@ -88,6 +88,10 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(f) => f.into(),
             StoreError::NotFound(what) => ApiError::not_found(&what),
             StoreError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "conflict", msg),
+            StoreError::IllegalTransition(t) => {
+                ApiError::new(StatusCode::CONFLICT, "illegal_transition", t.to_string())
+                    .with_field("status")
+            }
             StoreError::Closed => ApiError::unavailable("the server is shutting down"),
             other => {
                 tracing::error!(error = %other, "store error");

@@ -92,6 +92,7 @@ impl Application {
         let grace = Duration::from_secs(state.config.shutdown_grace_secs);
         let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let escalations = tokio::spawn(escalation_worker(state.clone()));
         let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stopped_tx.send(());
@@ -110,9 +111,36 @@ impl Application {
                 Ok(())
             }
         };
+        escalations.abort();
         let store = state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         result
+    }
+}
+
+/// The escalation worker: one pass of [`ronda_store::notices::escalate_due`] every
+/// `escalation_interval_secs` (the step itself is tested directly, with an injected clock).
+async fn escalation_worker(state: Arc<AppState>) {
+    let mut tick =
+        tokio::time::interval(Duration::from_secs(state.config.escalation_interval_secs));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let policy = state.config.deadline_policy();
+    loop {
+        tick.tick().await;
+        let store = state.store.clone();
+        let policy = policy.clone();
+        let pass = tokio::task::spawn_blocking(move || {
+            let now = store.now_ms();
+            store.run_escalations_blocking("system:escalation", &policy, now)
+        })
+        .await;
+        match pass {
+            Ok(Ok(steps)) if !steps.is_empty() => {
+                tracing::info!(steps = steps.len(), "escalation rungs applied");
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "escalation pass failed"),
+            _ => {}
+        }
     }
 }
 

@@ -400,3 +400,427 @@ async fn public_reports_are_rate_limited_per_address() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(error_of(&v).0, "rate_limited");
 }
+
+/// Hash banks and media endpoints (issue 4). Only synthetic hashes and the benign reference
+/// images of `shared/data/pdq` are used.
+mod banks {
+    use super::*;
+
+    const IMAGE_PDQ: &str = "ad64cd9875e131a177b1f2a0d6b38ae1de9ea80421e4c51dde1b0363deba3466";
+    const H1: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    const H2: &str = "30a10efd71cc3d429013d48d0ffffc52e34e0e17ada952a9d29685211ea9e5af";
+
+    fn image() -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/pdq/images/random_image_from_test.png");
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    impl TestApp {
+        async fn send(
+            &self,
+            method: reqwest::Method,
+            token: &str,
+            path: &str,
+            body: Option<(Vec<u8>, &str)>,
+        ) -> (StatusCode, String, String) {
+            let mut req = self
+                .client
+                .request(method, format!("{}{path}", self.base))
+                .bearer_auth(token);
+            if let Some((bytes, ct)) = body {
+                req = req.header("content-type", ct).body(bytes);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let ct = resp
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (status, ct, resp.text().await.unwrap())
+        }
+
+        async fn send_json(
+            &self,
+            method: reqwest::Method,
+            token: &str,
+            path: &str,
+            body: &Value,
+        ) -> (StatusCode, Value) {
+            let (s, _, text) = self
+                .send(
+                    method,
+                    token,
+                    path,
+                    Some((body.to_string().into_bytes(), "application/json")),
+                )
+                .await;
+            (s, serde_json::from_str(&text).unwrap_or(Value::Null))
+        }
+    }
+
+    api_tests! {
+        async fn banks_are_created_filled_and_exported(app) {
+            let analyst = app.token(Role::Analyst, None).await;
+            let (s, v) = app.get(Some(&analyst), "/banks").await;
+            assert_eq!((s, v), (StatusCode::OK, json!({"banks": []})));
+            let body = json!({"name": "ads", "category": "solicitation_photos"});
+            let (s, v) = app.post(Some(&analyst), "/banks", &body).await;
+            assert_eq!((s, error_of(&v).0), (StatusCode::FORBIDDEN, "forbidden"));
+            let intake = app.token(Role::Intake, None).await;
+            let (s, _) = app.get(Some(&intake), "/banks").await;
+            assert_eq!(s, StatusCode::FORBIDDEN);
+
+            let (s, v) = app.post(Some(&app.admin), "/banks", &body).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            assert_eq!((v["threshold"].clone(), v["min_quality"].clone(), v["enabled"].clone(), v["hash_count"].clone()), (json!(31), json!(50), json!(true), json!(0)));
+            let (s, v) = app.post(Some(&app.admin), "/banks", &body).await;
+            assert_eq!((s, error_of(&v).0), (StatusCode::CONFLICT, "conflict"));
+            let (s, v) = app.post(Some(&app.admin), "/banks", &json!({"name": "x", "category": "Bad Cat"})).await;
+            assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "category")));
+            let (s, v) = app.post(Some(&app.admin), "/banks", &json!({"name": "a b", "category": "ncii"})).await;
+            assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "name")));
+            let (s, _) = app.get(Some(&analyst), "/banks/nope").await;
+            assert_eq!(s, StatusCode::NOT_FOUND);
+
+            let (s, v) = app.send_json(reqwest::Method::PATCH, &app.admin, "/banks/ads", &json!({"threshold": 20})).await;
+            assert_eq!((s, v["threshold"].clone()), (StatusCode::OK, json!(20)));
+            let (s, v) = app.send_json(reqwest::Method::PATCH, &app.admin, "/banks/ads", &json!({"threshold": 500})).await;
+            assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "threshold")));
+            let (s, _) = app.send_json(reqwest::Method::PATCH, &analyst, "/banks/ads", &json!({"enabled": false})).await;
+            assert_eq!(s, StatusCode::FORBIDDEN);
+
+            // JSON entries: bad hex names its item and adds nothing.
+            let (s, v) = app.post(Some(&app.admin), "/banks/ads/hashes", &json!({"hashes": [H1, "xyz"]})).await;
+            assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "hashes[1]")));
+            let (s, v) = app.post(Some(&app.admin), "/banks/ads/hashes", &json!({"hashes": [H1, {"pdq": H2, "quality": 90, "label": "ad template"}]})).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert_eq!((v["added"].clone(), v["duplicates"].clone(), v["retroactive_matches"].clone()), (json!(2), json!(0), json!(0)));
+            // A CSV list: one duplicate, one new; a bad line names its line.
+            let csv = format!("pdq,quality,label\n{H2},90,ad template\n{},,\n", IMAGE_PDQ);
+            let (s, _, text) = app.send(reqwest::Method::POST, &app.admin, "/banks/ads/hashes", Some((csv.into_bytes(), "text/csv"))).await;
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!((s, v["added"].clone(), v["duplicates"].clone()), (StatusCode::OK, json!(1), json!(1)), "{v}");
+            let (s, _, text) = app.send(reqwest::Method::POST, &app.admin, "/banks/ads/hashes", Some((format!("{H1}\nnothex\n").into_bytes(), "text/plain"))).await;
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!((s, error_of(&v).1), (StatusCode::UNPROCESSABLE_ENTITY, "body"));
+            assert!(v["error"]["message"].as_str().unwrap().contains("line 2"), "{v}");
+            let (s, v) = app.post(Some(&app.admin), "/banks/nope/hashes", &json!({"hashes": [H1]})).await;
+            assert_eq!((s, error_of(&v).0), (StatusCode::NOT_FOUND, "not_found"));
+
+            let (s, ct, text) = app.send(reqwest::Method::GET, &analyst, "/banks/ads/hashes", None).await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(ct.starts_with("text/csv"), "{ct}");
+            assert_eq!(text, format!("pdq,quality,label\n{H1},,\n{H2},90,ad template\n{IMAGE_PDQ},,\n"));
+            let (_, v) = app.get(Some(&analyst), "/banks/ads").await;
+            assert_eq!(v["hash_count"], 3);
+        }
+
+        async fn media_is_hashed_matched_and_shown_on_cases(app) {
+            // Hashing an upload: the reference vector, and a non-image.
+            let intake = app.token(Role::Intake, None).await;
+            let (s, _, text) = app.send(reqwest::Method::POST, &intake, "/media/hash", Some((image(), "image/png"))).await;
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert_eq!((v["pdq"].as_str(), v["quality"].as_u64()), (Some(IMAGE_PDQ), Some(100)));
+            assert_eq!(v["sha256"].as_str().unwrap().len(), 64);
+            assert_eq!(v["md5"].as_str().unwrap().len(), 32);
+            let (s, _, text) = app.send(reqwest::Method::POST, &intake, "/media/hash", Some((b"just some text".to_vec(), "image/png"))).await;
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!((s, error_of(&v).0), (StatusCode::UNPROCESSABLE_ENTITY, "bad_image"));
+            let platform = app.token(Role::Platform, Some("michat")).await;
+            let (s, _, _) = app.send(reqwest::Method::POST, &platform, "/media/hash", Some((image(), "image/png"))).await;
+            assert_eq!(s, StatusCode::FORBIDDEN);
+
+            // Banks: the image is known abuse material in this synthetic setup; an allowlist
+            // holds H1.
+            for (name, category) in [("known", "child_abuse_known"), ("fp", "allowlist"), ("ads", "solicitation_photos")] {
+                let (s, _) = app.post(Some(&app.admin), "/banks", &json!({"name": name, "category": category})).await;
+                assert_eq!(s, StatusCode::CREATED);
+            }
+            app.post(Some(&app.admin), "/banks/known/hashes", &json!({"hashes": [{"pdq": IMAGE_PDQ, "label": "ref"}]})).await;
+            app.post(Some(&app.admin), "/banks/fp/hashes", &json!({"hashes": [H1]})).await;
+            app.post(Some(&app.admin), "/banks/ads/hashes", &json!({"hashes": [H1, H2]})).await;
+
+            let (s, v) = app.post(Some(&intake), "/media/match", &json!({"hashes": [IMAGE_PDQ, H1, H2.to_uppercase()]})).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let r = &v["results"];
+            assert_eq!(r[0]["matches"], json!([{"bank": "known", "category": "child_abuse_known", "matches": [{"hash": IMAGE_PDQ, "distance": 0, "label": "ref"}]}]));
+            assert_eq!(r[1]["matches"], json!([]));
+            assert_eq!(r[1]["allowlisted"][0]["bank"], "fp");
+            assert_eq!(r[1]["suppressed"][0]["bank"], "ads");
+            assert_eq!(r[2]["matches"][0]["bank"], "ads");
+            let (s, v) = app.post(Some(&intake), "/media/match", &json!({"hashes": [H1, "abc"]})).await;
+            assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "hashes[1]")));
+            let (s, v) = app.post(Some(&intake), "/media/match", &json!({"hashes": [H1], "radius": 500})).await;
+            assert_eq!((s, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "radius")));
+            let police = app.token(Role::Police, None).await;
+            let (s, _) = app.post(Some(&police), "/media/match", &json!({"hashes": [H1]})).await;
+            assert_eq!(s, StatusCode::FORBIDDEN);
+
+            // Intake: a report whose media matches the known bank opens an urgent case.
+            let mut r = report("poster1");
+            r["media"] = json!([{"pdq": IMAGE_PDQ}]);
+            let (s, a) = app.post(Some(&intake), "/reports", &r).await;
+            assert_eq!(s, StatusCode::CREATED, "{a}");
+            let (_, case) = app.get(Some(&app.admin), &format!("/cases/{}", a["case_id"])).await;
+            assert_eq!((case["priority"].as_str(), case["category"].as_str()), (Some("urgent"), Some("child_exploitation")));
+            assert_eq!(case["media_matches"][0]["bank"], "known");
+            assert_eq!(case["media_matches"][0]["category"], "child_abuse_known");
+            assert_eq!(case["media_matches"][0]["distance"], 0);
+            assert_eq!(case["media_matches"][0]["pdq"], IMAGE_PDQ);
+            let (_, plain) = app.post(Some(&intake), "/reports", &report("poster2")).await;
+            let (_, case) = app.get(Some(&app.admin), &format!("/cases/{}", plain["case_id"])).await;
+            assert_eq!((case["priority"].as_str(), case["media_matches"].clone()), (Some("normal"), json!([])));
+        }
+    }
+
+    async fn upload_limits(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |c| c.max_upload_bytes = 4096).await;
+        let (s, _, _) = app
+            .send(
+                reqwest::Method::POST,
+                &app.admin,
+                "/media/hash",
+                Some((image(), "image/png")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "the 2 KB image fits");
+        let (s, _, text) = app
+            .send(
+                reqwest::Method::POST,
+                &app.admin,
+                "/media/hash",
+                Some((vec![0_u8; 10_000], "image/png")),
+            )
+            .await;
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert_eq!(
+            (s, error_of(&v).0),
+            (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+        );
+        let (s, _, _) = app
+            .send(
+                reqwest::Method::POST,
+                &app.admin,
+                "/media/hash",
+                Some((image(), "multipart/form-data; boundary=x")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let (s, _, text) = app
+            .send(
+                reqwest::Method::POST,
+                &app.admin,
+                "/media/hash",
+                Some((Vec::new(), "image/png")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn upload_limits_sqlite() {
+        upload_limits(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn upload_limits_postgres() {
+        upload_limits(Backend::Postgres).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verification_queue_over_http_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let a1 = app.token(Role::Analyst, None).await;
+        let a2 = app.token(Role::Analyst, None).await;
+        let intake = app.token(Role::Intake, None).await;
+        let (_, normal) = app.post(Some(&intake), "/reports", &report("q1")).await;
+        let mut u = report("q2");
+        u["category"] = json!("child_exploitation");
+        let (_, urgent) = app.post(Some(&intake), "/reports", &u).await;
+        let (s, q) = app.get(Some(&a1), "/queue").await;
+        assert_eq!(s, StatusCode::OK);
+        let ids: Vec<&Value> = q["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["id"])
+            .collect();
+        assert_eq!(
+            ids,
+            vec![&urgent["case_id"], &normal["case_id"]],
+            "urgent first"
+        );
+        let (s, _) = app.get(Some(&intake), "/queue").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        let case = normal["case_id"].as_i64().unwrap();
+        let (s, c) = app
+            .post(Some(&a1), &format!("/cases/{case}/claim"), &json!({}))
+            .await;
+        assert_eq!(
+            (s, c["status"].as_str()),
+            (StatusCode::OK, Some("in_review"))
+        );
+        let (s, v) = app
+            .post(Some(&a2), &format!("/cases/{case}/claim"), &json!({}))
+            .await;
+        assert_eq!((s, error_of(&v).0), (StatusCode::CONFLICT, "conflict"));
+        let decision = json!({"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1", "note": "iklan"});
+        let (s, v) = app
+            .post(Some(&a2), &format!("/cases/{case}/decision"), &decision)
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        let (s, v) = app.post(Some(&a1), &format!("/cases/{case}/decision"), &json!({"decision": "confirm", "category": "prostitution", "legal_basis": "pasal_99"})).await;
+        assert_eq!(
+            (s, error_of(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "legal_basis"))
+        );
+        let (s, v) = app
+            .post(
+                Some(&a1),
+                &format!("/cases/{case}/decision"),
+                &json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(
+            (s, error_of(&v)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("invalid_value", "decision")
+            )
+        );
+        let (s, v) = app
+            .post(Some(&a1), &format!("/cases/{case}/decision"), &decision)
+            .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("notice_sent")),
+            "{v}"
+        );
+        let notice_id = v["notice_id"].as_i64().unwrap();
+        let (_, shown) = app.get(Some(&a1), &format!("/cases/{case}")).await;
+        assert_eq!(
+            (shown["status"].as_str(), shown["category"].as_str()),
+            (Some("notice_sent"), Some("prostitution"))
+        );
+        // Deciding again is not a state the machine allows: 409 naming what is.
+        let (s, v) = app
+            .post(
+                Some(&app.admin),
+                &format!("/cases/{case}/decision"),
+                &json!({"decision": "reject"}),
+            )
+            .await;
+        assert_eq!(
+            (s, error_of(&v).0),
+            (StatusCode::CONFLICT, "illegal_transition")
+        );
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("allowed: acknowledge, claim_removal"),
+            "{v}"
+        );
+        // The platform API: MiChat sees its notice, WhatsApp does not.
+        let michat = app.token(Role::Platform, Some("michat")).await;
+        let wa = app.token(Role::Platform, Some("whatsapp")).await;
+        let (s, list) = app.get(Some(&michat), "/platform/notices").await;
+        assert_eq!(s, StatusCode::OK);
+        let n = &list["notices"][0];
+        assert_eq!(
+            (
+                n["id"].as_i64(),
+                n["case_id"].as_i64(),
+                n["status"].as_str()
+            ),
+            (Some(notice_id), Some(case), Some("sent"))
+        );
+        assert!(
+            n["deadline"].as_str().unwrap().ends_with('Z')
+                && n["deadline_local"].as_str().unwrap().ends_with("WIB")
+        );
+        assert_eq!(n["escalation"]["step"], "none");
+        let (_, other) = app.get(Some(&wa), "/platform/notices").await;
+        assert_eq!(other["notices"], json!([]));
+        let (s, _) = app
+            .get(Some(&wa), &format!("/platform/notices/{notice_id}"))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = app
+            .post(
+                Some(&wa),
+                &format!("/platform/notices/{notice_id}/response"),
+                &json!({"action": "removed"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, v) = app
+            .post(
+                Some(&michat),
+                &format!("/platform/notices/{notice_id}/response"),
+                &json!({"action": "refused"}),
+            )
+            .await;
+        assert_eq!(
+            (s, error_of(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, ("required", "reason"))
+        );
+        let (s, first) = app
+            .post(
+                Some(&michat),
+                &format!("/platform/notices/{notice_id}/response"),
+                &json!({"action": "removed", "reason": "akun ditutup"}),
+            )
+            .await;
+        assert_eq!(
+            (s, first["status"].as_str()),
+            (StatusCode::OK, Some("removal_claimed")),
+            "{first}"
+        );
+        let (_, second) = app
+            .post(
+                Some(&michat),
+                &format!("/platform/notices/{notice_id}/response"),
+                &json!({"action": "removed", "reason": "akun ditutup"}),
+            )
+            .await;
+        assert_eq!(first, second, "idempotent");
+        let (s, _) = app.get(Some(&a1), "/platform/notices").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // The patrol re-checks: removed. The case is verified removed.
+        let (s, r) = app
+            .post(
+                Some(&intake),
+                &format!("/cases/{case}/recheck"),
+                &json!({"result": "removed"}),
+            )
+            .await;
+        assert_eq!(
+            (s, r["status"].as_str()),
+            (StatusCode::OK, Some("removed")),
+            "{r}"
+        );
+        let (_, staff) = app.get(Some(&a1), &format!("/notices/{notice_id}")).await;
+        assert_eq!(staff["status"], "removed");
+        assert!(staff["closed_at"].is_string());
+        let (s, b) = app.get(Some(&a1), "/legal-bases").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            b["legal_bases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["code"] == "uu_44_2008")
+        );
+        let (s, _) = app.get(Some(&a1), "/cases/999999/claim").await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+        let (s, v) = app.post(Some(&a1), "/cases/999999/claim", &json!({})).await;
+        assert_eq!((s, error_of(&v).0), (StatusCode::NOT_FOUND, "not_found"));
+    }
+}

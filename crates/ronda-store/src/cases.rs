@@ -27,11 +27,11 @@ pub struct CaseView {
     pub updated_at: i64,
 }
 
-const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p.name, c.target_kind, c.target_value, \
+pub(crate) const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p.name, c.target_kind, c.target_value, \
      c.reports_total, c.reports_patrol, c.reports_police, c.reports_public, c.reports_platform, \
      c.first_reported_at, c.last_reported_at, c.created_at, c.updated_at";
 
-fn case_from_row(r: &Row) -> Result<CaseView> {
+pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
     let category = match r.opt_string(2)? {
         Some(s) => Some(s.parse::<Category>().map_err(|e| StoreError::Decode {
             column: 2,

@@ -24,6 +24,8 @@ pub enum StoreError {
     Conflict(String),
     #[error(transparent)]
     Invalid(#[from] FieldError),
+    #[error(transparent)]
+    IllegalTransition(#[from] ronda_core::workflow::IllegalTransition),
     #[error("the store is shut down")]
     Closed,
     #[error("io: {0}")]
@@ -35,7 +37,10 @@ impl StoreError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            StoreError::NotFound(_) | StoreError::Conflict(_) | StoreError::Invalid(_)
+            StoreError::NotFound(_)
+                | StoreError::Conflict(_)
+                | StoreError::Invalid(_)
+                | StoreError::IllegalTransition(_)
         )
     }
 }

@@ -13,10 +13,11 @@
 //! nothing behind even when it shares a transaction with others.
 
 use ronda_core::model::{CaseStatus, Priority, Source};
-use ronda_core::report::{FieldError, ValidReport};
+use ronda_core::report::{FieldError, Media, ValidReport};
 use ronda_core::target::Target;
 use serde_json::json;
 
+use crate::banks::MediaMatches;
 use crate::codes::tracking_code;
 use crate::error::{Result, StoreError};
 use crate::params;
@@ -156,6 +157,17 @@ pub fn accept(
     r: &ValidReport,
     ctx: &IntakeContext,
 ) -> Result<Result<Accepted, FieldError>> {
+    accept_matched(tx, r, ctx, None)
+}
+
+/// [`accept`] with the hash-bank matches of the report's media, computed before the
+/// transaction by [`Store::match_report_media`] (brought up to date inside it).
+pub fn accept_matched(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    ctx: &IntakeContext,
+    media: Option<&MediaMatches>,
+) -> Result<Result<Accepted, FieldError>> {
     let Some(platform_id) = tx.platform_id(&r.platform)? else {
         return Ok(Err(FieldError::new(
             "unknown",
@@ -169,6 +181,12 @@ pub fn accept(
     if let Some(done) = find_replay(tx, r, platform_id, ctx)? {
         return Ok(Ok(done));
     }
+    // --- hash banks: matches against hashes added since the pre-transaction match ---
+    let hits = match media {
+        Some(m) => crate::banks::current_hits(tx, &r.media, m)?,
+        None => Vec::new(),
+    };
+    let hits = hits.as_slice();
     let now = tx.now_ms();
     let account_id = match &r.target {
         Target::Account { handle } => Some(account_id(tx, platform_id, handle, now)?),
@@ -176,6 +194,9 @@ pub fn accept(
     };
     let key = r.target.case_key(&r.platform);
     let report_priority = Priority::for_report(r.source, r.category);
+    // --- hash banks: a child_abuse_known match makes the case urgent (see banks.rs) ---
+    let (report_priority, case_category) =
+        crate::banks::intake_effect(report_priority, r.category, hits);
 
     let open = tx.conn().query_opt(
         "SELECT id, status, priority, category, reports_total FROM cases WHERE target_key = $1 AND is_open = 1",
@@ -191,7 +212,7 @@ pub fn accept(
             let rank = old_rank.max(priority_rank(report_priority));
             let category = old_category
                 .clone()
-                .or_else(|| r.category.map(|c| c.as_str().to_string()));
+                .or_else(|| case_category.map(|c| c.as_str().to_string()));
             tx.conn().execute(
                 bump_sql(r.source),
                 params![id, now, rank, category.as_deref()],
@@ -206,7 +227,7 @@ pub fn accept(
             let mut counts = [0_i64; 4];
             counts[Source::ALL.iter().position(|s| *s == r.source).unwrap_or(0)] = 1;
             let rank = priority_rank(report_priority);
-            let category = r.category.map(|c| c.as_str());
+            let category = case_category.map(|c| c.as_str());
             let id = tx
                 .conn()
                 .insert_id(
@@ -271,6 +292,13 @@ pub fn accept(
         None
     };
 
+    // --- hash banks: the media rows (for retroactive matching) and the matches found ---
+    if let Some(content_id) = content_id
+        && !r.media.is_empty()
+    {
+        crate::banks::record_intake_media(tx, case_id, content_id, &r.media, hits)?;
+    }
+
     let tracking = (r.source == Source::Public).then(tracking_code);
     // Reporter identity is confidential: sealed before it reaches the database.
     let reporter_name = r.reporter_name.as_deref().map(|v| tx.seal(v));
@@ -310,6 +338,9 @@ pub fn accept(
     let mut after = after;
     after["report_id"] = json!(report_id);
     after["source"] = json!(r.source);
+    if !hits.is_empty() {
+        after["media_matches"] = json!(hits.len());
+    }
     let before = before.map(|b| b.to_string());
     let after = after.to_string();
     tx.audit(
@@ -357,18 +388,35 @@ impl Store {
         }))
     }
 
-    /// Accepts one report; returns once it is committed.
+    /// Accepts one report; returns once it is committed. Media with a PDQ hash are matched
+    /// against the hash banks first, outside the write transaction.
     pub async fn submit_report(&self, r: ValidReport, ctx: IntakeContext) -> Result<Accepted> {
+        let media = if has_pdq(&r) {
+            let store = self.clone();
+            let media = r.media.clone();
+            Some(
+                tokio::task::spawn_blocking(move || store.match_report_media(&media))
+                    .await
+                    .map_err(|_| StoreError::Closed)??,
+            )
+        } else {
+            None
+        };
         self.write(1, move |tx| {
-            accept(tx, &r, &ctx)?.map_err(StoreError::Invalid)
+            accept_matched(tx, &r, &ctx, media.as_ref())?.map_err(StoreError::Invalid)
         })
         .await
     }
 
     /// Blocking form of [`Store::submit_report`].
     pub fn submit_report_blocking(&self, r: ValidReport, ctx: IntakeContext) -> Result<Accepted> {
+        let media = if has_pdq(&r) {
+            Some(self.match_report_media(&r.media)?)
+        } else {
+            None
+        };
         self.write_blocking(1, move |tx| {
-            accept(tx, &r, &ctx)?.map_err(StoreError::Invalid)
+            accept_matched(tx, &r, &ctx, media.as_ref())?.map_err(StoreError::Invalid)
         })
     }
 
@@ -380,7 +428,19 @@ impl Store {
         ctx: IntakeContext,
     ) -> Result<Vec<Result<Accepted, FieldError>>> {
         let weight = items.len().max(1);
-        self.write(weight, move |tx| accept_all(tx, &items, &ctx))
+        let hits = if items.iter().flatten().any(has_pdq) {
+            let store = self.clone();
+            let media: Vec<Vec<Media>> = items
+                .iter()
+                .map(|i| i.as_ref().map(|r| r.media.clone()).unwrap_or_default())
+                .collect();
+            tokio::task::spawn_blocking(move || store.match_batch_media(&media))
+                .await
+                .map_err(|_| StoreError::Closed)??
+        } else {
+            Vec::new()
+        };
+        self.write(weight, move |tx| accept_all(tx, &items, &hits, &ctx))
             .await
     }
 
@@ -391,13 +451,27 @@ impl Store {
         ctx: IntakeContext,
     ) -> Result<Vec<Result<Accepted, FieldError>>> {
         let weight = items.len().max(1);
-        self.write_blocking(weight, move |tx| accept_all(tx, &items, &ctx))
+        let hits = if items.iter().flatten().any(has_pdq) {
+            let media: Vec<Vec<Media>> = items
+                .iter()
+                .map(|i| i.as_ref().map(|r| r.media.clone()).unwrap_or_default())
+                .collect();
+            self.match_batch_media(&media)?
+        } else {
+            Vec::new()
+        };
+        self.write_blocking(weight, move |tx| accept_all(tx, &items, &hits, &ctx))
     }
+}
+
+fn has_pdq(r: &ValidReport) -> bool {
+    r.media.iter().any(|m| m.pdq.is_some())
 }
 
 fn accept_all(
     tx: &mut Tx<'_>,
     items: &[Result<ValidReport, FieldError>],
+    hits: &[Option<MediaMatches>],
     ctx: &IntakeContext,
 ) -> Result<Vec<Result<Accepted, FieldError>>> {
     // Idempotency keys belong to single submissions; batch items use `external_id`.
@@ -407,8 +481,9 @@ fn accept_all(
     };
     items
         .iter()
-        .map(|item| match item {
-            Ok(r) => accept(tx, r, &item_ctx),
+        .enumerate()
+        .map(|(i, item)| match item {
+            Ok(r) => accept_matched(tx, r, &item_ctx, hits.get(i).and_then(Option::as_ref)),
             Err(e) => Ok(Err(e.clone())),
         })
         .collect()

@@ -7,14 +7,17 @@
 //! - nothing here knows HTTP; errors are [`StoreError`].
 
 pub mod audit;
+pub mod banks;
 pub mod cases;
 pub mod codes;
 pub mod db;
 pub mod error;
 pub mod intake;
 pub mod migrate;
+pub mod notices;
 pub mod platforms;
 mod postgres;
+pub mod review;
 pub mod seal;
 mod sqlite;
 pub mod store;

@@ -86,9 +86,6 @@ impl SqliteConn {
         // was read in the same transaction.
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        // Checkpoint every ~40 MB of WAL instead of ~4 MB: hot index pages are written back
-        // once per checkpoint, not once per few transactions.
-        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.pragma_update(None, "cache_size", -32_000)?;
         conn.set_prepared_statement_cache_capacity(128);
         Ok(Self {

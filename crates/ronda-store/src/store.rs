@@ -252,8 +252,11 @@ struct Inner {
     clock: Arc<dyn Clock>,
     sender: Mutex<Option<Sender<Box<dyn Job>>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    checkpointer: Mutex<Option<(Sender<()>, JoinHandle<()>)>>,
     readers: Mutex<Vec<Box<dyn Conn>>>,
     max_readers: usize,
+    /// This process's in-memory hash-bank indexes (see [`crate::banks`]).
+    matcher: crate::banks::Matcher,
 }
 
 impl Drop for Inner {
@@ -301,6 +304,18 @@ impl Store {
         if !applied.is_empty() {
             tracing::info!(?applied, db = %opts.location.display(), "schema migrated");
         }
+        // SQLite: WAL checkpoints run on their own thread, not inside the writer's commits.
+        let checkpointer = if opts.location.backend() == Backend::Sqlite {
+            conn.query("PRAGMA wal_autocheckpoint=0", &[])?;
+            let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
+            let location = opts.location.clone();
+            let handle = std::thread::Builder::new()
+                .name("ronda-checkpoint".into())
+                .spawn(move || checkpoint_loop(&location, &stopped))?;
+            Some((stop, handle))
+        } else {
+            None
+        };
         let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn Job>>();
         let writer_clock = clock.clone();
         let location = opts.location.clone();
@@ -315,8 +330,10 @@ impl Store {
                 clock,
                 sender: Mutex::new(Some(tx)),
                 writer: Mutex::new(Some(handle)),
+                checkpointer: Mutex::new(checkpointer),
                 readers: Mutex::new(Vec::new()),
                 max_readers: opts.max_readers.max(1),
+                matcher: crate::banks::Matcher::default(),
             }),
         })
     }
@@ -332,6 +349,11 @@ impl Store {
     /// Decrypts a value sealed at rest.
     pub fn unseal(&self, sealed: &str) -> Result<String> {
         self.inner.sealer.open(sealed)
+    }
+
+    /// This process's hash-bank matcher.
+    pub fn matcher(&self) -> &crate::banks::Matcher {
+        &self.inner.matcher
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -436,6 +458,38 @@ impl Store {
         if let Some(h) = handle {
             let _ = h.join();
         }
+        let checkpointer = self
+            .inner
+            .checkpointer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some((stop, h)) = checkpointer {
+            drop(stop);
+            let _ = h.join();
+        }
+    }
+}
+
+/// Copies committed WAL frames back into the database file every quarter second, without
+/// blocking the writer or readers; on shutdown, truncates the WAL.
+fn checkpoint_loop(location: &DbLocation, stop: &Receiver<()>) {
+    let mut conn = match location.connect() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "checkpointer could not connect; WAL will grow until restart");
+            return;
+        }
+    };
+    while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+        stop.recv_timeout(std::time::Duration::from_millis(250))
+    {
+        if let Err(e) = conn.query("PRAGMA wal_checkpoint(PASSIVE)", &[]) {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+    if let Err(e) = conn.query("PRAGMA wal_checkpoint(TRUNCATE)", &[]) {
+        tracing::warn!(error = %e, "final WAL checkpoint failed");
     }
 }
 

@@ -27,6 +27,10 @@ enum Command {
     Import(cmd::import::Args),
     /// Load generators and benchmarks.
     Bench(cmd::bench::Args),
+    /// Takedown notices.
+    Notices(cmd::notices::Args),
+    /// Apply the escalation ladder to overdue notices.
+    Escalations(cmd::escalations::Args),
     /// Scan posts (JSONL) with the detection engine.
     Scan(cmd::scan::Args),
     /// Train the text classifier from labelled JSONL.
@@ -37,6 +41,8 @@ enum Command {
     Hash(cmd::hash::Args),
     /// Match PDQ hashes against a bank file within a Hamming radius.
     Match(cmd::match_cmd::Args),
+    /// Manage hash banks (import, export, list).
+    Bank(cmd::bank::Args),
 }
 
 fn init_logging() {
@@ -57,11 +63,14 @@ fn main() -> ExitCode {
         Command::Audit(a) => cmd::audit::run(a),
         Command::Import(a) => cmd::import::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Notices(a) => cmd::notices::run(a),
+        Command::Escalations(a) => cmd::escalations::run(a),
         Command::Scan(a) => cmd::scan::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Hash(a) => cmd::hash::run(a),
         Command::Match(a) => cmd::match_cmd::run(a),
+        Command::Bank(a) => cmd::bank::run(a),
     };
     match result {
         Ok(code) => code,

@@ -479,3 +479,63 @@ fn config_file_and_environment_configure_the_server() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn escalations_run_by_hand_at_a_given_time() {
+    let place = Place::sqlite();
+    let server = Server::start(&place);
+    let admin = server.first_token.clone().unwrap();
+    let (_, r) = post(&server.base, &admin, "/reports", &report(1));
+    let case = r["case_id"].as_i64().unwrap();
+    let (s, _) = post(
+        &server.base,
+        &admin,
+        &format!("/cases/{case}/claim"),
+        &json!({}),
+    );
+    assert_eq!(s, 200);
+    let (s, d) = post(
+        &server.base,
+        &admin,
+        &format!("/cases/{case}/decision"),
+        &json!({"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"}),
+    );
+    assert_eq!(s, 200, "{d}");
+    let (_, n) = get(
+        &server.base,
+        &admin,
+        &format!("/notices/{}", d["notice_id"]),
+    );
+    let deadline = n["deadline"].as_str().unwrap().to_string();
+    server.kill9();
+
+    let early = place.ronda(&["escalations", "run", "--now", "2000-01-01T00:00:00Z"]);
+    assert!(
+        stdout(&early).contains("0 escalation steps applied"),
+        "{}",
+        stderr(&early)
+    );
+    let due = ronda_core::clock::parse_rfc3339(&deadline).unwrap() + 25 * 3_600_000;
+    let at = ronda_core::clock::to_rfc3339(due);
+    let out = place.ronda(&["escalations", "run", "--now", &at]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("warning_1") && stdout(&out).contains("warning_2"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("2 escalation steps applied"),
+        "{}",
+        stdout(&out)
+    );
+    let list = place.ronda(&["notices", "list", "--format", "json"]);
+    let line: Value = serde_json::from_str(stdout(&list).lines().next().unwrap()).unwrap();
+    assert_eq!(line["escalation_step"], "warning_2");
+    let table = place.ronda(&["notices", "list", "--platform", "michat"]);
+    assert!(stdout(&table).contains("WIB") && stdout(&table).contains("warning_2"));
+    let bad = place.ronda(&["escalations", "run", "--now", "tomorrow"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("RFC 3339"));
+    assert!(place.ronda(&["audit", "verify"]).status.success());
+}

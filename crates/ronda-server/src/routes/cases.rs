@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::{Role, Source};
+use ronda_store::banks::CaseMediaMatch;
 use ronda_store::cases::{CaseFilter, CaseView};
 use serde_json::{Value, json};
 
@@ -44,6 +45,27 @@ pub fn case_json(c: &CaseView) -> Value {
         "created_at": to_rfc3339(c.created_at),
         "updated_at": to_rfc3339(c.updated_at),
     })
+}
+
+/// The hash-bank matches recorded on a case (only on `GET /cases/{id}`).
+fn media_matches_json(matches: &[CaseMediaMatch]) -> Value {
+    Value::Array(
+        matches
+            .iter()
+            .map(|m| {
+                json!({
+                    "bank": m.bank,
+                    "category": m.category,
+                    "distance": m.distance,
+                    "pdq": m.pdq,
+                    "bank_hash": m.bank_hash,
+                    "label": m.label,
+                    "content_id": m.content_id,
+                    "matched_at": to_rfc3339(m.matched_at),
+                })
+            })
+            .collect(),
+    )
 }
 
 fn encode_cursor(id: i64) -> String {
@@ -139,11 +161,19 @@ async fn show(
     caller.require(READERS)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;
     let store = st.store.clone();
-    let case = tokio::task::spawn_blocking(move || store.get_case(id)).await??;
-    match case {
+    let found = tokio::task::spawn_blocking(move || {
+        store
+            .get_case(id)?
+            .map(|c| Ok::<_, ronda_store::StoreError>((store.case_media_matches(c.id)?, c)))
+            .transpose()
+    })
+    .await??;
+    match found {
         // Another platform's case does not exist, as far as a platform token can tell.
-        Some(c) if caller.platform_scope().is_none_or(|own| own == c.platform) => {
-            Ok(axum::Json(case_json(&c)))
+        Some((matches, c)) if caller.platform_scope().is_none_or(|own| own == c.platform) => {
+            let mut body = case_json(&c);
+            body["media_matches"] = media_matches_json(&matches);
+            Ok(axum::Json(body))
         }
         _ => Err(ApiError::not_found("case")),
     }

@@ -1,10 +1,14 @@
 //! HTTP routes, one module per resource; [`api_router`] merges them under `/api/v1`.
 
+pub mod banks;
 pub mod cases;
 pub mod health;
+pub mod media;
+pub mod notices;
 pub mod platforms;
 pub mod public;
 pub mod reports;
+pub mod review;
 
 use std::sync::Arc;
 
@@ -18,4 +22,8 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(cases::router())
         .merge(platforms::router())
         .merge(public::router())
+        .merge(review::router())
+        .merge(notices::router())
+        .merge(banks::router(state))
+        .merge(media::router(state))
 }

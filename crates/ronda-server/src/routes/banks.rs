@@ -1,0 +1,244 @@
+//! Hash banks: `GET/POST /banks`, `GET/PATCH /banks/{name}`, `GET/POST /banks/{name}/hashes`.
+//!
+//! Analysts read banks; admins and supervisors create, change and fill them. Hashes are added
+//! as JSON (`{"hashes": ["<hex>" | {"pdq","quality"?,"label"?}, …]}`) or as a text/CSV hash
+//! list (`pdq[,quality][,label]` lines); adding re-matches stored media (retroactive matching).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ronda_core::model::Role;
+use ronda_media::PdqHash;
+use ronda_media::bank::{BankCategory, HashList};
+use ronda_store::banks::{Bank, BankPatch, NewBank};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{ApiJson, body_error};
+use crate::state::AppState;
+
+const READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
+const WRITERS: &[Role] = &[Role::Admin, Role::Supervisor];
+
+pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/banks", get(list).post(create))
+        .route("/banks/{name}", get(show).patch(update))
+        .route(
+            "/banks/{name}/hashes",
+            get(export)
+                .post(add_hashes)
+                .layer(DefaultBodyLimit::max(state.config.max_batch_body_bytes)),
+        )
+}
+
+pub fn bank_json(b: &Bank) -> Value {
+    json!({
+        "name": b.name,
+        "category": b.category.as_str(),
+        "enabled": b.enabled,
+        "threshold": b.threshold,
+        "min_quality": b.min_quality,
+        "hash_count": b.hash_count,
+        "created_at": ronda_core::clock::to_rfc3339(b.created_at),
+        "updated_at": ronda_core::clock::to_rfc3339(b.updated_at),
+    })
+}
+
+async fn list(State(st): State<Arc<AppState>>, caller: Caller) -> ApiResult<axum::Json<Value>> {
+    caller.require(READERS)?;
+    let store = st.store.clone();
+    let banks = tokio::task::spawn_blocking(move || store.list_banks()).await??;
+    Ok(axum::Json(
+        json!({"banks": banks.iter().map(bank_json).collect::<Vec<_>>()}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    category: String,
+    enabled: Option<bool>,
+    threshold: Option<u32>,
+    min_quality: Option<u8>,
+}
+
+fn parse_category(s: &str) -> ApiResult<BankCategory> {
+    s.parse()
+        .map_err(|e: ronda_media::bank::BankError| ApiError::invalid("category", e.to_string()))
+}
+
+async fn create(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<Response> {
+    caller.require(WRITERS)?;
+    let new = NewBank {
+        name: body.name,
+        category: parse_category(&body.category)?,
+        enabled: body.enabled,
+        threshold: body.threshold,
+        min_quality: body.min_quality,
+    };
+    let store = st.store.clone();
+    let actor = caller.actor();
+    let bank =
+        tokio::task::spawn_blocking(move || store.create_bank_blocking(&actor, new)).await??;
+    Ok((StatusCode::CREATED, axum::Json(bank_json(&bank))).into_response())
+}
+
+async fn show(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(READERS)?;
+    let store = st.store.clone();
+    match tokio::task::spawn_blocking(move || store.get_bank(&name)).await?? {
+        Some(b) => Ok(axum::Json(bank_json(&b))),
+        None => Err(ApiError::not_found("bank")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchBody {
+    enabled: Option<bool>,
+    threshold: Option<u32>,
+    min_quality: Option<u8>,
+}
+
+async fn update(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<PatchBody>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(WRITERS)?;
+    let patch = BankPatch {
+        enabled: body.enabled,
+        threshold: body.threshold,
+        min_quality: body.min_quality,
+    };
+    let store = st.store.clone();
+    let actor = caller.actor();
+    let bank =
+        tokio::task::spawn_blocking(move || store.update_bank_blocking(&actor, &name, patch))
+            .await??;
+    Ok(axum::Json(bank_json(&bank)))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JsonEntry {
+    Hex(String),
+    Full {
+        pdq: String,
+        quality: Option<u8>,
+        label: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HashesBody {
+    hashes: Vec<JsonEntry>,
+}
+
+/// The hash list of a request body: JSON or text/CSV, by content type.
+fn parse_hash_body(headers: &HeaderMap, body: &[u8]) -> ApiResult<HashList> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/json" || mime.ends_with("+json") {
+        let parsed: HashesBody = crate::json::parse(body)?;
+        let mut list = HashList::new();
+        for (i, entry) in parsed.hashes.iter().enumerate() {
+            let (pdq, quality, label) = match entry {
+                JsonEntry::Hex(pdq) => (pdq, None, None),
+                JsonEntry::Full {
+                    pdq,
+                    quality,
+                    label,
+                } => (pdq, *quality, label.as_deref()),
+            };
+            let hash = PdqHash::from_hex(pdq.trim())
+                .map_err(|e| ApiError::invalid(format!("hashes[{i}]"), e.to_string()))?;
+            if quality.is_some_and(|q| q > 100) {
+                return Err(ApiError::invalid(
+                    format!("hashes[{i}].quality"),
+                    "quality is 0 to 100",
+                ));
+            }
+            list.push(hash, quality, label);
+        }
+        Ok(list)
+    } else if mime.starts_with("text/") || mime.is_empty() {
+        let text = std::str::from_utf8(body)
+            .map_err(|_| ApiError::invalid("body", "a hash list must be UTF-8 text"))?;
+        HashList::parse(text).map_err(|e| ApiError::invalid("body", e.to_string()))
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send hashes as application/json or as a text/plain or text/csv hash list",
+        ))
+    }
+}
+
+async fn add_hashes(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(WRITERS)?;
+    let body = body.map_err(|rej| body_error(rej.status()))?;
+    let list = parse_hash_body(&headers, &body)?;
+    let store = st.store.clone();
+    let actor = caller.actor();
+    let out = tokio::task::spawn_blocking(move || {
+        store.import_hashes_blocking(&actor, &name, None, list)
+    })
+    .await??;
+    Ok(axum::Json(json!({
+        "bank": bank_json(&out.bank),
+        "added": out.added,
+        "duplicates": out.duplicates,
+        "retroactive_matches": out.retro_matches,
+        "cases_updated": out.cases_updated,
+        "cases_opened": out.cases_opened,
+    })))
+}
+
+async fn export(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Response> {
+    caller.require(READERS)?;
+    let store = st.store.clone();
+    match tokio::task::spawn_blocking(move || store.export_bank(&name)).await?? {
+        Some((_, list)) => Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            list.to_csv(),
+        )
+            .into_response()),
+        None => Err(ApiError::not_found("bank")),
+    }
+}

@@ -1,0 +1,172 @@
+//! Media: `POST /media/hash` (an uploaded image → PDQ, quality, MD5, SHA-256; hashed in memory
+//! and dropped, never stored) and `POST /media/match` (hashes → matches by bank, allowlist
+//! applied).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+use ronda_core::model::Role;
+use ronda_media::decode::DecodeError;
+use ronda_media::{DecodeLimits, PdqHash, digest};
+use ronda_store::banks::{BankHit, MAX_THRESHOLD};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{ApiJson, body_error};
+use crate::state::AppState;
+
+const HASHERS: &[Role] = &[
+    Role::Admin,
+    Role::Supervisor,
+    Role::Analyst,
+    Role::Intake,
+    Role::Police,
+];
+const MATCHERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst, Role::Intake];
+
+/// Most hashes in one match request.
+pub const MAX_MATCH_HASHES: usize = 1000;
+
+pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route(
+            "/media/hash",
+            post(hash).layer(DefaultBodyLimit::max(state.config.max_upload_bytes)),
+        )
+        .route("/media/match", post(match_hashes))
+}
+
+fn decode_error(e: &DecodeError) -> ApiError {
+    let code = match e {
+        DecodeError::TooManyBytes { .. } => {
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string());
+        }
+        DecodeError::DimensionTooLarge { .. } | DecodeError::TooManyPixels { .. } => {
+            "image_too_large"
+        }
+        _ => "bad_image",
+    };
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
+}
+
+async fn hash(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(HASHERS)?;
+    let is_multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    if is_multipart {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the image bytes as the raw request body (e.g. Content-Type: image/jpeg)",
+        ));
+    }
+    let body = body.map_err(|rej| body_error(rej.status()))?;
+    let limits = DecodeLimits {
+        max_bytes: st.config.max_upload_bytes,
+        ..DecodeLimits::default()
+    };
+    // The bytes live only in this task and are dropped with it.
+    let out = tokio::task::spawn_blocking(move || {
+        let pdq = ronda_media::pdq_from_bytes(&body, &limits)?;
+        Ok::<_, DecodeError>((pdq, digest::md5_hex(&body), digest::sha256_hex(&body)))
+    })
+    .await?;
+    let (pdq, md5, sha256) = out.map_err(|e| decode_error(&e))?;
+    Ok(axum::Json(json!({
+        "pdq": pdq.hash.to_hex(),
+        "quality": pdq.quality,
+        "md5": md5,
+        "sha256": sha256,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchBody {
+    hashes: Vec<String>,
+    radius: Option<u32>,
+}
+
+/// Hits grouped by bank, banks in order of their nearest hit.
+fn grouped(hits: &[BankHit]) -> Vec<Value> {
+    let mut groups: Vec<(&BankHit, Vec<Value>)> = Vec::new();
+    for h in hits {
+        let entry = json!({"hash": h.hash.to_hex(), "distance": h.distance, "label": h.label});
+        match groups
+            .iter_mut()
+            .find(|(first, _)| first.bank_id == h.bank_id)
+        {
+            Some((_, list)) => list.push(entry),
+            None => groups.push((h, vec![entry])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(first, matches)| {
+            json!({"bank": first.bank, "category": first.category.as_str(), "matches": matches})
+        })
+        .collect()
+}
+
+async fn match_hashes(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    ApiJson(body): ApiJson<MatchBody>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(MATCHERS)?;
+    if body.hashes.len() > MAX_MATCH_HASHES {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many",
+            format!("at most {MAX_MATCH_HASHES} hashes per request"),
+        )
+        .with_field("hashes"));
+    }
+    if body.radius.is_some_and(|r| r > MAX_THRESHOLD) {
+        return Err(ApiError::invalid(
+            "radius",
+            format!("radius is 0 to {MAX_THRESHOLD}"),
+        ));
+    }
+    let mut queries = Vec::with_capacity(body.hashes.len());
+    for (i, h) in body.hashes.iter().enumerate() {
+        let hash = PdqHash::from_hex(h.trim())
+            .map_err(|e| ApiError::invalid(format!("hashes[{i}]"), e.to_string()))?;
+        queries.push((hash, None));
+    }
+    let store = st.store.clone();
+    let radius = body.radius;
+    let q = queries.clone();
+    let results = tokio::task::spawn_blocking(move || store.match_hashes(&q, radius)).await??;
+    let results: Vec<Value> = queries
+        .iter()
+        .zip(results)
+        .map(|((query, _), r)| {
+            json!({
+                "pdq": query.to_hex(),
+                "matches": grouped(&r.matches),
+                "allowlisted": grouped(&r.allowlisted),
+                "suppressed": grouped(&r.suppressed),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({"results": results})))
+}

@@ -1,0 +1,201 @@
+//! The verification queue: `GET /queue`, claims on cases, decisions, and the legal bases a
+//! decision may cite.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use ronda_core::clock::to_rfc3339;
+use ronda_core::model::{Category, Role};
+use ronda_store::review::{Decision, Reviewer, Verdict};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::routes::cases::case_json;
+use crate::state::AppState;
+
+const REVIEWERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
+const MAX_NOTE_CHARS: usize = 4_000;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/queue", get(queue))
+        .route("/legal-bases", get(legal_bases))
+        .route("/cases/{id}/claim", post(claim).delete(release))
+        .route("/cases/{id}/decision", post(decide))
+}
+
+fn reviewer(caller: &Caller) -> Reviewer {
+    Reviewer {
+        token_id: caller.token.id,
+        actor: caller.actor(),
+    }
+}
+
+fn case_id(raw: &str) -> ApiResult<i64> {
+    raw.parse().map_err(|_| ApiError::not_found("case"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueQuery {
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn queue(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(REVIEWERS)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit is 1 to 500"));
+    }
+    let store = st.store.clone();
+    let token = caller.token.id;
+    let cases = tokio::task::spawn_blocking(move || store.review_queue(token, limit)).await??;
+    Ok(axum::Json(
+        json!({"cases": cases.iter().map(case_json).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn legal_bases(State(st): State<Arc<AppState>>, _caller: Caller) -> axum::Json<Value> {
+    axum::Json(json!({"legal_bases": st.config.legal_bases}))
+}
+
+async fn claim(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(REVIEWERS)?;
+    let ttl = i64::try_from(st.config.claim_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let c = st
+        .store
+        .claim_case(reviewer(&caller), case_id(&id)?, ttl)
+        .await?;
+    Ok(axum::Json(json!({
+        "case_id": c.case_id,
+        "status": c.status,
+        "claimed_by": c.claimed_by,
+        "expires_at": to_rfc3339(c.expires_at),
+    })))
+}
+
+async fn release(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(REVIEWERS)?;
+    st.store
+        .release_case(reviewer(&caller), case_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+enum VerdictInput {
+    Confirm,
+    Reject,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionInput {
+    decision: VerdictInput,
+    #[serde(default)]
+    category: Option<Category>,
+    #[serde(default)]
+    legal_basis: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+async fn decide(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DecisionInput>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(REVIEWERS)?;
+    let verdict = match body.decision {
+        VerdictInput::Confirm => Verdict::Confirm,
+        VerdictInput::Reject => Verdict::Reject,
+    };
+    let legal_basis = body
+        .legal_basis
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty());
+    match &legal_basis {
+        Some(code) if !st.config.legal_bases.iter().any(|b| &b.code == code) => {
+            let allowed: Vec<&str> = st
+                .config
+                .legal_bases
+                .iter()
+                .map(|b| b.code.as_str())
+                .collect();
+            return Err(ApiError::invalid(
+                "legal_basis",
+                format!(
+                    "unknown legal basis `{code}`; allowed: {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        None if verdict == Verdict::Confirm => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "required",
+                "a confirmation cites a legal basis (GET /api/v1/legal-bases)",
+            )
+            .with_field("legal_basis"));
+        }
+        _ => {}
+    }
+    let note = body
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_long",
+            format!("`note` is longer than {MAX_NOTE_CHARS} characters"),
+        )
+        .with_field("note"));
+    }
+    let d = Decision {
+        verdict,
+        category: body.category,
+        legal_basis,
+        note,
+        override_claim: matches!(caller.role(), Role::Admin | Role::Supervisor),
+    };
+    let done = st
+        .store
+        .decide_case(
+            reviewer(&caller),
+            case_id(&id)?,
+            d,
+            st.config.deadline_policy(),
+        )
+        .await?;
+    Ok(axum::Json(json!({
+        "decision_id": done.decision_id,
+        "case_id": done.case_id,
+        "status": done.status,
+        "notice_id": done.notice_id,
+    })))
+}

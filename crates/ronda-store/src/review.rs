@@ -1,0 +1,284 @@
+//! The verification queue: which cases wait for an analyst, leases ("claims") so that two
+//! analysts never work one case, and decisions with their legal basis.
+
+use ronda_core::clock::to_rfc3339;
+use ronda_core::model::{CaseStatus, Category};
+use ronda_core::report::FieldError;
+use ronda_core::workflow::{Action, DeadlinePolicy, transition};
+use serde_json::json;
+
+use crate::cases::{CASE_COLUMNS, CaseView, case_from_row};
+use crate::db::Conn;
+use crate::error::{Result, StoreError};
+use crate::params;
+use crate::store::{Store, Tx};
+
+/// Who is working: the token and its audit name.
+#[derive(Debug, Clone)]
+pub struct Reviewer {
+    pub token_id: i64,
+    pub actor: String,
+}
+
+/// A lease on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub case_id: i64,
+    pub status: CaseStatus,
+    pub claimed_by: i64,
+    pub expires_at: i64,
+}
+
+/// An analyst's verdict on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Confirm,
+    Reject,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Confirm => "confirm",
+            Verdict::Reject => "reject",
+        }
+    }
+}
+
+/// A decision as submitted, already checked against the configured legal bases.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub category: Option<Category>,
+    pub legal_basis: Option<String>,
+    pub note: Option<String>,
+    /// Supervisors and admins may decide a case another analyst holds.
+    pub override_claim: bool,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub decision_id: i64,
+    pub case_id: i64,
+    pub status: CaseStatus,
+    /// The takedown notice a confirmation issued.
+    pub notice_id: Option<i64>,
+}
+
+struct CaseState {
+    status: CaseStatus,
+    claimed_by: Option<i64>,
+    claim_expires_at: Option<i64>,
+    category: Option<String>,
+}
+
+fn load(tx: &mut Tx<'_>, case_id: i64) -> Result<CaseState> {
+    let row = tx
+        .conn()
+        .query_opt(
+            "SELECT status, claimed_by, claim_expires_at, category FROM cases WHERE id = $1",
+            params![case_id],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("case {case_id}")))?;
+    Ok(CaseState {
+        status: row.parse(0)?,
+        claimed_by: row.opt_i64(1)?,
+        claim_expires_at: row.opt_i64(2)?,
+        category: row.opt_string(3)?,
+    })
+}
+
+fn held_by_other(s: &CaseState, token_id: i64, now: i64) -> Option<(i64, i64)> {
+    match (s.claimed_by, s.claim_expires_at) {
+        (Some(by), Some(until)) if by != token_id && until > now => Some((by, until)),
+        _ => None,
+    }
+}
+
+fn claim(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, ttl_ms: i64) -> Result<Claim> {
+    let now = tx.now_ms();
+    let s = load(tx, case_id)?;
+    if let Some((by, until)) = held_by_other(&s, who.token_id, now) {
+        return Err(StoreError::Conflict(format!(
+            "case {case_id} is claimed by token {by} until {}",
+            to_rfc3339(until)
+        )));
+    }
+    let status = match s.status {
+        CaseStatus::InReview => CaseStatus::InReview,
+        other => transition(other, Action::StartReview)?,
+    };
+    let expires_at = now + ttl_ms;
+    tx.conn().execute(
+        "UPDATE cases SET status = $2, claimed_by = $3, claim_expires_at = $4, updated_at = $5 WHERE id = $1",
+        params![case_id, status.as_str(), who.token_id, expires_at, now],
+    )?;
+    let before = json!({"status": s.status, "claimed_by": s.claimed_by}).to_string();
+    let after =
+        json!({"status": status, "claimed_by": who.token_id, "claim_expires_at": expires_at})
+            .to_string();
+    tx.audit(
+        &who.actor,
+        "case.claimed",
+        &format!("case:{case_id}"),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(Claim {
+        case_id,
+        status,
+        claimed_by: who.token_id,
+        expires_at,
+    })
+}
+
+fn release(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64) -> Result<()> {
+    let now = tx.now_ms();
+    let s = load(tx, case_id)?;
+    if s.claimed_by != Some(who.token_id) || s.claim_expires_at.is_none_or(|t| t <= now) {
+        return Err(StoreError::Conflict(format!(
+            "you hold no claim on case {case_id}"
+        )));
+    }
+    tx.conn().execute(
+        "UPDATE cases SET claimed_by = NULL, claim_expires_at = NULL, updated_at = $2 WHERE id = $1",
+        params![case_id, now],
+    )?;
+    tx.audit(
+        &who.actor,
+        "case.released",
+        &format!("case:{case_id}"),
+        Some(&json!({"claimed_by": who.token_id}).to_string()),
+        Some(r#"{"claimed_by":null}"#),
+    )?;
+    Ok(())
+}
+
+fn decide(
+    tx: &mut Tx<'_>,
+    who: &Reviewer,
+    case_id: i64,
+    d: &Decision,
+    policy: &DeadlinePolicy,
+) -> Result<Decided> {
+    let now = tx.now_ms();
+    let s = load(tx, case_id)?;
+    let holds = s.claimed_by == Some(who.token_id) && s.claim_expires_at.is_some_and(|t| t > now);
+    if !holds && !d.override_claim {
+        return Err(StoreError::Conflict(format!(
+            "claim case {case_id} before deciding it (POST /api/v1/cases/{case_id}/claim)"
+        )));
+    }
+    let action = match d.verdict {
+        Verdict::Confirm => Action::Confirm,
+        Verdict::Reject => Action::Reject,
+    };
+    let status = transition(s.status, action)?;
+    let category = d
+        .category
+        .map(|c| c.as_str().to_string())
+        .or_else(|| s.category.clone());
+    if d.verdict == Verdict::Confirm && category.is_none() {
+        return Err(
+            FieldError::new("required", "category", "a confirmed case needs a category").into(),
+        );
+    }
+    let decision_id = tx.conn().insert_id(
+        "INSERT INTO decisions (case_id, decision, category, legal_basis, note, decided_by, token_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        params![
+            case_id,
+            d.verdict.as_str(),
+            category.as_deref(),
+            d.legal_basis.as_deref(),
+            d.note.as_deref(),
+            &who.actor,
+            who.token_id,
+            now
+        ],
+    )?;
+    tx.conn().execute(
+        "UPDATE cases SET status = $2, is_open = $3, category = $4, legal_basis = COALESCE($5, legal_basis), \
+         claimed_by = NULL, claim_expires_at = NULL, updated_at = $6 WHERE id = $1",
+        params![
+            case_id,
+            status.as_str(),
+            status.is_open(),
+            category.as_deref(),
+            d.legal_basis.as_deref(),
+            now
+        ],
+    )?;
+    let before = json!({"status": s.status, "category": s.category}).to_string();
+    let after = json!({"status": status, "category": category, "legal_basis": d.legal_basis,
+        "decision": d.verdict.as_str(), "decision_id": decision_id})
+    .to_string();
+    tx.audit(
+        &who.actor,
+        "case.decided",
+        &format!("case:{case_id}"),
+        Some(&before),
+        Some(&after),
+    )?;
+    // A confirmation is an order to the platform: the notice goes out in the same transaction.
+    let notice_id = match d.verdict {
+        Verdict::Confirm => Some(crate::notices::send(tx, &who.actor, case_id, policy)?),
+        Verdict::Reject => None,
+    };
+    let status = if notice_id.is_some() {
+        CaseStatus::NoticeSent
+    } else {
+        status
+    };
+    Ok(Decided {
+        decision_id,
+        case_id,
+        status,
+        notice_id,
+    })
+}
+
+/// Cases waiting for an analyst: new or in review, not leased by someone else; urgent first,
+/// then by priority, then oldest first.
+pub fn queue(conn: &mut dyn Conn, token_id: i64, now: i64, limit: usize) -> Result<Vec<CaseView>> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c JOIN platforms p ON p.id = c.platform_id \
+         WHERE c.status IN ('new', 'in_review') \
+           AND (c.claimed_by IS NULL OR c.claim_expires_at <= $1 OR c.claimed_by = $2) \
+         ORDER BY c.priority DESC, c.first_reported_at ASC, c.id ASC LIMIT $3"
+    );
+    let limit = i64::try_from(limit.clamp(1, 500)).unwrap_or(500);
+    conn.query(&sql, params![now, token_id, limit])?
+        .iter()
+        .map(case_from_row)
+        .collect()
+}
+
+impl Store {
+    pub async fn claim_case(&self, who: Reviewer, case_id: i64, ttl_ms: i64) -> Result<Claim> {
+        self.write(1, move |tx| claim(tx, &who, case_id, ttl_ms))
+            .await
+    }
+
+    pub async fn release_case(&self, who: Reviewer, case_id: i64) -> Result<()> {
+        self.write(1, move |tx| release(tx, &who, case_id)).await
+    }
+
+    /// Records a decision; a confirmation also sends the notice under `policy`.
+    pub async fn decide_case(
+        &self,
+        who: Reviewer,
+        case_id: i64,
+        d: Decision,
+        policy: DeadlinePolicy,
+    ) -> Result<Decided> {
+        self.write(1, move |tx| decide(tx, &who, case_id, &d, &policy))
+            .await
+    }
+
+    pub fn review_queue(&self, token_id: i64, limit: usize) -> Result<Vec<CaseView>> {
+        let now = self.now_ms();
+        self.read(|c| queue(c, token_id, now, limit))
+    }
+}
