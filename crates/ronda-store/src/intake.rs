@@ -63,26 +63,27 @@ pub(crate) fn priority_from_rank(r: i64) -> Priority {
     }
 }
 
+/// The case update for one more report from a source whose counter is `$col`.
+macro_rules! bump_sql {
+    ($col:literal) => {
+        concat!(
+            "UPDATE cases SET reports_total = reports_total + 1, ",
+            $col,
+            " = ",
+            $col,
+            " + 1, last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
+        )
+    };
+}
+
 /// The case update for one more report from `s` (one static statement per source, so each is
 /// prepared once).
 fn bump_sql(s: Source) -> &'static str {
     match s {
-        Source::Patrol => {
-            "UPDATE cases SET reports_total = reports_total + 1, reports_patrol = reports_patrol + 1, \
-             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
-        }
-        Source::Police => {
-            "UPDATE cases SET reports_total = reports_total + 1, reports_police = reports_police + 1, \
-             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
-        }
-        Source::Public => {
-            "UPDATE cases SET reports_total = reports_total + 1, reports_public = reports_public + 1, \
-             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
-        }
-        Source::Platform => {
-            "UPDATE cases SET reports_total = reports_total + 1, reports_platform = reports_platform + 1, \
-             last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
-        }
+        Source::Patrol => bump_sql!("reports_patrol"),
+        Source::Police => bump_sql!("reports_police"),
+        Source::Public => bump_sql!("reports_public"),
+        Source::Platform => bump_sql!("reports_platform"),
     }
 }
 

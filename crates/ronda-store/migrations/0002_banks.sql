@@ -1,4 +1,4 @@
--- Ronda schema v2 (SQLite): hash banks, media of content items, media matches on cases.
+-- Ronda schema v2: hash banks, media of content items, media matches on cases.
 
 CREATE TABLE hash_banks (
     id            INTEGER PRIMARY KEY,
