@@ -12,8 +12,16 @@
 //! reference C++ tool's CImg loader, so hashes of rotated-by-metadata JPEGs match what other
 //! PDQ users compute and exchange. The orientation tag is reported in [`DecodedImage::orientation`]
 //! for callers that want to know; the dihedral hashes cover re-posts that were really rotated.
+//!
+//! **JPEG goes through libjpeg-turbo's decoder** (the `mozjpeg` crate, a fork of libjpeg-turbo,
+//! compiled from C), set up as Pillow sets it up: `JDCT_ISLOW` inverse DCT, fancy upsampling,
+//! output RGB. Its pixels are identical to Pillow 13's on every reference JPEG, so their hashes
+//! are too. libjpeg reports fatal errors by unwinding out of its error handler; [`decode_jpeg`]
+//! catches that and returns [`DecodeError::Malformed`]. CMYK and YCCK JPEGs, which libjpeg does
+//! not convert to RGB, and every other format go through the `image` crate.
 
 use std::io::Cursor;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
@@ -126,6 +134,17 @@ pub fn decode_rgb(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, D
     }
     let image_format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
     let format = MediaFormat::from_image(image_format).ok_or(DecodeError::UnknownFormat)?;
+    if format == MediaFormat::Jpeg
+        && let Some((width, height, rgb)) = decode_jpeg(bytes, limits)?
+    {
+        return Ok(DecodedImage {
+            width,
+            height,
+            rgb,
+            format,
+            orientation: jpeg_orientation(bytes, limits),
+        });
+    }
     let malformed = |error: image::ImageError| DecodeError::Malformed {
         format: format.name(),
         message: error.to_string(),
@@ -148,6 +167,28 @@ pub fn decode_rgb(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, D
         other => malformed(other),
     })?;
     let (width, height) = decoder.dimensions();
+    check_size(width, height, limits)?;
+    let orientation = decoder
+        .orientation()
+        .ok()
+        .map(|o| o.to_exif())
+        .filter(|&tag| tag != 1);
+    let image = DynamicImage::from_decoder(decoder).map_err(malformed)?;
+    let rgb = match image {
+        DynamicImage::ImageRgb8(buffer) => buffer.into_raw(),
+        other => other.to_rgb8().into_raw(),
+    };
+    Ok(DecodedImage {
+        width,
+        height,
+        rgb,
+        format,
+        orientation,
+    })
+}
+
+/// Refuses a zero or over-limit size; called on the header's dimensions, before decompressing.
+fn check_size(width: u32, height: u32, limits: &DecodeLimits) -> Result<(), DecodeError> {
     if width == 0 || height == 0 {
         return Err(DecodeError::ZeroSize);
     }
@@ -167,23 +208,88 @@ pub fn decode_rgb(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, D
             limit: limits.max_pixels,
         });
     }
-    let orientation = decoder
+    Ok(())
+}
+
+/// Decodes a JPEG with libjpeg-turbo's code, as Pillow does: `(width, height, rgb)`, or `None`
+/// for a CMYK/YCCK JPEG (libjpeg has no conversion from those to RGB; the caller falls back to
+/// the `image` crate, as before).
+///
+/// The header is read and its size checked against `limits` before `jpeg_start_decompress`
+/// allocates anything in proportion to the image. libjpeg's fatal errors (corrupt markers,
+/// unsupported features) arrive as an unwind from `mozjpeg`'s error handler, without running the
+/// panic hook; it is caught here and becomes [`DecodeError::Malformed`]. Data that ends early is
+/// not fatal to libjpeg: it warns and fills the missing rows, as it does for any libjpeg user.
+fn decode_jpeg(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+) -> Result<Option<(u32, u32, Vec<u8>)>, DecodeError> {
+    let malformed = |message: String| DecodeError::Malformed {
+        format: MediaFormat::Jpeg.name(),
+        message,
+    };
+    let io_error = |error: std::io::Error| malformed(error.to_string());
+    let run = || -> Result<Option<(u32, u32, Vec<u8>)>, DecodeError> {
+        let mut header = mozjpeg::Decompress::builder()
+            .from_mem(bytes)
+            .map_err(io_error)?;
+        let (width, height) = header.size();
+        let too_large = || DecodeError::DimensionTooLarge {
+            width: u32::try_from(width).unwrap_or(u32::MAX),
+            height: u32::try_from(height).unwrap_or(u32::MAX),
+            limit: limits.max_dimension,
+        };
+        let width = u32::try_from(width).map_err(|_| too_large())?;
+        let height = u32::try_from(height).map_err(|_| too_large())?;
+        check_size(width, height, limits)?;
+        if matches!(
+            header.color_space(),
+            mozjpeg::ColorSpace::JCS_CMYK | mozjpeg::ColorSpace::JCS_YCCK
+        ) {
+            return Ok(None);
+        }
+        // libjpeg's defaults, and Pillow's: slow-but-accurate integer IDCT, fancy upsampling.
+        header.dct_method(mozjpeg::DctMethod::IntegerSlow);
+        header.do_fancy_upsampling(true);
+        let mut started = header.rgb().map_err(io_error)?;
+        let rgb: Vec<u8> = started.read_scanlines().map_err(io_error)?;
+        started.finish().map_err(io_error)?;
+        let expected = width as usize * height as usize * 3;
+        if rgb.len() != expected {
+            return Err(malformed(format!(
+                "decoder returned {} bytes for {width}x{height} RGB",
+                rgb.len()
+            )));
+        }
+        Ok(Some((width, height, rgb)))
+    };
+    match catch_unwind(AssertUnwindSafe(run)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("libjpeg fatal error");
+            Err(malformed(message.to_string()))
+        }
+    }
+}
+
+/// The EXIF orientation of a JPEG that libjpeg decoded, read from its header by the `image`
+/// crate exactly as for the other formats; `None` when absent, 1, or unreadable.
+fn jpeg_orientation(bytes: &[u8], limits: &DecodeLimits) -> Option<u8> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_dimension);
+    decoder_limits.max_image_height = Some(limits.max_dimension);
+    reader.limits(decoder_limits);
+    let mut decoder = reader.into_decoder().ok()?;
+    decoder
         .orientation()
         .ok()
         .map(|o| o.to_exif())
-        .filter(|&tag| tag != 1);
-    let image = DynamicImage::from_decoder(decoder).map_err(malformed)?;
-    let rgb = match image {
-        DynamicImage::ImageRgb8(buffer) => buffer.into_raw(),
-        other => other.to_rgb8().into_raw(),
-    };
-    Ok(DecodedImage {
-        width,
-        height,
-        rgb,
-        format,
-        orientation,
-    })
+        .filter(|&tag| tag != 1)
 }
 
 #[cfg(test)]
@@ -287,6 +393,102 @@ mod tests {
         assert_eq!(decoded.orientation, Some(6));
         // Not rotated: still 30 wide, as Pillow's plain decode (and the reference vectors) has it.
         assert_eq!((decoded.width, decoded.height), (30, 10));
+    }
+
+    fn jpeg_bytes(width: u32, height: u32) -> Vec<u8> {
+        let image = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 9) as u8, (y * 5) as u8, ((x ^ y) * 3) as u8])
+        });
+        let mut out = Cursor::new(Vec::new());
+        image
+            .write_to(&mut out, ImageFormat::Jpeg)
+            .expect("encode jpeg");
+        out.into_inner()
+    }
+
+    /// Offset of the first SOFn segment's precision byte (after FFCx and the 2-byte length).
+    fn sof_offset(bytes: &[u8]) -> usize {
+        bytes
+            .windows(2)
+            .position(|w| w[0] == 0xff && matches!(w[1], 0xc0..=0xc2))
+            .expect("SOF marker")
+            + 4
+    }
+
+    #[test]
+    fn decodes_jpeg_with_libjpeg() {
+        let bytes = jpeg_bytes(37, 23);
+        let decoded = decode_rgb(&bytes, &DecodeLimits::default()).expect("decodes");
+        assert_eq!((decoded.width, decoded.height), (37, 23));
+        assert_eq!(decoded.format, MediaFormat::Jpeg);
+        assert_eq!(decoded.rgb.len(), 37 * 23 * 3);
+        assert_eq!(decoded.orientation, None);
+    }
+
+    #[test]
+    fn libjpeg_fatal_errors_become_malformed() {
+        // Sample precision 7: libjpeg's error handler fires inside jpeg_read_header.
+        let mut bytes = jpeg_bytes(16, 16);
+        let sof = sof_offset(&bytes);
+        bytes[sof] = 7;
+        let result = decode_rgb(&bytes, &DecodeLimits::default());
+        assert!(
+            matches!(&result, Err(DecodeError::Malformed { format: "jpeg", message }) if message.contains("precision")),
+            "{result:?}"
+        );
+        // Only the JPEG signature, then garbage.
+        let result = decode_rgb(b"\xff\xd8\xff\x00garbage", &DecodeLimits::default());
+        assert!(
+            matches!(result, Err(DecodeError::Malformed { format: "jpeg", .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn every_truncation_of_a_jpeg_decodes_or_fails_cleanly() {
+        let bytes = jpeg_bytes(40, 24);
+        for len in 0..bytes.len() {
+            if let Ok(decoded) = decode_rgb(&bytes[..len], &DecodeLimits::default()) {
+                assert_eq!((decoded.width, decoded.height), (40, 24), "cut at {len}");
+                assert_eq!(decoded.rgb.len(), 40 * 24 * 3);
+            }
+        }
+    }
+
+    #[test]
+    fn jpeg_header_claiming_huge_size_is_refused_before_allocating() {
+        let mut bytes = jpeg_bytes(16, 16);
+        let sof = sof_offset(&bytes);
+        // Height then width, big-endian, after the precision byte: 60000 × 60000.
+        bytes[sof + 1..sof + 3].copy_from_slice(&60_000u16.to_be_bytes());
+        bytes[sof + 3..sof + 5].copy_from_slice(&60_000u16.to_be_bytes());
+        assert!(matches!(
+            decode_rgb(&bytes, &DecodeLimits::default()),
+            Err(DecodeError::DimensionTooLarge {
+                width: 60_000,
+                height: 60_000,
+                ..
+            })
+        ));
+        let few_pixels = DecodeLimits {
+            max_pixels: 100,
+            ..DecodeLimits::default()
+        };
+        assert!(matches!(
+            decode_rgb(&jpeg_bytes(16, 16), &few_pixels),
+            Err(DecodeError::TooManyPixels { pixels: 256, .. })
+        ));
+    }
+
+    #[test]
+    fn cmyk_jpeg_falls_back_to_the_image_crate() {
+        // Written by Pillow (`convert("CMYK").save(...)`, Adobe-inverted); libjpeg cannot output
+        // RGB from CMYK, so the `image` crate decodes it.
+        let bytes = include_bytes!("../tests/data/cmyk-16x16.jpg");
+        let decoded = decode_rgb(bytes, &DecodeLimits::default()).expect("decodes");
+        assert_eq!((decoded.width, decoded.height), (16, 16));
+        assert_eq!(decoded.format, MediaFormat::Jpeg);
+        assert_eq!(decoded.rgb.len(), 16 * 16 * 3);
     }
 
     #[test]
