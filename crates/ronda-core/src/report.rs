@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Category, Source};
+use crate::model::{Category, Priority, Source};
 use crate::target::{Target, TargetError, normalize_handle, normalize_url};
 
 pub const MAX_TEXT_CHARS: usize = 20_000;
@@ -74,8 +74,25 @@ pub struct Media {
     pub sha256: Option<String>,
 }
 
+/// What the detection engine concluded about a report's text, as intake stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// `violation`, `review` or `clear`.
+    pub verdict: &'static str,
+    /// The top non-clear category when the verdict is not `clear`.
+    pub category: Option<Category>,
+    /// The score of that category (0..1).
+    pub score: f64,
+    /// The priority the detection policy asks for.
+    pub priority: Priority,
+    /// Per-category scores, rule ids and explanation, as JSON for the case.
+    pub details_json: String,
+    /// Identifiers found: (kind, canonical value), e.g. ("phone", "+6281234567890").
+    pub identifiers: Vec<(&'static str, String)>,
+}
+
 /// A report that passed validation: every field is within limits and normalised.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ValidReport {
     pub source: Source,
     pub platform: String,
@@ -89,6 +106,8 @@ pub struct ValidReport {
     pub reporter_name: Option<String>,
     pub reporter_contact: Option<String>,
     pub external_id: Option<String>,
+    /// Filled at intake by the detection engine (never by the submitter).
+    pub detection: Option<Detection>,
 }
 
 /// A validation failure pointing at one field; becomes a 4xx with this code and field.
@@ -280,6 +299,7 @@ impl ReportInput {
             reporter_name,
             reporter_contact,
             external_id,
+            detection: None,
         })
     }
 }

@@ -59,6 +59,11 @@ pub struct Config {
     pub escalation_step_hours: [i64; 4],
     /// Seconds between passes of the escalation worker inside `ronda serve`.
     pub escalation_interval_secs: u64,
+    /// Detection rules (TOML) replacing the built-in ones; reloaded on SIGHUP and
+    /// `POST /api/v1/admin/detection/reload`.
+    pub detect_rules_file: Option<PathBuf>,
+    /// Detection model (`ronda train`) replacing the built-in one; reloaded likewise.
+    pub detect_model_file: Option<PathBuf>,
 }
 
 /// A legal basis a decision can cite.
@@ -113,6 +118,8 @@ impl Default for Config {
             urgent_categories: vec![Category::ChildExploitation],
             escalation_step_hours: [0, 24, 24, 24],
             escalation_interval_secs: 60,
+            detect_rules_file: None,
+            detect_model_file: None,
         }
     }
 }
@@ -156,6 +163,8 @@ const KEYS: &[&str] = &[
     "deadline_hours",
     "urgent_deadline_hours",
     "escalation_interval_secs",
+    "detect_rules_file",
+    "detect_model_file",
 ];
 
 impl Config {

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod detection;
 pub mod error;
 pub mod json;
 pub mod metrics;

@@ -4,6 +4,7 @@ use ronda_store::Store;
 
 use crate::auth::TokenCache;
 use crate::config::Config;
+use crate::detection::{Detector, load_engine};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 
@@ -14,17 +15,21 @@ pub struct AppState {
     pub metrics: Metrics,
     pub tokens: TokenCache,
     pub public_limiter: RateLimiter,
+    pub detector: Detector,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config) -> Self {
+    /// Builds the context; fails when the configured detection rules or model cannot be loaded.
+    pub fn new(store: Store, config: Config) -> Result<Self, String> {
         let public_limiter = RateLimiter::new(config.public_per_minute, config.public_burst);
-        Self {
+        let detector = Detector::new(load_engine(&config)?);
+        Ok(Self {
             store,
             config,
             metrics: Metrics::default(),
             tokens: TokenCache::default(),
             public_limiter,
-        }
+            detector,
+        })
     }
 }

@@ -69,7 +69,7 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
-        let state = Arc::new(AppState::new(db.store.clone(), config));
+        let state = Arc::new(AppState::new(db.store.clone(), config).unwrap());
         let app = Application::bind(state.clone()).await.unwrap();
         let addr = app.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -572,7 +572,8 @@ mod banks {
             assert_eq!(case["media_matches"][0]["pdq"], IMAGE_PDQ);
             let (_, plain) = app.post(Some(&intake), "/reports", &report("poster2")).await;
             let (_, case) = app.get(Some(&app.admin), &format!("/cases/{}", plain["case_id"])).await;
-            assert_eq!((case["priority"].as_str(), case["media_matches"].clone()), (Some("normal"), json!([])));
+            // Without media nothing matches: its text ("open bo") makes it high, never urgent.
+            assert_eq!((case["priority"].as_str(), case["media_matches"].clone()), (Some("high"), json!([])));
         }
     }
 
@@ -823,4 +824,127 @@ async fn the_verification_queue_over_http_on_both_backends() {
         let (s, v) = app.post(Some(&a1), "/cases/999999/claim", &json!({})).await;
         assert_eq!((s, error_of(&v).0), (StatusCode::NOT_FOUND, "not_found"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_runs_detection_and_stores_it_on_the_case() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let mut ad = report("det1");
+        ad["text"] = json!("R3ady 0p3n B0 malam ini, rate 350k, wa 0812-3456-7890");
+        let (_, a) = app.post(Some(&app.admin), "/reports", &ad).await;
+        let mut shop = report("det2");
+        shop["text"] = json!("Open order kue lapis legit, bisa COD, DP 50%, ready stock");
+        let (_, b) = app.post(Some(&app.admin), "/reports", &shop).await;
+        let (_, case) = app
+            .get(Some(&app.admin), &format!("/cases/{}", a["case_id"]))
+            .await;
+        let d = &case["detection"];
+        assert_ne!(d["verdict"], "clear", "{case}");
+        assert_eq!(d["category"], "prostitution", "{case}");
+        assert!(d["score"].as_f64().unwrap() >= 0.5);
+        assert!(
+            d["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r.as_str().unwrap().starts_with("prostitution.")),
+            "{d}"
+        );
+        assert!(
+            case["identifiers"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({"kind": "phone", "value": "+6281234567890"})),
+            "{case}"
+        );
+        assert_eq!(
+            case["category"], "prostitution",
+            "detection fills an empty category"
+        );
+        let (_, benign) = app
+            .get(Some(&app.admin), &format!("/cases/{}", b["case_id"]))
+            .await;
+        assert_eq!(benign["detection"]["verdict"], "clear", "{benign}");
+        assert_eq!(benign["priority"], "normal");
+        // The queue puts the stronger detection first among equal priorities.
+        let (_, q) = app.get(Some(&app.admin), "/queue").await;
+        let order: Vec<&Value> = q["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["id"])
+            .collect();
+        let (ia, ib) = (
+            order.iter().position(|x| **x == a["case_id"]),
+            order.iter().position(|x| **x == b["case_id"]),
+        );
+        assert!(
+            ia.unwrap() < ib.unwrap() || case["priority"] != benign["priority"],
+            "{q}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detection_rules_reload_without_restart_and_a_bad_file_keeps_the_old_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    let builtin = include_str!("../../ronda-detect/rules/default.toml");
+    std::fs::write(&rules, builtin).unwrap();
+    let path = rules.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |c| c.detect_rules_file = Some(path)).await;
+    let custom = format!(
+        "{builtin}\n[[rule]]\nid = \"gambling.zzqx\"\ncategory = \"gambling\"\ndescription = \"test\"\nweight = 1.0\ntags = [\"gambling\"]\nterms = [\"zzqx\"]\n"
+    );
+    std::fs::write(&rules, "[[rule]]\nid = \"broken\"\nweight = \"heavy\"\n").unwrap();
+    let (s, v) = app
+        .post(Some(&app.admin), "/admin/detection/reload", &json!({}))
+        .await;
+    assert_eq!(
+        (s, error_of(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "detection"))
+    );
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("broken"),
+        "{v}"
+    );
+    let mut r = report("rl1");
+    r["text"] = json!("main zzqx malam ini");
+    let (_, first) = app.post(Some(&app.admin), "/reports", &r).await;
+    let (_, c1) = app
+        .get(Some(&app.admin), &format!("/cases/{}", first["case_id"]))
+        .await;
+    assert!(
+        !c1["detection"]["rules"]
+            .to_string()
+            .contains("gambling.zzqx"),
+        "the old rules stay in use"
+    );
+    std::fs::write(&rules, custom).unwrap();
+    let (s, v) = app
+        .post(Some(&app.admin), "/admin/detection/reload", &json!({}))
+        .await;
+    assert_eq!(
+        (s, v["reloaded"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{v}"
+    );
+    let mut r2 = report("rl2");
+    r2["text"] = json!("main zzqx malam ini");
+    let (_, second) = app.post(Some(&app.admin), "/reports", &r2).await;
+    let (_, c2) = app
+        .get(Some(&app.admin), &format!("/cases/{}", second["case_id"]))
+        .await;
+    assert!(
+        c2["detection"]["rules"]
+            .to_string()
+            .contains("gambling.zzqx"),
+        "{c2}"
+    );
+    let analyst = app.token(Role::Analyst, None).await;
+    let (s, _) = app
+        .post(Some(&analyst), "/admin/detection/reload", &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

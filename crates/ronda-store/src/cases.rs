@@ -9,7 +9,7 @@ use crate::params;
 use crate::store::Store;
 
 /// A case as the API shows it to staff.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CaseView {
     pub id: i64,
     pub status: CaseStatus,
@@ -25,11 +25,24 @@ pub struct CaseView {
     pub last_reported_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The strongest detection seen in the case's reports.
+    pub detection: Option<CaseDetection>,
+}
+
+/// The detection engine's strongest reading of a case's reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseDetection {
+    pub verdict: String,
+    pub category: Option<String>,
+    pub score: f64,
+    /// Per-category scores and rule ids (JSON).
+    pub details_json: Option<String>,
 }
 
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p.name, c.target_kind, c.target_value, \
      c.reports_total, c.reports_patrol, c.reports_police, c.reports_public, c.reports_platform, \
-     c.first_reported_at, c.last_reported_at, c.created_at, c.updated_at";
+     c.first_reported_at, c.last_reported_at, c.created_at, c.updated_at, \
+     c.detect_verdict, c.detect_category, c.detect_score, c.detect_json";
 
 pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
     let category = match r.opt_string(2)? {
@@ -53,6 +66,15 @@ pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
         last_reported_at: r.i64(13)?,
         created_at: r.i64(14)?,
         updated_at: r.i64(15)?,
+        detection: match r.opt_string(16)? {
+            Some(verdict) => Some(CaseDetection {
+                verdict,
+                category: r.opt_string(17)?,
+                score: r.f64(18)?,
+                details_json: r.opt_string(19)?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -143,6 +165,17 @@ pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
     })
 }
 
+/// Identifiers found in a case's reports: (kind, value), in a stable order.
+pub fn case_identifiers(conn: &mut dyn Conn, case_id: i64) -> Result<Vec<(String, String)>> {
+    conn.query(
+        "SELECT kind, value FROM case_identifiers WHERE case_id = $1 ORDER BY kind, value",
+        params![case_id],
+    )?
+    .iter()
+    .map(|r| Ok((r.string(0)?, r.string(1)?)))
+    .collect()
+}
+
 /// What a public reporter may learn about their report: the stage, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicStatus {
@@ -213,6 +246,10 @@ impl Store {
 
     pub fn public_report_status(&self, code: &str) -> Result<Option<PublicStatus>> {
         self.read(|c| public_report_status(c, code))
+    }
+
+    pub fn case_identifiers(&self, case_id: i64) -> Result<Vec<(String, String)>> {
+        self.read(|c| case_identifiers(c, case_id))
     }
 
     pub fn counts(&self) -> Result<Counts> {

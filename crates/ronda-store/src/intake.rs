@@ -13,7 +13,7 @@
 //! nothing behind even when it shares a transaction with others.
 
 use ronda_core::model::{CaseStatus, Priority, Source};
-use ronda_core::report::{FieldError, Media, ValidReport};
+use ronda_core::report::{Detection, FieldError, Media, ValidReport};
 use ronda_core::target::Target;
 use serde_json::json;
 
@@ -151,6 +151,23 @@ fn account_id(tx: &mut Tx<'_>, platform_id: i64, handle: &str, now: i64) -> Resu
         )
 }
 
+/// Keeps the strongest detection on the case and every identifier found in its reports.
+fn record_detection(tx: &mut Tx<'_>, case_id: i64, d: &Detection, now: i64) -> Result<()> {
+    tx.conn().execute(
+        "UPDATE cases SET detect_verdict = $2, detect_category = $3, detect_score = $4, detect_json = $5 \
+         WHERE id = $1 AND (detect_score IS NULL OR detect_score < $4)",
+        params![case_id, d.verdict, d.category.map(|c| c.as_str()), d.score, &d.details_json],
+    )?;
+    for (kind, value) in &d.identifiers {
+        tx.conn().execute(
+            "INSERT INTO case_identifiers (case_id, kind, value, first_seen) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (case_id, kind, value) DO NOTHING",
+            params![case_id, *kind, value, now],
+        )?;
+    }
+    Ok(())
+}
+
 /// Accepts one validated report inside `tx`. A refusal (unknown platform) is `Ok(Err(_))` and
 /// writes nothing.
 pub fn accept(
@@ -198,6 +215,14 @@ pub fn accept_matched(
     // --- hash banks: a child_abuse_known match makes the case urgent (see banks.rs) ---
     let (report_priority, case_category) =
         crate::banks::intake_effect(report_priority, r.category, hits);
+    // --- detection: what the engine read in the text counts like a claim ---
+    let (report_priority, case_category) = match &r.detection {
+        Some(d) => (
+            report_priority.max(d.priority),
+            case_category.or(d.category),
+        ),
+        None => (report_priority, case_category),
+    };
 
     let open = tx.conn().query_opt(
         "SELECT id, status, priority, category, reports_total FROM cases WHERE target_key = $1 AND is_open = 1",
@@ -257,6 +282,10 @@ pub fn accept_matched(
             (id, true, None, after)
         }
     };
+
+    if let Some(d) = &r.detection {
+        record_detection(tx, case_id, d, now)?;
+    }
 
     let content_id = if r.text.is_some() || !r.media.is_empty() {
         let media_json = if r.media.is_empty() {
@@ -341,6 +370,9 @@ pub fn accept_matched(
     after["source"] = json!(r.source);
     if !hits.is_empty() {
         after["media_matches"] = json!(hits.len());
+    }
+    if let Some(d) = &r.detection {
+        after["detection"] = json!({"verdict": d.verdict, "score": d.score});
     }
     let before = before.map(|b| b.to_string());
     let after = after.to_string();

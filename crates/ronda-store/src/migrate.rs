@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../migrations/0003_review.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../migrations/0004_detection.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -239,14 +239,14 @@ fn decide(
     })
 }
 
-/// Cases waiting for an analyst: new or in review, not leased by someone else; urgent first,
-/// then by priority, then oldest first.
+/// Cases waiting for an analyst: new or in review, not leased by someone else; by priority
+/// (urgent first), then by detection score, then oldest first.
 pub fn queue(conn: &mut dyn Conn, token_id: i64, now: i64, limit: usize) -> Result<Vec<CaseView>> {
     let sql = format!(
         "SELECT {CASE_COLUMNS} FROM cases c JOIN platforms p ON p.id = c.platform_id \
          WHERE c.status IN ('new', 'in_review') \
            AND (c.claimed_by IS NULL OR c.claim_expires_at <= $1 OR c.claimed_by = $2) \
-         ORDER BY c.priority DESC, c.first_reported_at ASC, c.id ASC LIMIT $3"
+         ORDER BY c.priority DESC, COALESCE(c.detect_score, 0) DESC, c.first_reported_at ASC, c.id ASC LIMIT $3"
     );
     let limit = i64::try_from(limit.clamp(1, 500)).unwrap_or(500);
     conn.query(&sql, params![now, token_id, limit])?

@@ -539,3 +539,59 @@ fn escalations_run_by_hand_at_a_given_time() {
     assert!(stderr(&bad).contains("RFC 3339"));
     assert!(place.ronda(&["audit", "verify"]).status.success());
 }
+
+#[test]
+fn sighup_reloads_detection_rules_and_a_bad_file_is_refused() {
+    let place = Place::sqlite();
+    let rules = place.dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        include_str!("../../ronda-detect/rules/default.toml"),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(place.args())
+        .env("RONDA_DETECT_RULES_FILE", &rules)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in err.lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(l) = rx.recv_timeout(Duration::from_millis(200))
+                && l.contains(needle)
+            {
+                return true;
+            }
+        }
+        false
+    };
+    assert!(wait_for("ronda serving"));
+    let hup = || {
+        Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .unwrap()
+    };
+    std::fs::write(&rules, "[[rule]]\nid = \"broken\"\n").unwrap();
+    assert!(hup().success());
+    assert!(wait_for("reload failed; the previous engine stays"));
+    std::fs::write(
+        &rules,
+        include_str!("../../ronda-detect/rules/default.toml"),
+    )
+    .unwrap();
+    assert!(hup().success());
+    assert!(wait_for("SIGHUP: detection rules and model reloaded"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -44,6 +44,20 @@ pub fn case_json(c: &CaseView) -> Value {
         "last_reported_at": to_rfc3339(c.last_reported_at),
         "created_at": to_rfc3339(c.created_at),
         "updated_at": to_rfc3339(c.updated_at),
+        "detection": c.detection.as_ref().map(|d| {
+            let details: Value = d
+                .details_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok())
+                .unwrap_or(Value::Null);
+            json!({
+                "verdict": d.verdict,
+                "category": d.category,
+                "score": d.score,
+                "scores": details["scores"],
+                "rules": details["rules"],
+            })
+        }),
     })
 }
 
@@ -164,15 +178,25 @@ async fn show(
     let found = tokio::task::spawn_blocking(move || {
         store
             .get_case(id)?
-            .map(|c| Ok::<_, ronda_store::StoreError>((store.case_media_matches(c.id)?, c)))
+            .map(|c| {
+                let matches = store.case_media_matches(c.id)?;
+                let identifiers = store.case_identifiers(c.id)?;
+                Ok::<_, ronda_store::StoreError>((matches, identifiers, c))
+            })
             .transpose()
     })
     .await??;
     match found {
         // Another platform's case does not exist, as far as a platform token can tell.
-        Some((matches, c)) if caller.platform_scope().is_none_or(|own| own == c.platform) => {
+        Some((matches, identifiers, c))
+            if caller.platform_scope().is_none_or(|own| own == c.platform) =>
+        {
             let mut body = case_json(&c);
             body["media_matches"] = media_matches_json(&matches);
+            body["identifiers"] = identifiers
+                .iter()
+                .map(|(kind, value)| json!({"kind": kind, "value": value}))
+                .collect();
             Ok(axum::Json(body))
         }
         _ => Err(ApiError::not_found("case")),

@@ -1,5 +1,6 @@
 //! HTTP routes, one module per resource; [`api_router`] merges them under `/api/v1`.
 
+pub mod admin;
 pub mod banks;
 pub mod cases;
 pub mod health;
@@ -24,6 +25,7 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(public::router())
         .merge(review::router())
         .merge(notices::router())
+        .merge(admin::router())
         .merge(banks::router(state))
         .merge(media::router(state))
 }

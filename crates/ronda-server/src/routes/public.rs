@@ -62,9 +62,10 @@ fn limit(st: &AppState, req: &Request) -> Result<(), ApiError> {
 async fn create(State(st): State<Arc<AppState>>, req: Request) -> ApiResult<impl IntoResponse> {
     limit(&st, &req)?;
     let ApiJson(input) = ApiJson::<ReportInput>::from_request(req, &st).await?;
-    let report = input
+    let mut report = input
         .validate(Some(Source::Public))
         .inspect_err(|_| st.metrics.report_refused())?;
+    crate::routes::reports::detect(&st, &mut report);
     let ctx = IntakeContext {
         actor: "public".into(),
         token_id: None,

@@ -70,6 +70,13 @@ fn check_scope(caller: &Caller, mut input: ReportInput) -> Result<ValidReport, A
     Ok(report)
 }
 
+/// Runs the detection engine on a report's text (intake stores the result on the case).
+pub fn detect(st: &AppState, report: &mut ValidReport) {
+    if let Some(text) = &report.text {
+        report.detection = Some(st.detector.detect(text));
+    }
+}
+
 fn accepted_json(a: &Accepted) -> serde_json::Value {
     json!({"report_id": a.report_id, "case_id": a.case_id, "new_case": a.new_case})
 }
@@ -96,13 +103,14 @@ async fn create(
             Some(k.to_string())
         }
     };
-    let report = match check_scope(&caller, input) {
+    let mut report = match check_scope(&caller, input) {
         Ok(r) => r,
         Err(e) => {
             st.metrics.report_refused();
             return Err(e);
         }
     };
+    detect(&st, &mut report);
     let source = report.source;
     let ctx = IntakeContext {
         actor: caller.actor(),
@@ -150,6 +158,10 @@ async fn create_batch(
     for raw in &batch.reports {
         let checked =
             parse_str::<ReportInput>(raw.get()).and_then(|input| check_scope(&caller, input));
+        let checked = checked.map(|mut r| {
+            detect(&st, &mut r);
+            r
+        });
         match checked {
             Ok(r) => {
                 items.push(Ok(r));

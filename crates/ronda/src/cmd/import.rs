@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use ronda_core::report::{FieldError, ReportInput, ValidReport};
+use ronda_server::detection::{Detector, load_engine};
 use ronda_store::Store;
 use ronda_store::intake::IntakeContext;
 
@@ -43,7 +44,7 @@ struct Summary {
     refused: u64,
 }
 
-fn parse_line(line: &str) -> Result<ValidReport, String> {
+fn parse_line(line: &str, detector: &Detector) -> Result<ValidReport, String> {
     let de = &mut serde_json::Deserializer::from_str(line);
     let input: ReportInput = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -54,7 +55,11 @@ fn parse_line(line: &str) -> Result<ValidReport, String> {
             format!("{path}: {msg}")
         }
     })?;
-    input.validate(None).map_err(|e| e.to_string())
+    let mut report = input.validate(None).map_err(|e| e.to_string())?;
+    if let Some(text) = &report.text {
+        report.detection = Some(detector.detect(text));
+    }
+    Ok(report)
 }
 
 fn flush(
@@ -103,7 +108,9 @@ fn flush(
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ImportCommand::Reports { file, chunk, store } = args.command;
-    let (_, store) = store.open()?;
+    let (config, store) = store.open()?;
+    let detector =
+        Detector::new(load_engine(&config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?);
     let (reader, total): (Box<dyn BufRead>, u64) = if file.as_os_str() == "-" {
         (Box::new(BufReader::new(std::io::stdin())), 0)
     } else {
@@ -131,7 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if line.trim().is_empty() {
             continue;
         }
-        pending.push((n, parse_line(&line)));
+        pending.push((n, parse_line(&line, &detector)));
         if pending.len() >= chunk.max(1) {
             flush(&store, &mut pending, &mut sum, &mut errors)?;
             for e in errors.drain(..) {

@@ -37,7 +37,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .build()?;
     runtime.block_on(async move {
         let db = store.location().display();
-        let state = Arc::new(AppState::new(store, config));
+        let state = Arc::new(
+            AppState::new(store, config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?,
+        );
+        spawn_reload_on_sighup(state.clone());
         let app = Application::bind(state).await?;
         let addr = app.local_addr()?;
         tracing::info!(%addr, %db, "ronda serving");
@@ -48,4 +51,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGHUP reloads the detection rules and model (as `POST /api/v1/admin/detection/reload`).
+fn spawn_reload_on_sighup(state: Arc<AppState>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; reload through the API instead");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let s = state.clone();
+            match tokio::task::spawn_blocking(move || s.detector.reload(&s.config)).await {
+                Ok(Ok(())) => tracing::info!("SIGHUP: detection rules and model reloaded"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "SIGHUP: reload failed; the previous engine stays")
+                }
+                Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = state;
 }

@@ -1,0 +1,113 @@
+//! The detection engine inside the service: loaded from the configured rule and model files (or
+//! the built-in ones), swapped whole on reload (admin endpoint, SIGHUP) so that a bad file never
+//! replaces a working engine, and turned into what intake stores.
+
+use std::sync::{Arc, RwLock};
+
+use ronda_core::model::{Category, Priority};
+use ronda_core::report::Detection;
+use ronda_detect::{Analysis, Engine, Model, PolicyConfig, RuleSet};
+use serde_json::json;
+
+use crate::config::Config;
+
+/// The engine in use; cheap to read from many request threads at once.
+#[derive(Debug)]
+pub struct Detector {
+    engine: RwLock<Arc<Engine>>,
+}
+
+/// Builds an engine from the configuration's files, or the built-in rules and model.
+pub fn load_engine(config: &Config) -> Result<Engine, String> {
+    let rules = match &config.detect_rules_file {
+        Some(path) => {
+            let src = std::fs::read_to_string(path)
+                .map_err(|e| format!("reading rules {}: {e}", path.display()))?;
+            RuleSet::from_toml(&src).map_err(|e| format!("rules {}: {e}", path.display()))?
+        }
+        None => RuleSet::default_rules().map_err(|e| format!("built-in rules: {e}"))?,
+    };
+    let model = match &config.detect_model_file {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("reading model {}: {e}", path.display()))?;
+            Model::from_bytes(&bytes).map_err(|e| format!("model {}: {e}", path.display()))?
+        }
+        None => Model::from_bytes(ronda_detect::engine::DEFAULT_MODEL)
+            .map_err(|e| format!("built-in model: {e}"))?,
+    };
+    Ok(Engine::new(rules, model, PolicyConfig::default()))
+}
+
+impl Detector {
+    pub fn new(engine: Engine) -> Self {
+        Self {
+            engine: RwLock::new(Arc::new(engine)),
+        }
+    }
+
+    /// Loads new rules and model; on error the engine in use stays and the error is returned.
+    pub fn reload(&self, config: &Config) -> Result<(), String> {
+        let fresh = Arc::new(load_engine(config)?);
+        *self
+            .engine
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<Engine> {
+        self.engine
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads a report's text.
+    pub fn detect(&self, text: &str) -> Detection {
+        to_detection(&self.current().analyze(text))
+    }
+}
+
+fn category(c: ronda_detect::Category) -> Option<Category> {
+    match c {
+        ronda_detect::Category::Prostitution => Some(Category::Prostitution),
+        ronda_detect::Category::Pornography => Some(Category::Pornography),
+        ronda_detect::Category::Gambling => Some(Category::Gambling),
+        ronda_detect::Category::Clear => None,
+    }
+}
+
+fn priority(p: ronda_detect::Priority) -> Priority {
+    match p {
+        ronda_detect::Priority::Urgent => Priority::Urgent,
+        ronda_detect::Priority::High => Priority::High,
+        ronda_detect::Priority::Normal => Priority::Normal,
+        ronda_detect::Priority::Low => Priority::Low,
+    }
+}
+
+/// What intake keeps of an analysis.
+pub fn to_detection(a: &Analysis) -> Detection {
+    let details = json!({
+        "scores": {
+            "prostitution": a.scores[0],
+            "pornography": a.scores[1],
+            "gambling": a.scores[2],
+        },
+        "rules": a.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        "ages": a.ages,
+    });
+    Detection {
+        verdict: a.verdict.as_str(),
+        category: a.category.and_then(category),
+        score: f64::from(a.score),
+        priority: priority(a.priority),
+        details_json: details.to_string(),
+        identifiers: a
+            .identifiers
+            .iter()
+            .map(|i| (i.kind.as_str(), i.value.clone()))
+            .collect(),
+    }
+}
