@@ -122,6 +122,13 @@ impl Row {
         }
     }
 
+    pub fn opt_f64(&self, i: usize) -> Result<Option<f64>> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.f64(i).map(Some),
+        }
+    }
+
     pub fn str(&self, i: usize) -> Result<&str> {
         match self.get(i)? {
             Value::Text(v) => Ok(v),

@@ -63,7 +63,8 @@ pub(crate) fn priority_from_rank(r: i64) -> Priority {
     }
 }
 
-/// The case update for one more report from a source whose counter is `$col`.
+/// The case update for one more report from a source whose counter is `$col`; the second
+/// form also replaces the case's detection (when the report's is stronger).
 macro_rules! bump_sql {
     ($col:literal) => {
         concat!(
@@ -74,16 +75,29 @@ macro_rules! bump_sql {
             " + 1, last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
         )
     };
+    ($col:literal, detection) => {
+        concat!(
+            "UPDATE cases SET reports_total = reports_total + 1, ",
+            $col,
+            " = ",
+            $col,
+            " + 1, last_reported_at = $2, updated_at = $2, priority = $3, category = $4, \
+             detect_verdict = $5, detect_category = $6, detect_score = $7, detect_json = $8 WHERE id = $1"
+        )
+    };
 }
 
-/// The case update for one more report from `s` (one static statement per source, so each is
-/// prepared once).
-fn bump_sql(s: Source) -> &'static str {
-    match s {
-        Source::Patrol => bump_sql!("reports_patrol"),
-        Source::Police => bump_sql!("reports_police"),
-        Source::Public => bump_sql!("reports_public"),
-        Source::Platform => bump_sql!("reports_platform"),
+/// The case update for one more report from `s` (static statements, each prepared once).
+fn bump_sql(s: Source, with_detection: bool) -> &'static str {
+    match (s, with_detection) {
+        (Source::Patrol, false) => bump_sql!("reports_patrol"),
+        (Source::Police, false) => bump_sql!("reports_police"),
+        (Source::Public, false) => bump_sql!("reports_public"),
+        (Source::Platform, false) => bump_sql!("reports_platform"),
+        (Source::Patrol, true) => bump_sql!("reports_patrol", detection),
+        (Source::Police, true) => bump_sql!("reports_police", detection),
+        (Source::Public, true) => bump_sql!("reports_public", detection),
+        (Source::Platform, true) => bump_sql!("reports_platform", detection),
     }
 }
 
@@ -151,13 +165,8 @@ fn account_id(tx: &mut Tx<'_>, platform_id: i64, handle: &str, now: i64) -> Resu
         )
 }
 
-/// Keeps the strongest detection on the case and every identifier found in its reports.
-fn record_detection(tx: &mut Tx<'_>, case_id: i64, d: &Detection, now: i64) -> Result<()> {
-    tx.conn().execute(
-        "UPDATE cases SET detect_verdict = $2, detect_category = $3, detect_score = $4, detect_json = $5 \
-         WHERE id = $1 AND (detect_score IS NULL OR detect_score < $4)",
-        params![case_id, d.verdict, d.category.map(|c| c.as_str()), d.score, &d.details_json],
-    )?;
+/// Keeps every identifier found in a case's reports.
+fn record_identifiers(tx: &mut Tx<'_>, case_id: i64, d: &Detection, now: i64) -> Result<()> {
     for (kind, value) in &d.identifiers {
         tx.conn().execute(
             "INSERT INTO case_identifiers (case_id, kind, value, first_seen) VALUES ($1, $2, $3, $4) \
@@ -225,7 +234,7 @@ pub fn accept_matched(
     };
 
     let open = tx.conn().query_opt(
-        "SELECT id, status, priority, category, reports_total FROM cases WHERE target_key = $1 AND is_open = 1",
+        "SELECT id, status, priority, category, reports_total, detect_score FROM cases WHERE target_key = $1 AND is_open = 1",
         params![&key],
     )?;
     let (case_id, new_case, before, after) = match open {
@@ -239,10 +248,32 @@ pub fn accept_matched(
             let category = old_category
                 .clone()
                 .or_else(|| case_category.map(|c| c.as_str().to_string()));
-            tx.conn().execute(
-                bump_sql(r.source),
-                params![id, now, rank, category.as_deref()],
-            )?;
+            // The case keeps the strongest detection of its reports.
+            let stronger = r.detection.as_ref().filter(|d| {
+                row.opt_f64(5)
+                    .ok()
+                    .flatten()
+                    .is_none_or(|old| old < d.score)
+            });
+            match stronger {
+                Some(d) => tx.conn().execute(
+                    bump_sql(r.source, true),
+                    params![
+                        id,
+                        now,
+                        rank,
+                        category.as_deref(),
+                        d.verdict,
+                        d.category.map(|c| c.as_str()),
+                        d.score,
+                        &d.details_json
+                    ],
+                )?,
+                None => tx.conn().execute(
+                    bump_sql(r.source, false),
+                    params![id, now, rank, category.as_deref()],
+                )?,
+            };
             let before = json!({"status": status, "priority": priority_from_rank(old_rank),
                 "category": old_category, "reports_total": total});
             let after = json!({"status": status, "priority": priority_from_rank(rank),
@@ -259,8 +290,10 @@ pub fn accept_matched(
                 .insert_id(
                     "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
                      category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
-                     first_reported_at, last_reported_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 1, $9, $10, $11, $12, $13, $13, $13, $13) RETURNING id",
+                     first_reported_at, last_reported_at, created_at, updated_at, \
+                     detect_verdict, detect_category, detect_score, detect_json) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 1, $9, $10, $11, $12, $13, $13, $13, $13, \
+                     $14, $15, $16, $17) RETURNING id",
                     params![
                         r.target.kind(),
                         &key,
@@ -274,7 +307,11 @@ pub fn accept_matched(
                         counts[1],
                         counts[2],
                         counts[3],
-                        now
+                        now,
+                        r.detection.as_ref().map(|d| d.verdict),
+                        r.detection.as_ref().and_then(|d| d.category).map(|c| c.as_str()),
+                        r.detection.as_ref().map(|d| d.score),
+                        r.detection.as_ref().map(|d| d.details_json.as_str())
                     ],
                 )?;
             let after = json!({"status": CaseStatus::New, "priority": report_priority,
@@ -284,7 +321,7 @@ pub fn accept_matched(
     };
 
     if let Some(d) = &r.detection {
-        record_detection(tx, case_id, d, now)?;
+        record_identifiers(tx, case_id, d, now)?;
     }
 
     let content_id = if r.text.is_some() || !r.media.is_empty() {
