@@ -948,3 +948,70 @@ async fn detection_rules_reload_without_restart_and_a_bad_file_keeps_the_old_one
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_decisions_answer_case_by_case() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let sup = app.token(Role::Supervisor, None).await;
+        let analyst = app.token(Role::Analyst, None).await;
+        let mut ids = Vec::new();
+        for h in ["b1", "b2", "b3"] {
+            let (_, r) = app.post(Some(&app.admin), "/reports", &report(h)).await;
+            ids.push(r["case_id"].as_i64().unwrap());
+        }
+        // The analyst claims one; a supervisor decides them all, overriding the claim.
+        app.post(
+            Some(&analyst),
+            &format!("/cases/{}/claim", ids[0]),
+            &json!({}),
+        )
+        .await;
+        let body = json!({"case_ids": [ids[0], ids[1], 999_999, ids[2]], "decision": "confirm",
+                          "category": "prostitution", "legal_basis": "uu_ite_27_1"});
+        let (s, v) = app.post(Some(&sup), "/decisions:bulk", &body).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let r = v["results"].as_array().unwrap();
+        assert_eq!(r.len(), 4);
+        assert_eq!(r[0]["status"], "notice_sent");
+        assert!(r[1]["notice_id"].is_i64());
+        assert_eq!(
+            (r[2]["case_id"].as_i64(), error_of(&r[2]).0),
+            (Some(999_999), "not_found")
+        );
+        assert_eq!(r[3]["status"], "notice_sent");
+        // Deciding again fails case by case with the state machine's answer.
+        let (_, again) = app
+            .post(
+                Some(&sup),
+                "/decisions:bulk",
+                &json!({"case_ids": [ids[0]], "decision": "reject"}),
+            )
+            .await;
+        assert_eq!(error_of(&again["results"][0]).0, "illegal_transition");
+        // An analyst must hold each claim.
+        let (_, r4) = app.post(Some(&app.admin), "/reports", &report("b4")).await;
+        let (_, v) = app
+            .post(
+                Some(&analyst),
+                "/decisions:bulk",
+                &json!({"case_ids": [r4["case_id"]], "decision": "reject"}),
+            )
+            .await;
+        assert_eq!(error_of(&v["results"][0]).0, "conflict");
+        let (s, v) = app
+            .post(
+                Some(&sup),
+                "/decisions:bulk",
+                &json!({"case_ids": [], "decision": "reject"}),
+            )
+            .await;
+        assert_eq!(
+            (s, error_of(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "case_ids"))
+        );
+        let intake = app.token(Role::Intake, None).await;
+        let (s, _) = app.post(Some(&intake), "/decisions:bulk", &body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+}

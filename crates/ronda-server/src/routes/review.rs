@@ -28,6 +28,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/legal-bases", get(legal_bases))
         .route("/cases/{id}/claim", post(claim).delete(release))
         .route("/cases/{id}/decision", post(decide))
+        .route("/decisions:bulk", post(decide_bulk))
 }
 
 fn reviewer(caller: &Caller) -> Reviewer {
@@ -120,13 +121,8 @@ struct DecisionInput {
     note: Option<String>,
 }
 
-async fn decide(
-    State(st): State<Arc<AppState>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<DecisionInput>,
-) -> ApiResult<axum::Json<Value>> {
-    caller.require(REVIEWERS)?;
+/// Checks a decision's fields against the configuration and the caller's role.
+fn to_decision(st: &AppState, caller: &Caller, body: DecisionInput) -> ApiResult<Decision> {
     let verdict = match body.decision {
         VerdictInput::Confirm => Verdict::Confirm,
         VerdictInput::Reject => Verdict::Reject,
@@ -176,13 +172,23 @@ async fn decide(
         )
         .with_field("note"));
     }
-    let d = Decision {
+    Ok(Decision {
         verdict,
         category: body.category,
         legal_basis,
         note,
         override_claim: matches!(caller.role(), Role::Admin | Role::Supervisor),
-    };
+    })
+}
+
+async fn decide(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DecisionInput>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(REVIEWERS)?;
+    let d = to_decision(&st, &caller, body)?;
     let done = st
         .store
         .decide_case(
@@ -198,4 +204,70 @@ async fn decide(
         "status": done.status,
         "notice_id": done.notice_id,
     })))
+}
+
+/// Most cases in one bulk decision.
+const MAX_BULK: usize = 500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkInput {
+    case_ids: Vec<i64>,
+    decision: VerdictInput,
+    #[serde(default)]
+    category: Option<Category>,
+    #[serde(default)]
+    legal_basis: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// One decision applied to many cases (e.g. every account of one actor). Each case is decided
+/// in its own transaction and answers on its own, in order: a case another analyst holds, or
+/// whose status does not allow the decision, fails alone.
+async fn decide_bulk(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    ApiJson(body): ApiJson<BulkInput>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(REVIEWERS)?;
+    if body.case_ids.is_empty() || body.case_ids.len() > MAX_BULK {
+        return Err(ApiError::invalid(
+            "case_ids",
+            format!("give 1 to {MAX_BULK} case ids"),
+        ));
+    }
+    let decision = DecisionInput {
+        decision: body.decision,
+        category: body.category,
+        legal_basis: body.legal_basis,
+        note: body.note,
+    };
+    let d = to_decision(&st, &caller, decision)?;
+    let policy = st.config.deadline_policy();
+    let pending: Vec<_> = body
+        .case_ids
+        .iter()
+        .map(|id| {
+            st.store
+                .decide_case(reviewer(&caller), *id, d.clone(), policy.clone())
+        })
+        .collect();
+    let mut results = Vec::with_capacity(pending.len());
+    for (id, fut) in body.case_ids.iter().zip(pending) {
+        results.push(match fut.await {
+            Ok(done) => json!({
+                "case_id": id,
+                "decision_id": done.decision_id,
+                "status": done.status,
+                "notice_id": done.notice_id,
+            }),
+            Err(e) => {
+                let mut v = ApiError::from(e).body();
+                v["case_id"] = json!(id);
+                v
+            }
+        });
+    }
+    Ok(axum::Json(json!({"results": results})))
 }
