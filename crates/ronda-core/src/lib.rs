@@ -9,6 +9,7 @@ pub mod clock;
 pub mod model;
 pub mod report;
 pub mod target;
+pub mod webhook;
 pub mod workflow;
 
 pub use model::{CaseStatus, Category, Priority, Role, Source};

@@ -64,6 +64,12 @@ pub struct Config {
     pub detect_rules_file: Option<PathBuf>,
     /// Detection model (`ronda train`) replacing the built-in one; reloaded likewise.
     pub detect_model_file: Option<PathBuf>,
+    /// How often the webhook worker looks for due deliveries, in milliseconds.
+    pub webhook_interval_ms: u64,
+    /// First retry delay of a failed delivery; doubles per attempt up to an hour.
+    pub webhook_backoff_ms: i64,
+    /// Time allowed for one delivery, in seconds.
+    pub webhook_timeout_secs: u64,
 }
 
 /// A legal basis a decision can cite.
@@ -120,6 +126,9 @@ impl Default for Config {
             escalation_interval_secs: 60,
             detect_rules_file: None,
             detect_model_file: None,
+            webhook_interval_ms: 1_000,
+            webhook_backoff_ms: 1_000,
+            webhook_timeout_secs: 10,
         }
     }
 }
@@ -165,6 +174,9 @@ const KEYS: &[&str] = &[
     "escalation_interval_secs",
     "detect_rules_file",
     "detect_model_file",
+    "webhook_interval_ms",
+    "webhook_backoff_ms",
+    "webhook_timeout_secs",
 ];
 
 impl Config {

@@ -93,6 +93,7 @@ impl Application {
         let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let escalations = tokio::spawn(escalation_worker(state.clone()));
+        let deliveries = tokio::spawn(webhook_worker(state.clone()));
         let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stopped_tx.send(());
@@ -112,6 +113,7 @@ impl Application {
             }
         };
         escalations.abort();
+        deliveries.abort();
         let store = state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         result
@@ -165,4 +167,65 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+/// The webhook worker: every `webhook_interval_ms`, POSTs the outbox's due events, signed, and
+/// records each attempt (a failure is retried after a doubling backoff). The outbox is in the
+/// database, so a restart loses nothing; an event is sent again only if the process stopped
+/// between a 2xx and its record (at-least-once: receivers deduplicate on `notice_id` + `event`).
+async fn webhook_worker(state: Arc<AppState>) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(state.config.webhook_timeout_secs))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook client could not start; deliveries wait");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(state.config.webhook_interval_ms));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let store = state.store.clone();
+        let due =
+            tokio::task::spawn_blocking(move || store.due_deliveries(store.now_ms(), 100)).await;
+        let due = match due {
+            Ok(Ok(d)) => d,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "reading the webhook outbox failed");
+                continue;
+            }
+            Err(_) => continue,
+        };
+        for d in due {
+            let ts = state.store.now_ms() / 1000;
+            let signature = ronda_core::webhook::sign(&d.secret, ts, d.payload.as_bytes());
+            let sent = client
+                .post(&d.url)
+                .header("content-type", "application/json")
+                .header("x-ronda-timestamp", ts.to_string())
+                .header("x-ronda-signature", signature)
+                .body(d.payload.clone())
+                .send()
+                .await;
+            let (status, error) = match sent {
+                Ok(r) => (Some(r.status().as_u16()), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let store = state.store.clone();
+            let base = state.config.webhook_backoff_ms;
+            let recorded = tokio::task::spawn_blocking(move || {
+                store.record_delivery_blocking(d.outbox_id, status, error, base)
+            })
+            .await;
+            if !matches!(recorded, Ok(Ok(()))) {
+                tracing::error!(
+                    outbox_id = d.outbox_id,
+                    "recording a webhook attempt failed"
+                );
+            }
+        }
+    }
 }

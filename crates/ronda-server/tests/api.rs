@@ -22,6 +22,7 @@ struct TestApp {
     state: Arc<AppState>,
     db: Option<TestDb>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -69,21 +70,46 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
-        let state = Arc::new(AppState::new(db.store.clone(), config).unwrap());
-        let app = Application::bind(state.clone()).await.unwrap();
-        let addr = app.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run(async move {
-            let _ = stopped.await;
-        }));
-        TestApp {
-            base: format!("http://{addr}/api/v1"),
+        let mut app = TestApp {
+            base: String::new(),
             client: reqwest::Client::new(),
             admin,
-            state,
+            state: Arc::new(AppState::new(db.store.clone(), config).unwrap()),
             db: Some(db),
-            stop: Some(stop),
+            stop: None,
+            running: None,
+        };
+        app.start().await;
+        app
+    }
+
+    async fn start(&mut self) {
+        let app = Application::bind(self.state.clone()).await.unwrap();
+        let addr = app.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        self.running = Some(tokio::spawn(app.run(async move {
+            let _ = stopped.await;
+        })));
+        self.base = format!("http://{addr}/api/v1");
+        self.stop = Some(stop);
+    }
+
+    /// Stops the server as SIGTERM would (its store closes) and starts a new process-like
+    /// server on the same database.
+    async fn restart(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
         }
+        if let Some(h) = self.running.take() {
+            let _ = h.await;
+        }
+        let location = self.db.as_ref().unwrap().location.clone();
+        let store =
+            tokio::task::spawn_blocking(move || testing::open(location, Arc::new(SystemClock)))
+                .await
+                .unwrap();
+        self.state = Arc::new(AppState::new(store, self.state.config.clone()).unwrap());
+        self.start().await;
     }
 
     async fn token(&self, role: Role, platform: Option<&str>) -> String {
@@ -1014,4 +1040,170 @@ async fn bulk_decisions_answer_case_by_case() {
         let (s, _) = app.post(Some(&intake), "/decisions:bulk", &body).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
+}
+
+/// A platform's receiver that fails the first `fail` deliveries, then accepts.
+async fn receiver(
+    fail: usize,
+) -> (
+    String,
+    Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+) {
+    use axum::routing::post;
+    let seen: Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>> = Arc::default();
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |headers: axum::http::HeaderMap, body: String| {
+            let log = log.clone();
+            async move {
+                let mut l = log.lock().unwrap();
+                l.push((headers, body));
+                if l.len() <= fail {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::NO_CONTENT
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_survive_a_failing_receiver_and_a_restart() {
+    let (url, seen) = receiver(2).await;
+    let mut app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.webhook_interval_ms = 20;
+        c.webhook_backoff_ms = 100;
+    })
+    .await;
+    let by_admin = app
+        .client
+        .put(format!("{}/platforms/michat/webhook", app.base))
+        .bearer_auth(&app.admin)
+        .json(&json!({"url": url}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_admin.status(), StatusCode::OK);
+    // The platform registers again with its own token; the newest secret is the one in use.
+    let michat = app.token(Role::Platform, Some("michat")).await;
+    let resp = app
+        .client
+        .put(format!("{}/platforms/michat/webhook", app.base))
+        .bearer_auth(&michat)
+        .json(&json!({"url": url}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let secret = resp.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wa = app.token(Role::Platform, Some("whatsapp")).await;
+    let other = app
+        .client
+        .put(format!("{}/platforms/michat/webhook", app.base))
+        .bearer_auth(&wa)
+        .json(&json!({"url": url}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "another platform's webhook does not exist for it"
+    );
+
+    let (_, r) = app
+        .post(Some(&app.admin), "/reports", &report("hooked"))
+        .await;
+    let case = r["case_id"].as_i64().unwrap();
+    app.post(
+        Some(&app.admin),
+        &format!("/cases/{case}/claim"),
+        &json!({}),
+    )
+    .await;
+    let (_, d) = app.post(Some(&app.admin), &format!("/cases/{case}/decision"),
+        &json!({"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"})).await;
+    assert!(d["notice_id"].is_i64(), "{d}");
+
+    wait_until("a first, failed delivery", || {
+        !seen.lock().unwrap().is_empty()
+    })
+    .await;
+    app.restart().await;
+    wait_until("the delivery after the receiver recovers", || {
+        seen.lock().unwrap().len() >= 3
+    })
+    .await;
+
+    let (headers, body) = seen.lock().unwrap()[2].clone();
+    let ts: i64 = headers["x-ronda-timestamp"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sig = headers["x-ronda-signature"].to_str().unwrap();
+    assert!(
+        ronda_core::webhook::verify(&secret, ts, body.as_bytes(), sig),
+        "the signature verifies"
+    );
+    assert!(!ronda_core::webhook::verify(
+        &secret,
+        ts,
+        body.replace("notice", "notise").as_bytes(),
+        sig
+    ));
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (event["event"].as_str(), event["case_id"].as_i64()),
+        (Some("notice.sent"), Some(case))
+    );
+    assert_eq!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        1,
+        "every attempt sends the same body"
+    );
+
+    let (s, log) = app
+        .get(Some(&michat), "/platforms/michat/webhook/deliveries")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let statuses: Vec<i64> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|a| a["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![500, 500, 204], "{log}");
+    assert!(log["deliveries"][0]["delivered"].as_bool().unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        3,
+        "nothing is sent again once delivered"
+    );
 }

@@ -23,6 +23,7 @@ mod sqlite;
 pub mod store;
 pub mod testing;
 pub mod tokens;
+pub mod webhooks;
 
 pub use error::{Result, StoreError};
 pub use store::{DbLocation, Store, StoreOptions, Tx};

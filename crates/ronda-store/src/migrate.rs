@@ -32,6 +32,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/0004_detection.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../migrations/0005_webhooks.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

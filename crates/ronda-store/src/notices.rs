@@ -177,6 +177,10 @@ pub(crate) fn send(
         None,
         Some(&after),
     )?;
+    let payload = json!({"notice_id": id, "case_id": case_id, "category": category_text,
+        "legal_basis": legal_basis, "urgent": urgent, "target": {kind.clone(): value},
+        "created_at": now, "deadline": deadline});
+    crate::webhooks::enqueue(tx, platform_id, "notice.sent", &payload)?;
     set_case_status(tx, actor, case_id, status, next)?;
     Ok(id)
 }
@@ -367,6 +371,12 @@ pub fn escalate_due(
                     set_case_status(tx, actor, case_id, from, to)?;
                 }
             }
+            let platform_id = tx
+                .conn()
+                .query_one("SELECT platform_id FROM notices WHERE id = $1", params![id])?
+                .i64(0)?;
+            let payload = json!({"notice_id": id, "case_id": case_id, "step": next.as_str(), "due_at": due_at});
+            crate::webhooks::enqueue(tx, platform_id, "notice.escalated", &payload)?;
             applied.push(Escalated {
                 notice_id: id,
                 case_id,

@@ -10,6 +10,7 @@ pub mod platforms;
 pub mod public;
 pub mod reports;
 pub mod review;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(review::router())
         .merge(notices::router())
         .merge(admin::router())
+        .merge(webhooks::router())
         .merge(banks::router(state))
         .merge(media::router(state))
 }
