@@ -27,6 +27,8 @@ pub struct CaseView {
     pub updated_at: i64,
     /// The strongest detection seen in the case's reports.
     pub detection: Option<CaseDetection>,
+    /// The removed case whose content came back (a case opened on re-appearance).
+    pub previous_case_id: Option<i64>,
 }
 
 /// The detection engine's strongest reading of a case's reports.
@@ -42,7 +44,7 @@ pub struct CaseDetection {
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p.name, c.target_kind, c.target_value, \
      c.reports_total, c.reports_patrol, c.reports_police, c.reports_public, c.reports_platform, \
      c.first_reported_at, c.last_reported_at, c.created_at, c.updated_at, \
-     c.detect_verdict, c.detect_category, c.detect_score, c.detect_json";
+     c.detect_verdict, c.detect_category, c.detect_score, c.detect_json, c.previous_case_id";
 
 pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
     let category = match r.opt_string(2)? {
@@ -75,6 +77,7 @@ pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
             }),
             None => None,
         },
+        previous_case_id: r.opt_i64(20)?,
     })
 }
 

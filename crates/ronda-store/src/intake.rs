@@ -283,7 +283,20 @@ pub fn accept_matched(
         None => {
             let mut counts = [0_i64; 4];
             counts[Source::ALL.iter().position(|s| *s == r.source).unwrap_or(0)] = 1;
-            let rank = priority_rank(report_priority);
+            // Content back after a verified removal: a new case, linked to the removed one and
+            // at least `high` (the platform's removal did not hold).
+            let previous = tx
+                .conn()
+                .query_opt(
+                    "SELECT id FROM cases WHERE target_key = $1 AND status = 'removed' ORDER BY id DESC LIMIT 1",
+                    params![&key],
+                )?
+                .map(|row| row.i64(0))
+                .transpose()?;
+            let rank = match previous {
+                Some(_) => priority_rank(report_priority).max(priority_rank(Priority::High)),
+                None => priority_rank(report_priority),
+            };
             let category = case_category.map(|c| c.as_str());
             let id = tx
                 .conn()
@@ -291,9 +304,9 @@ pub fn accept_matched(
                     "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
                      category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
                      first_reported_at, last_reported_at, created_at, updated_at, \
-                     detect_verdict, detect_category, detect_score, detect_json) \
+                     detect_verdict, detect_category, detect_score, detect_json, previous_case_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 1, $9, $10, $11, $12, $13, $13, $13, $13, \
-                     $14, $15, $16, $17) RETURNING id",
+                     $14, $15, $16, $17, $18) RETURNING id",
                     params![
                         r.target.kind(),
                         &key,
@@ -311,11 +324,15 @@ pub fn accept_matched(
                         r.detection.as_ref().map(|d| d.verdict),
                         r.detection.as_ref().and_then(|d| d.category).map(|c| c.as_str()),
                         r.detection.as_ref().map(|d| d.score),
-                        r.detection.as_ref().map(|d| d.details_json.as_str())
+                        r.detection.as_ref().map(|d| d.details_json.as_str()),
+                        previous
                     ],
                 )?;
-            let after = json!({"status": CaseStatus::New, "priority": report_priority,
+            let mut after = json!({"status": CaseStatus::New, "priority": priority_from_rank(rank),
                 "category": category, "reports_total": 1, "target": key});
+            if let Some(p) = previous {
+                after["reappeared_after_case"] = json!(p);
+            }
             (id, true, None, after)
         }
     };

@@ -36,6 +36,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("../migrations/0005_webhooks.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../migrations/0006_reappearance.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -358,6 +358,21 @@ fn notices_scenario(db: &TestDb, clock: &ManualClock) {
         )),
         Err(StoreError::Conflict(_))
     ));
+    // The content comes back after the verified removal: a new case, linked and high.
+    let back = submit(
+        db,
+        r#"{"source":"patrol","platform":"michat","target":{"account":"n1"}}"#,
+    );
+    assert_ne!(back, normal);
+    let reopened = s.get_case(back).unwrap().unwrap();
+    assert_eq!(
+        (reopened.previous_case_id, reopened.priority),
+        (Some(normal), ronda_core::model::Priority::High)
+    );
+    assert_eq!(
+        s.get_case(normal).unwrap().unwrap().status,
+        CaseStatus::Removed
+    );
     // A dispute on the urgent one.
     let d = block(s.respond_to_notice(
         "p".into(),

@@ -44,6 +44,7 @@ pub fn case_json(c: &CaseView) -> Value {
         "last_reported_at": to_rfc3339(c.last_reported_at),
         "created_at": to_rfc3339(c.created_at),
         "updated_at": to_rfc3339(c.updated_at),
+        "previous_case_id": c.previous_case_id,
         "detection": c.detection.as_ref().map(|d| {
             let details: Value = d
                 .details_json
