@@ -93,6 +93,7 @@ string_enum!(
     CaseStatus, "status" {
         New => "new",
         InReview => "in_review",
+        AwaitingApproval => "awaiting_approval",
         Confirmed => "confirmed",
         Rejected => "rejected",
         NoticeSent => "notice_sent",

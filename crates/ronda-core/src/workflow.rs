@@ -6,6 +6,8 @@
 //! new ──start_review──> in_review ──confirm──> confirmed ──send_notice──> notice_sent
 //!  │                       │                                             │ acknowledge
 //!  └──confirm / reject─────┴──reject──> rejected ──close──> closed         v
+//! new | in_review ──request_approval──> awaiting_approval ──approve──> confirmed
+//! awaiting_approval ──disapprove──> in_review     awaiting_approval ──reject──> rejected
 //!                                                                   acknowledged
 //! notice_sent | acknowledged | escalated | still_online ──claim_removal──> removal_claimed
 //! removal_claimed ──verify_removed──> removed ──close──> closed
@@ -28,6 +30,9 @@ use crate::model::{CaseStatus, Category};
 pub enum Action {
     StartReview,
     Confirm,
+    RequestApproval,
+    Approve,
+    Disapprove,
     Reject,
     SendNotice,
     Acknowledge,
@@ -46,6 +51,9 @@ impl Action {
     pub const ALL: &'static [Action] = &[
         Action::StartReview,
         Action::Confirm,
+        Action::RequestApproval,
+        Action::Approve,
+        Action::Disapprove,
         Action::Reject,
         Action::SendNotice,
         Action::Acknowledge,
@@ -64,6 +72,9 @@ impl Action {
         match self {
             Action::StartReview => "start_review",
             Action::Confirm => "confirm",
+            Action::RequestApproval => "request_approval",
+            Action::Approve => "approve",
+            Action::Disapprove => "disapprove",
             Action::Reject => "reject",
             Action::SendNotice => "send_notice",
             Action::Acknowledge => "acknowledge",
@@ -110,7 +121,10 @@ fn target(from: CaseStatus, action: Action) -> Option<CaseStatus> {
     Some(match (from, action) {
         (S::New, A::StartReview) => S::InReview,
         (S::New | S::InReview, A::Confirm) => S::Confirmed,
-        (S::New | S::InReview, A::Reject) => S::Rejected,
+        (S::New | S::InReview | S::AwaitingApproval, A::Reject) => S::Rejected,
+        (S::New | S::InReview, A::RequestApproval) => S::AwaitingApproval,
+        (S::AwaitingApproval, A::Approve) => S::Confirmed,
+        (S::AwaitingApproval, A::Disapprove) => S::InReview,
         (S::Confirmed, A::SendNotice) => S::NoticeSent,
         (S::NoticeSent, A::Acknowledge) => S::Acknowledged,
         (S::NoticeSent | S::Acknowledged | S::Escalated | S::StillOnline, A::ClaimRemoval) => {
@@ -304,11 +318,16 @@ mod tests {
         let e = transition(S::New, Action::SendNotice).unwrap_err();
         assert_eq!(
             e.allowed,
-            vec![Action::StartReview, Action::Confirm, Action::Reject]
+            vec![
+                Action::StartReview,
+                Action::Confirm,
+                Action::RequestApproval,
+                Action::Reject
+            ]
         );
         assert_eq!(
             e.to_string(),
-            "cannot send_notice a case that is new; allowed: start_review, confirm, reject"
+            "cannot send_notice a case that is new; allowed: start_review, confirm, request_approval, reject"
         );
         assert_eq!(
             transition(S::Rejected, Action::Confirm)
@@ -335,6 +354,19 @@ mod tests {
         assert_eq!(transition(S::Removed, Action::Reopen), Ok(S::InReview));
         assert_eq!(transition(S::Disputed, Action::Uphold), Ok(S::NoticeSent));
         assert_eq!(transition(S::Disputed, Action::Withdraw), Ok(S::Closed));
+        assert_eq!(
+            transition(S::InReview, Action::RequestApproval),
+            Ok(S::AwaitingApproval)
+        );
+        assert_eq!(
+            transition(S::AwaitingApproval, Action::Approve),
+            Ok(S::Confirmed)
+        );
+        assert_eq!(
+            transition(S::AwaitingApproval, Action::Disapprove),
+            Ok(S::InReview)
+        );
+        assert!(transition(S::AwaitingApproval, Action::SendNotice).is_err());
     }
 
     #[test]

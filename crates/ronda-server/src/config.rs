@@ -64,6 +64,9 @@ pub struct Config {
     pub detect_rules_file: Option<PathBuf>,
     /// Detection model (`ronda train`) replacing the built-in one; reloaded likewise.
     pub detect_model_file: Option<PathBuf>,
+    /// Categories whose confirmation by an analyst waits for a supervisor's approval (the
+    /// optional high-impact step; empty = off).
+    pub approval_categories: Vec<Category>,
     /// How often the webhook worker looks for due deliveries, in milliseconds.
     pub webhook_interval_ms: u64,
     /// First retry delay of a failed delivery; doubles per attempt up to an hour.
@@ -126,6 +129,7 @@ impl Default for Config {
             escalation_interval_secs: 60,
             detect_rules_file: None,
             detect_model_file: None,
+            approval_categories: Vec::new(),
             webhook_interval_ms: 1_000,
             webhook_backoff_ms: 1_000,
             webhook_timeout_secs: 10,

@@ -1207,3 +1207,108 @@ async fn webhooks_survive_a_failing_receiver_and_a_restart() {
         "nothing is sent again once delivered"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn high_impact_confirmations_wait_for_a_supervisor() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.approval_categories = vec![ronda_core::Category::ChildExploitation];
+        })
+        .await;
+        let analyst = app.token(Role::Analyst, None).await;
+        let sup = app.token(Role::Supervisor, None).await;
+        let mut ids = Vec::new();
+        for h in ["ap1", "ap2", "ap3"] {
+            let (_, r) = app.post(Some(&app.admin), "/reports", &report(h)).await;
+            ids.push(r["case_id"].as_i64().unwrap());
+        }
+        let confirm = |category: &str| json!({"decision": "confirm", "category": category, "legal_basis": "uu_35_2014"});
+        for id in &ids {
+            app.post(Some(&analyst), &format!("/cases/{id}/claim"), &json!({}))
+                .await;
+        }
+        let (_, v) = app
+            .post(
+                Some(&analyst),
+                &format!("/cases/{}/decision", ids[0]),
+                &confirm("child_exploitation"),
+            )
+            .await;
+        assert_eq!(
+            (v["status"].as_str(), v["notice_id"].is_null()),
+            (Some("awaiting_approval"), true),
+            "{v}"
+        );
+        let (_, v) = app
+            .post(
+                Some(&analyst),
+                &format!("/cases/{}/decision", ids[1]),
+                &confirm("child_exploitation"),
+            )
+            .await;
+        assert_eq!(v["status"], "awaiting_approval");
+        // Other categories need no approval.
+        let (_, v) = app
+            .post(
+                Some(&analyst),
+                &format!("/cases/{}/decision", ids[2]),
+                &confirm("gambling"),
+            )
+            .await;
+        assert_eq!(v["status"], "notice_sent");
+        let (s, q) = app.get(Some(&sup), "/approvals").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(q["cases"].as_array().unwrap().len(), 2);
+        let (s, _) = app.get(Some(&analyst), "/approvals").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = app
+            .post(
+                Some(&analyst),
+                &format!("/cases/{}/approval", ids[0]),
+                &json!({"approve": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = app
+            .post(
+                Some(&sup),
+                &format!("/cases/{}/approval", ids[0]),
+                &json!({"approve": true}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("notice_sent")),
+            "{v}"
+        );
+        assert!(v["notice_id"].is_i64());
+        let (_, v) = app
+            .post(
+                Some(&sup),
+                &format!("/cases/{}/approval", ids[1]),
+                &json!({"approve": false, "note": "lihat lagi"}),
+            )
+            .await;
+        assert_eq!(v["status"], "in_review");
+        let (s, v) = app
+            .post(
+                Some(&sup),
+                &format!("/cases/{}/approval", ids[1]),
+                &json!({"approve": true}),
+            )
+            .await;
+        assert_eq!(
+            (s, error_of(&v).0),
+            (StatusCode::CONFLICT, "illegal_transition")
+        );
+        // A supervisor's own confirmation needs no second pair of eyes.
+        let (_, v) = app
+            .post(
+                Some(&sup),
+                &format!("/cases/{}/decision", ids[1]),
+                &confirm("child_exploitation"),
+            )
+            .await;
+        assert_eq!(v["status"], "notice_sent", "{v}");
+    }
+}

@@ -190,7 +190,7 @@ pub struct PublicStatus {
 pub fn public_status(s: CaseStatus) -> &'static str {
     match s {
         CaseStatus::New => "received",
-        CaseStatus::InReview => "in_review",
+        CaseStatus::InReview | CaseStatus::AwaitingApproval => "in_review",
         CaseStatus::Confirmed
         | CaseStatus::NoticeSent
         | CaseStatus::Acknowledged

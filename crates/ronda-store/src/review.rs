@@ -52,8 +52,11 @@ pub struct Decision {
     pub category: Option<Category>,
     pub legal_basis: Option<String>,
     pub note: Option<String>,
-    /// Supervisors and admins may decide a case another analyst holds.
+    /// Supervisors and admins may decide a case another analyst holds; their confirmations
+    /// need no approval.
     pub override_claim: bool,
+    /// Categories whose confirmation by an analyst waits for a supervisor's approval.
+    pub approval_categories: Vec<Category>,
 }
 
 /// The outcome of a decision.
@@ -170,15 +173,23 @@ fn decide(
             "claim case {case_id} before deciding it (POST /api/v1/cases/{case_id}/claim)"
         )));
     }
-    let action = match d.verdict {
-        Verdict::Confirm => Action::Confirm,
-        Verdict::Reject => Action::Reject,
-    };
-    let status = transition(s.status, action)?;
     let category = d
         .category
         .map(|c| c.as_str().to_string())
         .or_else(|| s.category.clone());
+    // A high-impact confirmation by an analyst waits for a supervisor.
+    let needs_approval = d.verdict == Verdict::Confirm
+        && !d.override_claim
+        && category
+            .as_deref()
+            .and_then(|c| c.parse::<Category>().ok())
+            .is_some_and(|c| d.approval_categories.contains(&c));
+    let action = match (d.verdict, needs_approval) {
+        (Verdict::Confirm, true) => Action::RequestApproval,
+        (Verdict::Confirm, false) => Action::Confirm,
+        (Verdict::Reject, _) => Action::Reject,
+    };
+    let status = transition(s.status, action)?;
     if d.verdict == Verdict::Confirm && category.is_none() {
         return Err(
             FieldError::new("required", "category", "a confirmed case needs a category").into(),
@@ -222,9 +233,63 @@ fn decide(
         Some(&after),
     )?;
     // A confirmation is an order to the platform: the notice goes out in the same transaction.
-    let notice_id = match d.verdict {
-        Verdict::Confirm => Some(crate::notices::send(tx, &who.actor, case_id, policy)?),
-        Verdict::Reject => None,
+    let notice_id = match status {
+        CaseStatus::Confirmed => Some(crate::notices::send(tx, &who.actor, case_id, policy)?),
+        _ => None,
+    };
+    let status = if notice_id.is_some() {
+        CaseStatus::NoticeSent
+    } else {
+        status
+    };
+    Ok(Decided {
+        decision_id,
+        case_id,
+        status,
+        notice_id,
+    })
+}
+
+fn approve(
+    tx: &mut Tx<'_>,
+    who: &Reviewer,
+    case_id: i64,
+    approved: bool,
+    note: Option<&str>,
+    policy: &DeadlinePolicy,
+) -> Result<Decided> {
+    let s = load(tx, case_id)?;
+    let action = if approved {
+        Action::Approve
+    } else {
+        Action::Disapprove
+    };
+    let status = transition(s.status, action)?;
+    let now = tx.now_ms();
+    let decision_id = tx.conn().insert_id(
+        "INSERT INTO decisions (case_id, decision, category, legal_basis, note, decided_by, token_id, created_at) \
+         SELECT $1, $2, category, legal_basis, $3, $4, $5, $6 FROM cases WHERE id = $1 RETURNING id",
+        params![case_id, action.as_str(), note, &who.actor, who.token_id, now],
+    )?;
+    tx.conn().execute(
+        "UPDATE cases SET status = $2, claimed_by = NULL, claim_expires_at = NULL, updated_at = $3 WHERE id = $1",
+        params![case_id, status.as_str(), now],
+    )?;
+    tx.audit(
+        &who.actor,
+        if approved {
+            "case.approved"
+        } else {
+            "case.disapproved"
+        },
+        &format!("case:{case_id}"),
+        Some(&json!({"status": s.status}).to_string()),
+        Some(&json!({"status": status, "note": note}).to_string()),
+    )?;
+    let notice_id = if approved {
+        Some(crate::notices::send(tx, &who.actor, case_id, policy)?)
+    } else {
+        None
     };
     let status = if notice_id.is_some() {
         CaseStatus::NoticeSent
@@ -275,6 +340,36 @@ impl Store {
     ) -> Result<Decided> {
         self.write(1, move |tx| decide(tx, &who, case_id, &d, &policy))
             .await
+    }
+
+    /// A supervisor's answer to a confirmation awaiting approval; approval sends the notice.
+    pub async fn approve_case(
+        &self,
+        who: Reviewer,
+        case_id: i64,
+        approved: bool,
+        note: Option<String>,
+        policy: DeadlinePolicy,
+    ) -> Result<Decided> {
+        self.write(1, move |tx| {
+            approve(tx, &who, case_id, approved, note.as_deref(), &policy)
+        })
+        .await
+    }
+
+    /// Confirmations waiting for a supervisor, oldest first.
+    pub fn approval_queue(&self, limit: usize) -> Result<Vec<CaseView>> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c JOIN platforms p ON p.id = c.platform_id \
+             WHERE c.status = 'awaiting_approval' ORDER BY c.priority DESC, c.updated_at ASC LIMIT $1"
+        );
+        let limit = i64::try_from(limit.clamp(1, 500)).unwrap_or(500);
+        self.read(|c| {
+            c.query(&sql, params![limit])?
+                .iter()
+                .map(case_from_row)
+                .collect()
+        })
     }
 
     pub fn review_queue(&self, token_id: i64, limit: usize) -> Result<Vec<CaseView>> {

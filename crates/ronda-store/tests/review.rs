@@ -53,6 +53,7 @@ fn confirm(category: Option<Category>) -> Decision {
         legal_basis: Some("uu_ite_27_1".into()),
         note: Some("iklan open BO".into()),
         override_claim: false,
+        approval_categories: Vec::new(),
     }
 }
 
@@ -164,6 +165,7 @@ fn scenario(db: &TestDb, clock: &ManualClock) {
             legal_basis: None,
             note: None,
             override_claim: false,
+            approval_categories: Vec::new(),
         },
         DeadlinePolicy::default(),
     ))

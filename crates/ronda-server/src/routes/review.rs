@@ -29,6 +29,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/cases/{id}/claim", post(claim).delete(release))
         .route("/cases/{id}/decision", post(decide))
         .route("/decisions:bulk", post(decide_bulk))
+        .route("/approvals", get(approvals))
+        .route("/cases/{id}/approval", post(approve))
 }
 
 fn reviewer(caller: &Caller) -> Reviewer {
@@ -178,6 +180,7 @@ fn to_decision(st: &AppState, caller: &Caller, body: DecisionInput) -> ApiResult
         legal_basis,
         note,
         override_claim: matches!(caller.role(), Role::Admin | Role::Supervisor),
+        approval_categories: st.config.approval_categories.clone(),
     })
 }
 
@@ -270,4 +273,65 @@ async fn decide_bulk(
         });
     }
     Ok(axum::Json(json!({"results": results})))
+}
+
+const APPROVERS: &[Role] = &[Role::Admin, Role::Supervisor];
+
+async fn approvals(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(APPROVERS)?;
+    let store = st.store.clone();
+    let cases = tokio::task::spawn_blocking(move || store.approval_queue(100)).await??;
+    Ok(axum::Json(
+        json!({"cases": cases.iter().map(case_json).collect::<Vec<_>>()}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApprovalInput {
+    approve: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// A supervisor approves (the notice goes out) or sends the case back to review.
+async fn approve(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ApprovalInput>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(APPROVERS)?;
+    let note = body
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+    {
+        return Err(ApiError::invalid(
+            "note",
+            format!("at most {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    let done = st
+        .store
+        .approve_case(
+            reviewer(&caller),
+            case_id(&id)?,
+            body.approve,
+            note,
+            st.config.deadline_policy(),
+        )
+        .await?;
+    Ok(axum::Json(json!({
+        "decision_id": done.decision_id,
+        "case_id": done.case_id,
+        "status": done.status,
+        "notice_id": done.notice_id,
+    })))
 }
