@@ -798,6 +798,20 @@ async fn the_verification_queue_over_http_on_both_backends() {
             (s, error_of(&v)),
             (StatusCode::UNPROCESSABLE_ENTITY, ("required", "reason"))
         );
+        let (s, ack) = app
+            .post(
+                Some(&michat),
+                &format!("/platform/notices/{notice_id}/response"),
+                &json!({"action": "acknowledged"}),
+            )
+            .await;
+        assert_eq!(
+            (s, ack["status"].as_str()),
+            (StatusCode::OK, Some("acknowledged")),
+            "{ack}"
+        );
+        let (_, acked) = app.get(Some(&a1), &format!("/cases/{case}")).await;
+        assert_eq!(acked["status"], "acknowledged");
         let (s, first) = app
             .post(
                 Some(&michat),

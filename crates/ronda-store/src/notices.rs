@@ -188,6 +188,8 @@ pub(crate) fn send(
 /// A platform's answer to a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Response {
+    /// Received and being handled (the case moves to `acknowledged`).
+    Acknowledged,
     Removed,
     Refused,
     Disputed,
@@ -196,6 +198,7 @@ pub enum Response {
 impl Response {
     pub fn as_str(self) -> &'static str {
         match self {
+            Response::Acknowledged => "acknowledged",
             Response::Removed => "removed",
             Response::Refused => "refused",
             Response::Disputed => "disputed",
@@ -228,6 +231,7 @@ fn respond(
     }
     let from = case_status(tx, n.case_id)?;
     let (case_to, notice_status) = match action {
+        Response::Acknowledged => (transition(from, Action::Acknowledge)?, "acknowledged"),
         Response::Removed => (transition(from, Action::ClaimRemoval)?, "removal_claimed"),
         Response::Disputed => (transition(from, Action::Dispute)?, "disputed"),
         Response::Refused => (

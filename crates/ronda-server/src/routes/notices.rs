@@ -141,6 +141,7 @@ async fn platform_show(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 enum ActionInput {
+    Acknowledged,
     Removed,
     Refused,
     Disputed,
@@ -176,11 +177,12 @@ async fn respond(
         ));
     }
     let action = match body.action {
+        ActionInput::Acknowledged => Response::Acknowledged,
         ActionInput::Removed => Response::Removed,
         ActionInput::Refused => Response::Refused,
         ActionInput::Disputed => Response::Disputed,
     };
-    if action != Response::Removed && reason.is_none() {
+    if matches!(action, Response::Refused | Response::Disputed) && reason.is_none() {
         return Err(ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "required",
