@@ -232,21 +232,33 @@ fn decide(
         Some(&before),
         Some(&after),
     )?;
-    // A confirmation is an order to the platform: the notice goes out in the same transaction.
-    let notice_id = match status {
-        CaseStatus::Confirmed => Some(crate::notices::send(tx, &who.actor, case_id, policy)?),
-        _ => None,
-    };
-    let status = if notice_id.is_some() {
-        CaseStatus::NoticeSent
-    } else {
-        status
-    };
+    finish(tx, who, decision_id, case_id, status, policy)
+}
+
+/// A case that ends up `confirmed` is an order to the platform: its notice goes out in the same
+/// transaction, and the case moves on to `notice_sent`.
+fn finish(
+    tx: &mut Tx<'_>,
+    who: &Reviewer,
+    decision_id: i64,
+    case_id: i64,
+    status: CaseStatus,
+    policy: &DeadlinePolicy,
+) -> Result<Decided> {
+    if status != CaseStatus::Confirmed {
+        return Ok(Decided {
+            decision_id,
+            case_id,
+            status,
+            notice_id: None,
+        });
+    }
+    let notice_id = crate::notices::send(tx, &who.actor, case_id, policy)?;
     Ok(Decided {
         decision_id,
         case_id,
-        status,
-        notice_id,
+        status: CaseStatus::NoticeSent,
+        notice_id: Some(notice_id),
     })
 }
 
@@ -286,22 +298,7 @@ fn approve(
         Some(&json!({"status": s.status}).to_string()),
         Some(&json!({"status": status, "note": note}).to_string()),
     )?;
-    let notice_id = if approved {
-        Some(crate::notices::send(tx, &who.actor, case_id, policy)?)
-    } else {
-        None
-    };
-    let status = if notice_id.is_some() {
-        CaseStatus::NoticeSent
-    } else {
-        status
-    };
-    Ok(Decided {
-        decision_id,
-        case_id,
-        status,
-        notice_id,
-    })
+    finish(tx, who, decision_id, case_id, status, policy)
 }
 
 /// Cases waiting for an analyst: new or in review, not leased by someone else; by priority

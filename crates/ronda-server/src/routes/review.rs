@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::{Category, Role};
-use ronda_store::review::{Decision, Reviewer, Verdict};
+use ronda_store::review::{Decided, Decision, Reviewer, Verdict};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -31,6 +31,15 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/decisions:bulk", post(decide_bulk))
         .route("/approvals", get(approvals))
         .route("/cases/{id}/approval", post(approve))
+}
+
+fn decided_json(d: &Decided) -> Value {
+    json!({
+        "decision_id": d.decision_id,
+        "case_id": d.case_id,
+        "status": d.status,
+        "notice_id": d.notice_id,
+    })
 }
 
 fn reviewer(caller: &Caller) -> Reviewer {
@@ -201,12 +210,7 @@ async fn decide(
             st.config.deadline_policy(),
         )
         .await?;
-    Ok(axum::Json(json!({
-        "decision_id": done.decision_id,
-        "case_id": done.case_id,
-        "status": done.status,
-        "notice_id": done.notice_id,
-    })))
+    Ok(axum::Json(decided_json(&done)))
 }
 
 /// Most cases in one bulk decision.
@@ -259,12 +263,7 @@ async fn decide_bulk(
     let mut results = Vec::with_capacity(pending.len());
     for (id, fut) in body.case_ids.iter().zip(pending) {
         results.push(match fut.await {
-            Ok(done) => json!({
-                "case_id": id,
-                "decision_id": done.decision_id,
-                "status": done.status,
-                "notice_id": done.notice_id,
-            }),
+            Ok(done) => decided_json(&done),
             Err(e) => {
                 let mut v = ApiError::from(e).body();
                 v["case_id"] = json!(id);
@@ -328,10 +327,5 @@ async fn approve(
             st.config.deadline_policy(),
         )
         .await?;
-    Ok(axum::Json(json!({
-        "decision_id": done.decision_id,
-        "case_id": done.case_id,
-        "status": done.status,
-        "notice_id": done.notice_id,
-    })))
+    Ok(axum::Json(decided_json(&done)))
 }
