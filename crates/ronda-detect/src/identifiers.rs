@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::phone::{self, PhoneHit};
+use crate::phone::{self, PhoneHit, word_spans};
 
 /// Kinds of identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,24 +86,6 @@ const FILLER: &[&str] = &[
     "via", "tf", "transfer", "di", "an", "ke", "nya", "pay", "aja",
 ];
 
-fn words(text: &str) -> Vec<(usize, usize)> {
-    let b = text.as_bytes();
-    let mut v = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_alphanumeric() {
-            let s = i;
-            while i < b.len() && b[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-            v.push((s, i));
-        } else {
-            i += 1;
-        }
-    }
-    v
-}
-
 /// Digits of consecutive numeric words starting at word `k`, joined across short separators.
 fn digits_from(
     text: &str,
@@ -136,7 +118,7 @@ fn digits_from(
 
 /// Bank accounts and e-wallets; returns the spans taken so phones skip bank numbers.
 fn banks_and_wallets(text: &str, out: &mut Vec<Identifier>, taken: &mut Vec<(usize, usize)>) {
-    let ws = words(text);
+    let ws = word_spans(text);
     let b = text.as_bytes();
     let mut k = 0;
     while k < ws.len() {
@@ -476,7 +458,7 @@ pub fn ages(normalized: &str) -> Vec<u8> {
     {
         return Vec::new();
     }
-    let ws = words(normalized);
+    let ws = word_spans(normalized);
     let mut out: Vec<u8> = Vec::new();
     let num = |w: &str| -> Option<u8> {
         if (1..=2).contains(&w.len()) && w.bytes().all(|c| c.is_ascii_digit()) {

@@ -280,7 +280,8 @@ pub fn find_word_phones(normalized: &str, out: &mut Vec<PhoneHit>) {
     }
 }
 
-fn word_spans(text: &str) -> Vec<(usize, usize)> {
+/// Byte ranges of the ASCII-alphanumeric runs of `text`.
+pub(crate) fn word_spans(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut v = Vec::new();
     let mut i = 0;
