@@ -11,6 +11,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
 pub const MAX_SHORT_CHARS: usize = 256;
 pub const MAX_MEDIA: usize = 32;
 pub const MAX_PLATFORM_CHARS: usize = 64;
+pub const MAX_BIO_CHARS: usize = 2_000;
 
 /// A report as submitted. Unknown fields are refused so that a typo is an error, not a silent
 /// loss of what the reporter meant to send.
@@ -35,6 +36,30 @@ pub struct ReportInput {
     pub reporter: Option<ReporterInput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// What the reported account shows (only with an `account` target); used to link accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileInput>,
+}
+
+/// The public profile of a reported account.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bio: Option<String>,
+    /// PDQ hash of the profile photo, 64 hexadecimal digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_pdq: Option<String>,
+}
+
+/// A validated profile: trimmed, within limits, the avatar hash lower-case hex.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_pdq: Option<String>,
 }
 
 /// `{"account": "rina22"}` or `{"url": "https://…"}`.
@@ -106,8 +131,27 @@ pub struct ValidReport {
     pub reporter_name: Option<String>,
     pub reporter_contact: Option<String>,
     pub external_id: Option<String>,
+    /// What the account shows, when the target is an account and the reporter sent it.
+    pub profile: Option<Profile>,
     /// Filled at intake by the detection engine (never by the submitter).
     pub detection: Option<Detection>,
+    /// Filled at intake from the linking engine (never by the submitter).
+    pub link: Option<LinkInput>,
+}
+
+/// What the linking engine (`ronda-link`) read from a report about an account, as intake
+/// stores and indexes it. Plain data: computed on the request thread, merged into the
+/// account's features inside the write transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkInput {
+    /// Strong identifiers: (signal, canonical value), e.g. ("phone", "+6281234567890").
+    pub identifiers: Vec<(&'static str, String)>,
+    /// Text shingle hashes of the report's text and the profile's bio, sorted, de-duplicated.
+    pub shingles: Vec<u64>,
+    /// MinHash signature of `shingles`.
+    pub signature: Vec<u32>,
+    /// The display name's key (letters only), empty without a display name.
+    pub name_key: String,
 }
 
 /// A validation failure pointing at one field; becomes a 4xx with this code and field.
@@ -287,6 +331,28 @@ impl ReportInput {
             }
             media.push(Media { pdq, sha256 });
         }
+        let profile = match self.profile {
+            None => None,
+            Some(_) if !matches!(target, Target::Account { .. }) => {
+                return Err(FieldError::new(
+                    "invalid",
+                    "profile",
+                    "`profile` describes an account: it needs an `account` target",
+                ));
+            }
+            Some(p) => {
+                let display_name = non_empty(p.display_name);
+                check_len(&display_name, "profile.display_name", MAX_SHORT_CHARS)?;
+                let bio = non_empty(p.bio);
+                check_len(&bio, "profile.bio", MAX_BIO_CHARS)?;
+                let avatar_pdq = hex_hash(p.avatar_pdq, "profile.avatar_pdq".into(), 64)?;
+                Some(Profile {
+                    display_name,
+                    bio,
+                    avatar_pdq,
+                })
+            }
+        };
         Ok(ValidReport {
             source,
             platform,
@@ -299,7 +365,9 @@ impl ReportInput {
             reporter_name,
             reporter_contact,
             external_id,
+            profile,
             detection: None,
+            link: None,
         })
     }
 }

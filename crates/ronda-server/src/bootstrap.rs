@@ -23,6 +23,7 @@ pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Stor
             location: location.clone(),
             max_readers: config.read_connections,
             sealer: Sealer::new(&key),
+            link: config.link_config(),
         },
         clock,
     )

@@ -73,6 +73,19 @@ pub struct Config {
     pub webhook_backoff_ms: i64,
     /// Time allowed for one delivery, in seconds.
     pub webhook_timeout_secs: u64,
+    /// Account linking: Jaccard similarity of two accounts' (non-generic) text from which it
+    /// counts as a near-duplicate (one weak signal).
+    pub link_jaccard: f64,
+    /// Account linking: a text shingle, display name or avatar seen in more than this many
+    /// accounts is generic and never counts as evidence.
+    pub link_generic_max: u32,
+    /// Account linking: an identifier held by more than this many accounts is a hub (a hotline,
+    /// a support number): it links nothing and is reported.
+    pub link_hub_max: u32,
+    /// Account linking: avatars within this PDQ distance are near-duplicates.
+    pub link_pdq_radius: u32,
+    /// Account linking: display-name similarity (0–1) from which names count as similar.
+    pub link_name_similarity: f64,
 }
 
 /// A legal basis a decision can cite.
@@ -105,6 +118,7 @@ pub fn default_legal_bases() -> Vec<LegalBasis> {
 
 impl Default for Config {
     fn default() -> Self {
+        let defaults = ronda_link::LinkConfig::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("ronda-data"),
@@ -133,6 +147,11 @@ impl Default for Config {
             webhook_interval_ms: 1_000,
             webhook_backoff_ms: 1_000,
             webhook_timeout_secs: 10,
+            link_jaccard: defaults.jaccard,
+            link_generic_max: defaults.generic_max,
+            link_hub_max: defaults.hub_max,
+            link_pdq_radius: defaults.pdq_radius,
+            link_name_similarity: defaults.name_similarity,
         }
     }
 }
@@ -181,6 +200,11 @@ const KEYS: &[&str] = &[
     "webhook_interval_ms",
     "webhook_backoff_ms",
     "webhook_timeout_secs",
+    "link_jaccard",
+    "link_generic_max",
+    "link_hub_max",
+    "link_pdq_radius",
+    "link_name_similarity",
 ];
 
 impl Config {
@@ -225,12 +249,27 @@ impl Config {
                 "deadlines must be positive, escalation periods not negative".into(),
             ));
         }
+        self.link_config()
+            .validate()
+            .map_err(|e| ConfigError::Invalid(format!("link settings: {e}")))?;
         if self.public_per_minute == 0 {
             return Err(ConfigError::Invalid(
                 "public_per_minute must be positive".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The account-linking thresholds (the rest of `ronda_link::LinkConfig` stays default).
+    pub fn link_config(&self) -> ronda_link::LinkConfig {
+        ronda_link::LinkConfig {
+            jaccard: self.link_jaccard,
+            generic_max: self.link_generic_max,
+            hub_max: self.link_hub_max,
+            pdq_radius: self.link_pdq_radius,
+            name_similarity: self.link_name_similarity,
+            ..ronda_link::LinkConfig::default()
+        }
     }
 
     /// Deadlines and the escalation ladder as the workflow needs them.

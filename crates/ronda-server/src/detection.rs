@@ -5,16 +5,19 @@
 use std::sync::{Arc, RwLock};
 
 use ronda_core::model::{Category, Priority};
-use ronda_core::report::Detection;
+use ronda_core::report::{Detection, ValidReport};
 use ronda_detect::{Analysis, Engine, Model, PolicyConfig, RuleSet};
+use ronda_link::{FeatureExtractor, LinkConfig};
 use serde_json::json;
 
 use crate::config::Config;
 
-/// The engine in use; cheap to read from many request threads at once.
+/// The engine in use; cheap to read from many request threads at once. Also computes what
+/// account linking needs from a report (`ronda-link` features), on the same thread.
 #[derive(Debug)]
 pub struct Detector {
     engine: RwLock<Arc<Engine>>,
+    features: FeatureExtractor,
 }
 
 /// Builds an engine from the configuration's files, or the built-in rules and model.
@@ -40,9 +43,10 @@ pub fn load_engine(config: &Config) -> Result<Engine, String> {
 }
 
 impl Detector {
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(engine: Engine, link: &LinkConfig) -> Self {
         Self {
             engine: RwLock::new(Arc::new(engine)),
+            features: FeatureExtractor::new(link),
         }
     }
 
@@ -66,6 +70,15 @@ impl Detector {
     /// Reads a report's text.
     pub fn detect(&self, text: &str) -> Detection {
         to_detection(&self.current().analyze(text))
+    }
+
+    /// Fills what intake stores besides the report itself: the detection of its text and, for
+    /// an account target, the linking features of its text and profile.
+    pub fn read(&self, report: &mut ValidReport) {
+        if let Some(text) = &report.text {
+            report.detection = Some(self.detect(text));
+        }
+        report.link = ronda_store::linking::link_input(&self.features, report);
     }
 }
 

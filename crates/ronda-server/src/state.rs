@@ -22,7 +22,7 @@ impl AppState {
     /// Builds the context; fails when the configured detection rules or model cannot be loaded.
     pub fn new(store: Store, config: Config) -> Result<Self, String> {
         let public_limiter = RateLimiter::new(config.public_per_minute, config.public_burst);
-        let detector = Detector::new(load_engine(&config)?);
+        let detector = Detector::new(load_engine(&config)?, &config.link_config());
         Ok(Self {
             store,
             config,

@@ -1326,3 +1326,82 @@ async fn high_impact_confirmations_wait_for_a_supervisor() {
         assert_eq!(v["status"], "notice_sent", "{v}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_sharing_a_number_are_one_actor_and_the_police_see_it_masked() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let mut a = report("lina01");
+        a["text"] = json!("open bo lina, wa 0812-9999-0000");
+        a["profile"] = json!({"display_name": "Lina Manja", "bio": "real pict",
+            "avatar_pdq": "ab".repeat(32)});
+        let (s, first) = app.post(Some(&app.admin), "/reports", &a).await;
+        assert_eq!(s, StatusCode::CREATED, "{first}");
+        let mut b = report("lina_new");
+        b["text"] = json!("lina avail lagi, wa 0812 9999 0000");
+        let (_, second) = app.post(Some(&app.admin), "/reports", &b).await;
+        let (_, case) = app
+            .get(Some(&app.admin), &format!("/cases/{}", second["case_id"]))
+            .await;
+        let actor = case["actor"].as_i64().expect("the case names its actor");
+        let (_, other) = app
+            .get(Some(&app.admin), &format!("/cases/{}", first["case_id"]))
+            .await;
+        assert_eq!(other["actor"], json!(actor));
+
+        let (s, full) = app.get(Some(&app.admin), &format!("/actors/{actor}")).await;
+        assert_eq!(s, StatusCode::OK, "{full}");
+        let accounts: Vec<&str> = full["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["account"].as_str().unwrap())
+            .collect();
+        assert_eq!(accounts, vec!["michat:lina01", "michat:lina_new"]);
+        assert!(
+            full["identifiers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["value"] == "+6281299990000")
+        );
+        assert_eq!(full["cases"].as_array().unwrap().len(), 2);
+        assert!(
+            full["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["signal"] == "phone"
+                    && e["value"] == "+6281299990000"
+                    && e["with"] == "michat:lina01"),
+            "{full}"
+        );
+
+        let police = app.token(Role::Police, None).await;
+        let (s, masked) = app.get(Some(&police), &format!("/actors/{actor}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let text = masked.to_string();
+        assert!(!text.contains("+6281299990000"), "{text}");
+        assert!(text.contains("+62812*****000"), "{text}");
+
+        let platform = app.token(Role::Platform, Some("michat")).await;
+        let (s, _) = app.get(Some(&platform), &format!("/actors/{actor}")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, e) = app.get(Some(&app.admin), "/actors/999999").await;
+        assert_eq!((s, error_of(&e).0), (StatusCode::NOT_FOUND, "not_found"));
+
+        // A profile needs an account target; a bad avatar hash names its field.
+        let mut bad = json!({"source": "patrol", "platform": "michat",
+            "target": {"url": "https://x.example/p"}, "profile": {"display_name": "x"}});
+        let (s, e) = app.post(Some(&app.admin), "/reports", &bad).await;
+        assert_eq!((s.as_u16(), error_of(&e).1), (422, "profile"), "{e}");
+        bad["target"] = json!({"account": "z"});
+        bad["profile"] = json!({"avatar_pdq": "zz"});
+        let (s, e) = app.post(Some(&app.admin), "/reports", &bad).await;
+        assert_eq!(
+            (s.as_u16(), error_of(&e).1),
+            (422, "profile.avatar_pdq"),
+            "{e}"
+        );
+    }
+}

@@ -29,6 +29,12 @@ pub struct CaseView {
     pub detection: Option<CaseDetection>,
     /// The removed case whose content came back (a case opened on re-appearance).
     pub previous_case_id: Option<i64>,
+    /// Whether the case's account re-creates a taken-down account (see `actors.rs`).
+    pub recreation: bool,
+    /// What it re-creates: accounts, their earlier cases and decisions, the evidence (JSON).
+    pub recreation_json: Option<String>,
+    /// The actor of the case's account, once linking has seen it.
+    pub actor_id: Option<i64>,
 }
 
 /// The detection engine's strongest reading of a case's reports.
@@ -44,7 +50,8 @@ pub struct CaseDetection {
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p.name, c.target_kind, c.target_value, \
      c.reports_total, c.reports_patrol, c.reports_police, c.reports_public, c.reports_platform, \
      c.first_reported_at, c.last_reported_at, c.created_at, c.updated_at, \
-     c.detect_verdict, c.detect_category, c.detect_score, c.detect_json, c.previous_case_id";
+     c.detect_verdict, c.detect_category, c.detect_score, c.detect_json, c.previous_case_id, \
+     c.recreation, c.recreation_json, (SELECT a.actor_id FROM accounts a WHERE a.id = c.account_id)";
 
 pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
     let category = match r.opt_string(2)? {
@@ -78,6 +85,9 @@ pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
             None => None,
         },
         previous_case_id: r.opt_i64(20)?,
+        recreation: r.i64(21)? == 1,
+        recreation_json: r.opt_string(22)?,
+        actor_id: r.opt_i64(23)?,
     })
 }
 

@@ -383,6 +383,25 @@ pub fn accept_matched(
         crate::banks::record_intake_media(tx, case_id, content_id, &r.media, hits)?;
     }
 
+    // --- linking: the account's features grow, new keys are indexed, links and actors follow;
+    // an account whose actor holds a taken-down account is a re-creation (see actors.rs) ---
+    let mut link_note = None;
+    if let Some(account_id) = account_id {
+        if r.link.is_some() || r.profile.is_some() {
+            let outcome = crate::linking::link_report(
+                tx,
+                account_id,
+                r.link.as_ref(),
+                r.profile.as_ref(),
+                &ctx.actor,
+            )?;
+            if outcome.links > 0 {
+                link_note = Some(json!({"actor": outcome.actor, "new_links": outcome.links}));
+            }
+        }
+        crate::actors::flag_recreation(tx, account_id, &ctx.actor, false)?;
+    }
+
     let tracking = (r.source == Source::Public).then(tracking_code);
     // Reporter identity is confidential: sealed before it reaches the database.
     let reporter_name = r.reporter_name.as_deref().map(|v| tx.seal(v));
@@ -424,6 +443,9 @@ pub fn accept_matched(
     after["source"] = json!(r.source);
     if !hits.is_empty() {
         after["media_matches"] = json!(hits.len());
+    }
+    if let Some(note) = link_note {
+        after["linking"] = note;
     }
     if let Some(d) = &r.detection {
         after["detection"] = json!({"verdict": d.verdict, "score": d.score});

@@ -6,6 +6,7 @@
 //! - SQL is written once and runs on both backends (see [`db`]);
 //! - nothing here knows HTTP; errors are [`StoreError`].
 
+pub mod actors;
 pub mod audit;
 pub mod banks;
 pub mod cases;
@@ -13,6 +14,7 @@ pub mod codes;
 pub mod db;
 pub mod error;
 pub mod intake;
+pub mod linking;
 pub mod migrate;
 pub mod notices;
 pub mod platforms;

@@ -40,6 +40,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: include_str!("../migrations/0006_reappearance.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../migrations/0007_linking.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

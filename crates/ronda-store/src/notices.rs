@@ -312,6 +312,20 @@ fn recheck(tx: &mut Tx<'_>, actor: &str, case_id: i64, result: Recheck) -> Resul
         )?;
     }
     set_case_status(tx, actor, case_id, from, to)?;
+    if result == Recheck::Removed {
+        // A verified removal of an account's case takes the account down: from now on an
+        // account linked to it is a re-creation.
+        let account = tx
+            .conn()
+            .query_one(
+                "SELECT account_id FROM cases WHERE id = $1",
+                params![case_id],
+            )?
+            .opt_i64(0)?;
+        if let Some(account_id) = account {
+            crate::actors::take_down(tx, account_id, actor)?;
+        }
+    }
     Ok(to)
 }
 

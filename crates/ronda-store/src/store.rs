@@ -96,14 +96,14 @@ fn redact_url(url: &str) -> String {
 /// The write transaction a job runs in.
 pub struct Tx<'a> {
     conn: &'a mut dyn Conn,
-    sealer: &'a Sealer,
+    sealer: &'a WriteContext,
     now: i64,
     audit_head: Option<(i64, String)>,
     platforms: HashMap<String, i64>,
 }
 
 impl<'a> Tx<'a> {
-    fn new(conn: &'a mut dyn Conn, sealer: &'a Sealer, now: i64) -> Self {
+    fn new(conn: &'a mut dyn Conn, sealer: &'a WriteContext, now: i64) -> Self {
         Self {
             conn,
             sealer,
@@ -123,7 +123,19 @@ impl<'a> Tx<'a> {
 
     /// Encrypts personal data before it is written.
     pub fn seal(&self, plain: &str) -> String {
-        self.sealer.seal(plain)
+        self.sealer.sealer.seal(plain)
+    }
+
+    /// The thresholds that decide account links (see [`crate::linking`]).
+    pub fn link_config(&self) -> &ronda_link::LinkConfig {
+        &self.sealer.link
+    }
+
+    /// The connection together with the linking memo of values known to be common.
+    pub(crate) fn conn_and_known_common(
+        &mut self,
+    ) -> (&mut dyn Conn, &crate::linking::KnownCommon) {
+        (self.conn, &self.sealer.known_common)
     }
 
     /// The transaction's timestamp: one clock reading per transaction.
@@ -244,6 +256,15 @@ pub struct StoreOptions {
     pub sealer: Sealer,
     /// Read connections kept open.
     pub max_readers: usize,
+    /// Thresholds of account linking at intake.
+    pub link: ronda_link::LinkConfig,
+}
+
+/// What every write transaction is given besides its connection.
+struct WriteContext {
+    sealer: Sealer,
+    link: ronda_link::LinkConfig,
+    known_common: crate::linking::KnownCommon,
 }
 
 struct Inner {
@@ -319,7 +340,14 @@ impl Store {
         let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn Job>>();
         let writer_clock = clock.clone();
         let location = opts.location.clone();
-        let sealer = opts.sealer.clone();
+        // LSH bands and rows chosen once (the choice integrates error curves).
+        let mut link = opts.link.clone();
+        link.bands_rows = Some(link.bands_rows());
+        let sealer = WriteContext {
+            sealer: opts.sealer.clone(),
+            link,
+            known_common: crate::linking::KnownCommon::default(),
+        };
         let handle = std::thread::Builder::new()
             .name("ronda-writer".into())
             .spawn(move || writer_loop(conn, location, rx, writer_clock, &sealer))?;
@@ -498,7 +526,7 @@ fn writer_loop(
     location: DbLocation,
     rx: Receiver<Box<dyn Job>>,
     clock: Arc<dyn Clock>,
-    sealer: &Sealer,
+    sealer: &WriteContext,
 ) {
     while let Ok(first) = rx.recv() {
         let mut weight = first.weight();
@@ -521,7 +549,7 @@ fn run_group(
     location: &DbLocation,
     mut jobs: Vec<Box<dyn Job>>,
     clock: &dyn Clock,
-    sealer: &Sealer,
+    sealer: &WriteContext,
 ) {
     if jobs.len() > 1 {
         match try_transaction(conn.as_mut(), sealer, &mut jobs, clock.now_ms()) {
@@ -555,7 +583,7 @@ fn run_group(
 
 fn try_transaction(
     conn: &mut dyn Conn,
-    sealer: &Sealer,
+    sealer: &WriteContext,
     jobs: &mut [Box<dyn Job>],
     now: i64,
 ) -> Result<()> {

@@ -67,6 +67,7 @@ pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
             location,
             max_readers: 4,
             sealer: crate::seal::Sealer::new(&[7; 32]),
+            link: ronda_link::LinkConfig::default(),
         },
         clock,
     )

@@ -45,6 +45,8 @@ pub fn case_json(c: &CaseView) -> Value {
         "created_at": to_rfc3339(c.created_at),
         "updated_at": to_rfc3339(c.updated_at),
         "previous_case_id": c.previous_case_id,
+        "actor": c.actor_id,
+        "recreation": c.recreation,
         "detection": c.detection.as_ref().map(|d| {
             let details: Value = d
                 .details_json
@@ -198,6 +200,12 @@ async fn show(
                 .iter()
                 .map(|(kind, value)| json!({"kind": kind, "value": value}))
                 .collect();
+            // What the account re-creates names accounts on other platforms: staff only.
+            if caller.role().reads_all_cases()
+                && let Some(detail) = c.recreation_json.as_deref()
+            {
+                body["recreation_of"] = serde_json::from_str(detail).unwrap_or(Value::Null);
+            }
             Ok(axum::Json(body))
         }
         _ => Err(ApiError::not_found("case")),

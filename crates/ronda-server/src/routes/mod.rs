@@ -1,5 +1,6 @@
 //! HTTP routes, one module per resource; [`api_router`] merges them under `/api/v1`.
 
+pub mod actors;
 pub mod admin;
 pub mod banks;
 pub mod cases;
@@ -22,6 +23,7 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .merge(reports::router(state))
         .merge(cases::router())
+        .merge(actors::router())
         .merge(platforms::router())
         .merge(public::router())
         .merge(review::router())

@@ -70,11 +70,10 @@ fn check_scope(caller: &Caller, mut input: ReportInput) -> Result<ValidReport, A
     Ok(report)
 }
 
-/// Runs the detection engine on a report's text (intake stores the result on the case).
+/// Runs the detection engine on a report's text and computes its linking features (intake
+/// stores both).
 pub fn detect(st: &AppState, report: &mut ValidReport) {
-    if let Some(text) = &report.text {
-        report.detection = Some(st.detector.detect(text));
-    }
+    st.detector.read(report);
 }
 
 fn accepted_json(a: &Accepted) -> serde_json::Value {

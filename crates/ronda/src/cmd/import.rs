@@ -56,9 +56,7 @@ fn parse_line(line: &str, detector: &Detector) -> Result<ValidReport, String> {
         }
     })?;
     let mut report = input.validate(None).map_err(|e| e.to_string())?;
-    if let Some(text) = &report.text {
-        report.detection = Some(detector.detect(text));
-    }
+    detector.read(&mut report);
     Ok(report)
 }
 
@@ -109,8 +107,10 @@ fn flush(
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ImportCommand::Reports { file, chunk, store } = args.command;
     let (config, store) = store.open()?;
-    let detector =
-        Detector::new(load_engine(&config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?);
+    let detector = Detector::new(
+        load_engine(&config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?,
+        &config.link_config(),
+    );
     let (reader, total): (Box<dyn BufRead>, u64) = if file.as_os_str() == "-" {
         (Box::new(BufReader::new(std::io::stdin())), 0)
     } else {
