@@ -227,12 +227,80 @@ fn holders(conn: &mut dyn Conn, kind: &str, value: &str, limit: u32) -> Result<V
     .collect()
 }
 
-fn add_key(conn: &mut dyn Conn, kind: &str, value: &str, account_id: i64) -> Result<bool> {
-    Ok(conn.execute(
-        "INSERT INTO account_keys (kind, value, account_id) VALUES ($1, $2, $3) \
-         ON CONFLICT (kind, value, account_id) DO NOTHING",
-        params![kind, value, account_id],
-    )? == 1)
+/// `$a, $b, …` placeholders numbered from `first`.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Indexes the account under new keys, in one statement.
+fn add_keys(conn: &mut dyn Conn, keys: &[(&'static str, String)], account_id: i64) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("INSERT INTO account_keys (kind, value, account_id) VALUES ");
+    let mut params: Vec<crate::db::Param<'_>> = Vec::with_capacity(keys.len() * 2 + 1);
+    params.push(crate::db::Param::Int(account_id));
+    for (i, (kind, value)) in keys.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3));
+        params.push(crate::db::Param::Text(kind));
+        params.push(crate::db::Param::Text(value));
+    }
+    sql.push_str(" ON CONFLICT (kind, value, account_id) DO NOTHING");
+    conn.execute(&sql, &params)?;
+    Ok(())
+}
+
+/// The holders of several keys in one statement: up to `limit + 1` accounts per key (enough to
+/// tell "more than the limit"). Falls back to one look-up per key when a key holds so many
+/// accounts that the combined answer was cut short.
+fn holders_many(
+    conn: &mut dyn Conn,
+    keys: &[(&'static str, String, u32)],
+) -> Result<HashMap<(String, String), Vec<i64>>> {
+    let mut out: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let mut kinds: Vec<&str> = keys.iter().map(|k| k.0).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut values: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+    values.sort_unstable();
+    values.dedup();
+    let cap: i64 = keys.iter().map(|k| i64::from(k.2) + 1).sum();
+    let sql = format!(
+        "SELECT kind, value, account_id FROM account_keys WHERE kind IN ({}) AND value IN ({}) \
+         ORDER BY account_id LIMIT ${}",
+        placeholders(1, kinds.len()),
+        placeholders(1 + kinds.len(), values.len()),
+        1 + kinds.len() + values.len()
+    );
+    let mut params: Vec<crate::db::Param<'_>> = kinds
+        .iter()
+        .chain(values.iter())
+        .map(|v| crate::db::Param::Text(v))
+        .collect();
+    params.push(crate::db::Param::Int(cap));
+    let rows = conn.query(&sql, &params)?;
+    if rows.len() as i64 >= cap {
+        for (kind, value, limit) in keys {
+            let ids = holders(conn, kind, value, *limit)?;
+            out.insert((kind.to_string(), value.clone()), ids);
+        }
+        return Ok(out);
+    }
+    for r in rows {
+        out.entry((r.string(0)?, r.string(1)?))
+            .or_default()
+            .push(r.i64(2)?);
+    }
+    Ok(out)
 }
 
 fn bump_shingles(conn: &mut dyn Conn, new: &[u64]) -> Result<()> {
@@ -444,26 +512,28 @@ pub(crate) fn link_report(
             hex_u32s(&stored.signature).as_str()
         ],
     )?;
-    for id in &new_identifiers {
-        add_key(conn, id.signal.as_str(), &id.value, account_id)?;
-    }
-    for b in &new_bands {
-        if !known.contains(BAND, *b) {
-            add_key(conn, "lsh", &format!("{b:016x}"), account_id)?;
-        }
-    }
     let name_value = (after.name_hash != 0 && !known.contains(NAME, after.name_hash))
         .then(|| format!("{:016x}", after.name_hash));
-    if let Some(v) = &name_value {
-        add_key(conn, "name", v, account_id)?;
-    }
     let avatar_value = after
         .avatar
         .filter(|a| !known.contains(AVATAR, avatar_key(a)))
         .map(|a| a.to_hex());
-    if let Some(v) = &avatar_value {
-        add_key(conn, "avatar", v, account_id)?;
+    let mut new_keys: Vec<(&'static str, String)> = new_identifiers
+        .iter()
+        .map(|id| (id.signal.as_str(), id.value.clone()))
+        .collect();
+    for b in &new_bands {
+        if !known.contains(BAND, *b) {
+            new_keys.push(("lsh", format!("{b:016x}")));
+        }
     }
+    if let Some(v) = &name_value {
+        new_keys.push(("name", v.clone()));
+    }
+    if let Some(v) = &avatar_value {
+        new_keys.push(("avatar", v.clone()));
+    }
+    add_keys(conn, &new_keys, account_id)?;
     let rare_new: Vec<u64> = new_shingles
         .iter()
         .copied()
@@ -471,7 +541,30 @@ pub(crate) fn link_report(
         .collect();
     bump_shingles(conn, &rare_new)?;
 
-    // --- candidates by key, with the counts the decision needs ---
+    // --- every key of the account looked up at once: candidates, and the counts the decision
+    // needs ---
+    let mut wanted: Vec<(&'static str, String, u32)> = Vec::new();
+    for id in &after.identifiers {
+        if !known.contains(IDENTIFIER, id.key) {
+            wanted.push((id.signal.as_str(), id.value.clone(), hub_max));
+        }
+    }
+    for b in &after.band_keys {
+        if !known.contains(BAND, *b) {
+            wanted.push(("lsh", format!("{b:016x}"), generic_max));
+        }
+    }
+    if let Some(v) = &name_value {
+        wanted.push(("name", v.clone(), generic_max));
+    }
+    if let Some(v) = &avatar_value {
+        wanted.push(("avatar", v.clone(), generic_max));
+    }
+    let held = holders_many(conn, &wanted)?;
+    let held_by = |kind: &str, value: &str| -> &[i64] {
+        held.get(&(kind.to_string(), value.to_string()))
+            .map_or(&[][..], Vec::as_slice)
+    };
     let mut counts = Counts::default();
     let mut candidates: Vec<i64> = Vec::new();
     let push = |c: &mut Vec<i64>, ids: &[i64]| {
@@ -487,39 +580,39 @@ pub(crate) fn link_report(
             counts.identifiers.insert(id.key, hub_max.saturating_add(1));
             continue;
         }
-        let held = holders(conn, id.signal.as_str(), &id.value, hub_max)?;
+        let ids = held_by(id.signal.as_str(), &id.value);
         counts
             .identifiers
-            .insert(id.key, u32::try_from(held.len()).unwrap_or(u32::MAX));
-        if over(held.len(), hub_max) {
+            .insert(id.key, u32::try_from(ids.len()).unwrap_or(u32::MAX));
+        if over(ids.len(), hub_max) {
             known.mark(IDENTIFIER, id.key);
             hubs.push(id.clone());
         } else {
-            push(&mut candidates, &held);
+            push(&mut candidates, ids);
         }
     }
     for b in &after.band_keys {
         if known.contains(BAND, *b) {
             continue;
         }
-        let held = holders(conn, "lsh", &format!("{b:016x}"), generic_max)?;
-        if over(held.len(), generic_max) {
+        let ids = held_by("lsh", &format!("{b:016x}"));
+        if over(ids.len(), generic_max) {
             known.mark(BAND, *b);
         } else {
-            push(&mut candidates, &held);
+            push(&mut candidates, ids);
         }
     }
     if after.name_hash != 0 {
         let n = match &name_value {
             None => generic_max.saturating_add(1),
             Some(v) => {
-                let held = holders(conn, "name", v, generic_max)?;
-                if over(held.len(), generic_max) {
+                let ids = held_by("name", v);
+                if over(ids.len(), generic_max) {
                     known.mark(NAME, after.name_hash);
                 } else {
-                    push(&mut candidates, &held);
+                    push(&mut candidates, ids);
                 }
-                u32::try_from(held.len()).unwrap_or(u32::MAX)
+                u32::try_from(ids.len()).unwrap_or(u32::MAX)
             }
         };
         counts.names.insert(after.name_hash, n);
@@ -527,7 +620,7 @@ pub(crate) fn link_report(
     if let Some(a) = after.avatar {
         let n = match &avatar_value {
             None => generic_max.saturating_add(1),
-            Some(v) => count(conn, "avatar", v, generic_max)?,
+            Some(v) => u32::try_from(held_by("avatar", v).len()).unwrap_or(u32::MAX),
         };
         if n > generic_max {
             known.mark(AVATAR, avatar_key(&a));
@@ -561,11 +654,28 @@ pub(crate) fn link_report(
 
     // --- the decision, pair by pair ---
     let mut outcome = LinkOutcome::default();
-    let mut actor_id = None;
+    let mut actor_id = stored.actor;
+    let mut their_actors: HashMap<i64, Option<i64>> = HashMap::new();
+    if !candidates.is_empty() {
+        let sql = format!(
+            "SELECT id, actor_id FROM accounts WHERE id IN ({})",
+            placeholders(1, candidates.len())
+        );
+        let params: Vec<crate::db::Param<'_>> = candidates
+            .iter()
+            .map(|c| crate::db::Param::Int(*c))
+            .collect();
+        for r in tx.conn().query(&sql, &params)? {
+            their_actors.insert(r.i64(0)?, r.opt_i64(1)?);
+        }
+    }
     for other in candidates {
+        // Already one actor with this account: nothing to decide, and a dense cluster costs
+        // nothing per member.
+        if actor_id.is_some() && their_actors.get(&other).copied().flatten() == actor_id {
+            continue;
+        }
         let theirs = load(tx.conn(), other)?;
-        // Already one actor with this account (an earlier candidate joined them): nothing to
-        // decide, and dense clusters cost one look-up per member.
         if actor_id.is_some() && theirs.actor == actor_id {
             continue;
         }
