@@ -3,11 +3,13 @@
 pub mod admin;
 pub mod banks;
 pub mod cases;
+pub mod evidence;
 pub mod health;
 pub mod media;
 pub mod notices;
 pub mod platforms;
 pub mod public;
+pub mod referrals;
 pub mod reports;
 pub mod review;
 pub mod webhooks;
@@ -30,4 +32,6 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(webhooks::router())
         .merge(banks::router(state))
         .merge(media::router(state))
+        .merge(referrals::router())
+        .merge(evidence::router())
 }
