@@ -6,10 +6,11 @@
 
 pub mod audit;
 pub mod clock;
+pub mod evidence;
 pub mod model;
 pub mod report;
 pub mod target;
 pub mod webhook;
 pub mod workflow;
 
-pub use model::{CaseStatus, Category, Priority, Role, Source};
+pub use model::{CaseStatus, Category, Priority, ReferralStatus, Role, Source};

@@ -119,6 +119,41 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Where a police referral stands. Forward only: `sent → acknowledged → investigating →
+    /// closed`, and the police may skip ahead (acknowledge by starting an investigation, or
+    /// close at any point).
+    ReferralStatus, "referral status" {
+        Sent => "sent",
+        Acknowledged => "acknowledged",
+        Investigating => "investigating",
+        Closed => "closed",
+    }
+);
+
+impl ReferralStatus {
+    /// The statuses a referral in this one may move to.
+    pub fn next(self) -> &'static [ReferralStatus] {
+        match self {
+            ReferralStatus::Sent => &[
+                ReferralStatus::Acknowledged,
+                ReferralStatus::Investigating,
+                ReferralStatus::Closed,
+            ],
+            ReferralStatus::Acknowledged => {
+                &[ReferralStatus::Investigating, ReferralStatus::Closed]
+            }
+            ReferralStatus::Investigating => &[ReferralStatus::Closed],
+            ReferralStatus::Closed => &[],
+        }
+    }
+
+    /// Whether a referral may move from `self` to `to`.
+    pub fn can_move_to(self, to: ReferralStatus) -> bool {
+        self.next().contains(&to)
+    }
+}
+
 impl CaseStatus {
     /// Whether new reports about the same target join this case. A decided or finished case
     /// does not absorb new reports: they open a fresh case.
@@ -151,6 +186,12 @@ impl Role {
         matches!(self, Role::Admin | Role::Supervisor | Role::Analyst)
     }
 
+    /// Roles that may see who reported (names and contacts are confidential): in evidence
+    /// bundles and anywhere else they are shown.
+    pub fn reads_reporter_identity(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
     /// The only source a token of this role may report as, if it is restricted to one.
     pub fn forced_source(self) -> Option<Source> {
         match self {
@@ -177,6 +218,16 @@ mod tests {
             serde_json::to_string(&Category::ChildExploitation).unwrap(),
             "\"child_exploitation\""
         );
+    }
+
+    #[test]
+    fn referrals_only_move_forward() {
+        use ReferralStatus::*;
+        assert!(Sent.can_move_to(Acknowledged) && Acknowledged.can_move_to(Investigating));
+        assert!(Investigating.can_move_to(Closed) && Sent.can_move_to(Closed));
+        assert!(!Investigating.can_move_to(Acknowledged) && !Closed.can_move_to(Sent));
+        assert!(!Sent.can_move_to(Sent) && Closed.next().is_empty());
+        assert_eq!("investigating".parse::<ReferralStatus>(), Ok(Investigating));
     }
 
     #[test]

@@ -35,6 +35,14 @@ pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Stor
     Ok(store)
 }
 
+/// The instance's Ed25519 signing key (a 32-byte seed) for evidence bundles, created with mode
+/// 0600 when absent (first start, or the first CLI command that needs it).
+pub fn signing_key(config: &Config) -> anyhow::Result<[u8; 32]> {
+    let path = config.signing_key_path();
+    load_or_create_key(&path)
+        .map_err(|e| anyhow::anyhow!("reading the signing key {}: {e}", path.display()))
+}
+
 pub fn admin_token_path(data_dir: &Path) -> PathBuf {
     data_dir.join("admin.token")
 }

@@ -86,6 +86,32 @@ pub struct Config {
     pub link_pdq_radius: u32,
     /// Account linking: display-name similarity (0–1) from which names count as similar.
     pub link_name_similarity: f64,
+    /// The instance's Ed25519 key that signs evidence bundles [default:
+    /// `<data_dir>/signing.key`, created on first start, mode 0600]. `ronda keys show` prints
+    /// its public half for those who verify bundles.
+    pub signing_key_file: Option<PathBuf>,
+    /// How long closed cases keep their content snapshots and reporter contacts
+    /// (`[retention]` in TOML; `ronda retention run` applies it). Off by default.
+    pub retention: Retention,
+}
+
+/// Retention of closed cases' personal and content data, in days after closing; absent = kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Days a closed case keeps its content snapshots (text, media hashes).
+    pub content_days: Option<u32>,
+    /// Days a closed case's reports keep the reporter's name and contact.
+    pub reporter_contact_days: Option<u32>,
+}
+
+impl Retention {
+    pub fn policy(self) -> ronda_store::retention::RetentionPolicy {
+        ronda_store::retention::RetentionPolicy {
+            content_days: self.content_days,
+            reporter_contact_days: self.reporter_contact_days,
+        }
+    }
 }
 
 /// A legal basis a decision can cite.
@@ -152,6 +178,8 @@ impl Default for Config {
             link_hub_max: defaults.hub_max,
             link_pdq_radius: defaults.pdq_radius,
             link_name_similarity: defaults.name_similarity,
+            signing_key_file: None,
+            retention: Retention::default(),
         }
     }
 }
@@ -205,6 +233,7 @@ const KEYS: &[&str] = &[
     "link_hub_max",
     "link_pdq_radius",
     "link_name_similarity",
+    "signing_key_file",
 ];
 
 impl Config {
@@ -289,6 +318,13 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("secret.key"))
     }
 
+    /// The file holding the Ed25519 key that signs evidence bundles.
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.signing_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("signing.key"))
+    }
+
     /// Where the data lives: the explicit URL, or SQLite inside the data directory.
     pub fn db_location(&self) -> DbLocation {
         match &self.database_url {
@@ -325,6 +361,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.listen.port(), 9100);
+    }
+
+    #[test]
+    fn retention_is_off_unless_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(c.retention, Retention::default());
+        let path = dir.path().join("r.toml");
+        std::fs::write(
+            &path,
+            "[retention]\ncontent_days = 180\nreporter_contact_days = 365\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), &Overrides::default()).unwrap();
+        assert_eq!(
+            (c.retention.content_days, c.retention.reporter_contact_days),
+            (Some(180), Some(365))
+        );
+        std::fs::write(&path, "[retention]\ncontent_dayz = 1\n").unwrap();
+        assert!(Config::load(Some(&path), &Overrides::default()).is_err());
     }
 
     #[test]

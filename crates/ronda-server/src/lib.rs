@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod detection;
 pub mod error;
+pub mod evidence_zip;
 pub mod json;
 pub mod metrics;
 pub mod rate_limit;

@@ -16,6 +16,8 @@ pub struct AppState {
     pub tokens: TokenCache,
     pub public_limiter: RateLimiter,
     pub detector: Detector,
+    /// The evidence signing key, read (or created) on first use; see [`AppState::signing_key`].
+    signing_key: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl AppState {
@@ -30,6 +32,17 @@ impl AppState {
             tokens: TokenCache::default(),
             public_limiter,
             detector,
+            signing_key: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The instance's Ed25519 key for evidence bundles (`ronda serve` creates it at start; a
+    /// state built elsewhere, as in tests, reads or creates it on first use).
+    pub fn signing_key(&self) -> anyhow::Result<[u8; 32]> {
+        if let Some(k) = self.signing_key.get() {
+            return Ok(*k);
+        }
+        let k = crate::bootstrap::signing_key(&self.config)?;
+        Ok(*self.signing_key.get_or_init(|| k))
     }
 }

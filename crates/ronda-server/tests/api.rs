@@ -1405,3 +1405,226 @@ async fn accounts_sharing_a_number_are_one_actor_and_the_police_see_it_masked() 
         );
     }
 }
+
+impl TestApp {
+    /// GET returning the raw body (zips) and its content type.
+    async fn get_bytes(&self, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, ct, resp.bytes().await.unwrap().to_vec())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn referrals_and_evidence_bundles_are_scoped_by_role() {
+    use ronda_core::evidence::{public_key_hex, verify};
+    use ronda_server::evidence_zip::read_zip;
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let keys = tempfile::tempdir().unwrap();
+        let key_path = keys.path().join("signing.key");
+        let kp = key_path.clone();
+        let app = TestApp::spawn_with(backend, move |c| c.signing_key_file = Some(kp)).await;
+        let analyst = app.token(Role::Analyst, None).await;
+        let supervisor = app.token(Role::Supervisor, None).await;
+        let police = app.token(Role::Police, None).await;
+        let michat = app.token(Role::Platform, Some("michat")).await;
+        let mut with_reporter = report("rina");
+        with_reporter["reporter"] = json!({"name": "Warga Satu", "contact": "warga1@example.org"});
+        let (_, a) = app.post(Some(&app.admin), "/reports", &with_reporter).await;
+        let (_, b) = app
+            .post(Some(&app.admin), "/reports", &report("sari"))
+            .await;
+        let (case_a, case_b) = (
+            a["case_id"].as_i64().unwrap(),
+            b["case_id"].as_i64().unwrap(),
+        );
+
+        // Referring: staff only, a case or an actor, a request number.
+        let body =
+            json!({"case_id": case_a, "request_number": "B/77/V/2025", "note": "dugaan TPPO"});
+        let (s, _) = app.post(Some(&police), "/referrals", &body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = app
+            .post(
+                Some(&analyst),
+                "/referrals",
+                &json!({"request_number": "X"}),
+            )
+            .await;
+        assert_eq!(
+            (s, error_of(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, ("required", "case_id"))
+        );
+        let (s, r) = app.post(Some(&analyst), "/referrals", &body).await;
+        assert_eq!(
+            (s, r["status"].as_str()),
+            (StatusCode::CREATED, Some("sent")),
+            "{r}"
+        );
+        let (s, v) = app.post(Some(&analyst), "/referrals", &body).await;
+        assert_eq!(
+            (s, error_of(&v).0),
+            (StatusCode::CONFLICT, "conflict"),
+            "the number is taken"
+        );
+        let rid = r["id"].as_i64().unwrap();
+
+        // The police see their referrals and the cases in them, no other case.
+        let (s, list) = app.get(Some(&police), "/referrals").await;
+        assert_eq!(
+            (s, list["referrals"].as_array().unwrap().len()),
+            (StatusCode::OK, 1)
+        );
+        let (_, shown) = app.get(Some(&police), &format!("/referrals/{rid}")).await;
+        assert_eq!(shown["cases"][0]["id"].as_i64(), Some(case_a));
+        assert_eq!(
+            app.get(Some(&police), &format!("/cases/{case_a}")).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get(Some(&police), &format!("/cases/{case_b}")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(Some(&police), "/cases").await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.get(Some(&michat), "/referrals").await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        // Evidence: a signed zip; the police only for referred cases; reporters for supervisors.
+        let (s, ct, zip) = app
+            .get_bytes(&police, &format!("/cases/{case_a}/evidence.zip"))
+            .await;
+        assert_eq!((s, ct.as_str()), (StatusCode::OK, "application/zip"));
+        let entries = read_zip(&zip).unwrap();
+        let v = verify(&entries, None);
+        assert!(v.is_ok(), "{:?}", v.problems);
+        let seed: [u8; 32] = std::fs::read(&key_path).unwrap().try_into().unwrap();
+        assert_eq!(
+            v.signer,
+            Some(public_key_hex(&seed)),
+            "signed with the instance key"
+        );
+        let all: Vec<u8> = entries.iter().flat_map(|(_, b)| b.clone()).collect();
+        assert!(!String::from_utf8_lossy(&all).contains("warga1@example.org"));
+        let (s, _, _) = app
+            .get_bytes(&police, &format!("/cases/{case_b}/evidence.zip"))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _, _) = app
+            .get_bytes(&police, &format!("/referrals/{rid}/evidence.zip"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, _) = app
+            .get_bytes(&michat, &format!("/cases/{case_a}/evidence.zip"))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _, zip) = app
+            .get_bytes(&analyst, &format!("/cases/{case_b}/evidence.zip"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(verify(&read_zip(&zip).unwrap(), None).is_ok());
+        let (_, _, zip) = app
+            .get_bytes(&supervisor, &format!("/cases/{case_a}/evidence.zip"))
+            .await;
+        let entries = read_zip(&zip).unwrap();
+        let all: Vec<u8> = entries.iter().flat_map(|(_, b)| b.clone()).collect();
+        assert!(String::from_utf8_lossy(&all).contains("warga1@example.org"));
+        let (s, _, _) = app.get_bytes(&analyst, "/cases/9999/evidence.zip").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // The police move the referral forward, never back.
+        let path = format!("/referrals/{rid}/status");
+        let (s, _) = app
+            .post(Some(&analyst), &path, &json!({"status": "acknowledged"}))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = app
+            .post(
+                Some(&police),
+                &path,
+                &json!({"status": "investigating", "note": "LP/55"}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("investigating")),
+            "{v}"
+        );
+        let (s, v) = app
+            .post(Some(&police), &path, &json!({"status": "acknowledged"}))
+            .await;
+        assert_eq!(
+            (s, error_of(&v).0),
+            (StatusCode::CONFLICT, "conflict"),
+            "{v}"
+        );
+        let (s, v) = app
+            .post(Some(&police), &path, &json!({"status": "lost"}))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let (s, v) = app
+            .post(Some(&police), &path, &json!({"status": "closed"}))
+            .await;
+        assert_eq!((s, v["closed_at"].is_string()), (StatusCode::OK, true));
+
+        // An actor referral: every case of the actor's accounts (linked here by hand).
+        let store = app.state.store.clone();
+        let actor = tokio::task::spawn_blocking(move || {
+            store
+                .write_blocking(1, |tx| {
+                    let now = tx.now_ms();
+                    let id = tx.conn().insert_id(
+                        "INSERT INTO actors (created_at) VALUES ($1) RETURNING id",
+                        ronda_store::params![now],
+                    )?;
+                    tx.conn().execute(
+                        "UPDATE accounts SET actor_id = $1",
+                        ronda_store::params![id],
+                    )?;
+                    Ok(id)
+                })
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let (s, r) = app
+            .post(
+                Some(&supervisor),
+                "/referrals",
+                &json!({"actor_id": actor, "request_number": "B/78/V/2025"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let (_, shown) = app
+            .get(Some(&police), &format!("/referrals/{}", r["id"]))
+            .await;
+        assert_eq!(shown["cases"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            app.get(Some(&police), &format!("/cases/{case_b}")).await.0,
+            StatusCode::OK
+        );
+        let (s, _, zip) = app
+            .get_bytes(&police, &format!("/referrals/{}/evidence.zip", r["id"]))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let v = verify(&read_zip(&zip).unwrap(), None);
+        assert_eq!(v.manifest.unwrap().cases, vec![case_a, case_b]);
+    }
+}

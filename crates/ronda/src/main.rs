@@ -43,6 +43,14 @@ enum Command {
     Match(cmd::match_cmd::Args),
     /// Manage hash banks (import, export, list).
     Bank(cmd::bank::Args),
+    /// Signed evidence bundles: export from the store, verify offline.
+    Evidence(cmd::evidence::Args),
+    /// The instance's evidence signing key.
+    Keys(cmd::keys::Args),
+    /// Police referrals.
+    Referrals(cmd::referrals::Args),
+    /// Remove closed cases' content and reporter contacts after the configured days.
+    Retention(cmd::retention::Args),
 }
 
 fn init_logging() {
@@ -71,6 +79,10 @@ fn main() -> ExitCode {
         Command::Hash(a) => cmd::hash::run(a),
         Command::Match(a) => cmd::match_cmd::run(a),
         Command::Bank(a) => cmd::bank::run(a),
+        Command::Evidence(a) => cmd::evidence::run(a),
+        Command::Keys(a) => cmd::keys::run(a),
+        Command::Referrals(a) => cmd::referrals::run(a),
+        Command::Retention(a) => cmd::retention::run(a),
     };
     match result {
         Ok(code) => code,

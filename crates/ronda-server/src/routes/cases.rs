@@ -170,15 +170,29 @@ async fn list(
     })))
 }
 
+/// Who reads one case: the readers above, and the police for cases in a referral.
+const SHOW_READERS: &[Role] = &[
+    Role::Admin,
+    Role::Supervisor,
+    Role::Analyst,
+    Role::Platform,
+    Role::Police,
+];
+
 async fn show(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(READERS)?;
+    caller.require(SHOW_READERS)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;
+    let police = caller.role() == Role::Police;
     let store = st.store.clone();
     let found = tokio::task::spawn_blocking(move || {
+        // The police see the cases referred to them; any other is a 404.
+        if police && !store.case_is_referred(id)? {
+            return Ok(None);
+        }
         store
             .get_case(id)?
             .map(|c| {

@@ -4,11 +4,13 @@ pub mod actors;
 pub mod admin;
 pub mod banks;
 pub mod cases;
+pub mod evidence;
 pub mod health;
 pub mod media;
 pub mod notices;
 pub mod platforms;
 pub mod public;
+pub mod referrals;
 pub mod reports;
 pub mod review;
 pub mod webhooks;
@@ -32,4 +34,6 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(webhooks::router())
         .merge(banks::router(state))
         .merge(media::router(state))
+        .merge(referrals::router())
+        .merge(evidence::router())
 }

@@ -31,6 +31,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         println!("{secret}");
     }
+    // The evidence signing key exists from the first start on (mode 0600).
+    let seed = ronda_server::bootstrap::signing_key(&config)?;
+    tracing::info!(
+        public_key = %ronda_core::evidence::public_key_hex(&seed),
+        "evidence bundles are signed with this Ed25519 key (`ronda keys show`)"
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ronda-http")
