@@ -1378,6 +1378,16 @@ async fn accounts_sharing_a_number_are_one_actor_and_the_police_see_it_masked() 
         );
 
         let police = app.token(Role::Police, None).await;
+        let (s, _) = app.get(Some(&police), &format!("/actors/{actor}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "not referred to the police");
+        let (s, r) = app
+            .post(
+                Some(&app.admin),
+                "/referrals",
+                &json!({"actor_id": actor, "request_number": "B/123/XI/2026/Dittipidsiber"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
         let (s, masked) = app.get(Some(&police), &format!("/actors/{actor}")).await;
         assert_eq!(s, StatusCode::OK);
         let text = masked.to_string();

@@ -1,5 +1,6 @@
 //! Actors: `GET /actors/{id}` — the accounts linked into one actor, what they show, their cases
-//! and the evidence edges. Staff read everything; the police read it with phone numbers masked.
+//! and the evidence edges. Staff read everything; the police read the actors referred to them
+//! (directly or through one of its cases), with phone numbers masked.
 
 use std::sync::Arc;
 
@@ -61,9 +62,28 @@ async fn show(
     caller.require(READERS)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("actor"))?;
     let store = st.store.clone();
-    let actor = tokio::task::spawn_blocking(move || store.actor(id))
-        .await??
-        .ok_or_else(|| ApiError::not_found("actor"))?;
+    let police = caller.role() == Role::Police;
+    let actor = tokio::task::spawn_blocking(move || {
+        let Some(actor) = store.actor(id)? else {
+            return Ok(None);
+        };
+        // The police see the actors they were referred: through the actor or one of its cases.
+        if police {
+            let mut referred = false;
+            for c in &actor.cases {
+                if store.case_is_referred(c.case_id)? {
+                    referred = true;
+                    break;
+                }
+            }
+            if !referred {
+                return Ok(None);
+            }
+        }
+        Ok::<_, ronda_store::StoreError>(Some(actor))
+    })
+    .await??
+    .ok_or_else(|| ApiError::not_found("actor"))?;
     let masked = !matches!(
         caller.role(),
         Role::Admin | Role::Supervisor | Role::Analyst
