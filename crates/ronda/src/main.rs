@@ -43,6 +43,10 @@ enum Command {
     Match(cmd::match_cmd::Args),
     /// Manage hash banks (import, export, list).
     Bank(cmd::bank::Args),
+    /// Statistics for a window of days: table, CSV or JSON.
+    Stats(cmd::stats::Args),
+    /// Public reports (transparency).
+    Report(cmd::report::Args),
 }
 
 fn init_logging() {
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
         Command::Hash(a) => cmd::hash::run(a),
         Command::Match(a) => cmd::match_cmd::run(a),
         Command::Bank(a) => cmd::bank::run(a),
+        Command::Stats(a) => cmd::stats::run(a),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(code) => code,

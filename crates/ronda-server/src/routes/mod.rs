@@ -10,6 +10,7 @@ pub mod platforms;
 pub mod public;
 pub mod reports;
 pub mod review;
+pub mod stats;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -30,4 +31,5 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(webhooks::router())
         .merge(banks::router(state))
         .merge(media::router(state))
+        .merge(stats::router())
 }

@@ -3,14 +3,17 @@
 pub mod audit;
 pub mod bank;
 pub mod bench;
+pub mod bench_stats;
 pub mod escalations;
 pub mod eval;
 pub mod hash;
 pub mod import;
 pub mod match_cmd;
 pub mod notices;
+pub mod report;
 pub mod scan;
 pub mod serve;
+pub mod stats;
 pub mod store_args;
 pub mod token;
 pub mod train;
