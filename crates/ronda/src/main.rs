@@ -51,6 +51,10 @@ enum Command {
     Referrals(cmd::referrals::Args),
     /// Remove closed cases' content and reporter contacts after the configured days.
     Retention(cmd::retention::Args),
+    /// Statistics for a window of days: table, CSV or JSON.
+    Stats(cmd::stats::Args),
+    /// Public reports (transparency).
+    Report(cmd::report::Args),
 }
 
 fn init_logging() {
@@ -83,6 +87,8 @@ fn main() -> ExitCode {
         Command::Keys(a) => cmd::keys::run(a),
         Command::Referrals(a) => cmd::referrals::run(a),
         Command::Retention(a) => cmd::retention::run(a),
+        Command::Stats(a) => cmd::stats::run(a),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(code) => code,

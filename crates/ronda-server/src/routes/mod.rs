@@ -13,6 +13,7 @@ pub mod public;
 pub mod referrals;
 pub mod reports;
 pub mod review;
+pub mod stats;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -36,4 +37,5 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(media::router(state))
         .merge(referrals::router())
         .merge(evidence::router())
+        .merge(stats::router())
 }

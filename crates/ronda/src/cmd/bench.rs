@@ -61,6 +61,9 @@ enum BenchCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Fill a store with synthetic cases, decisions and notices for timing `ronda stats`.
+    #[command(hide = true)]
+    StatsDb(super::bench_stats::Args),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -94,6 +97,10 @@ fn report_json(run: u64, i: usize, distinct: usize, platform: &str) -> serde_jso
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let command = match args.command {
+        BenchCommand::StatsDb(a) => return super::bench_stats::run(a),
+        other => other,
+    };
     let BenchCommand::Intake {
         url,
         token,
@@ -105,7 +112,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         platform,
         json: as_json,
         store,
-    } = args.command;
+    } = command
+    else {
+        unreachable!("stats-db returned above")
+    };
     let counting =
         store.config.is_some() || store.data_dir.is_some() || store.database_url.is_some();
     let store = if counting {

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bank;
 pub mod bench;
+pub mod bench_stats;
 pub mod escalations;
 pub mod eval;
 pub mod evidence;
@@ -13,8 +14,10 @@ pub mod match_cmd;
 pub mod notices;
 pub mod referrals;
 pub mod retention;
+pub mod report;
 pub mod scan;
 pub mod serve;
+pub mod stats;
 pub mod store_args;
 pub mod token;
 pub mod train;

@@ -1,0 +1,71 @@
+//! `GET /stats`: the figures of a window, for staff. The public gets the transparency report
+//! (`ronda report transparency`), which a person reviews before it is published; there is no
+//! public statistics endpoint.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use ronda_core::model::Role;
+use ronda_store::stats::{GroupBy, StatsQuery, resolve_window};
+use serde_json::Value;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Staff read statistics; platform, police and intake tokens do not.
+const READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
+const PARAMS: &[&str] = &["from", "to", "group_by"];
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/stats", get(stats))
+}
+
+async fn stats(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(READERS)?;
+    if let Some(unknown) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+            format!(
+                "unknown query parameter `{unknown}`; allowed: {}",
+                PARAMS.join(", ")
+            ),
+        )
+        .with_field(unknown.clone()));
+    }
+    let group_by = match q.get("group_by").filter(|g| !g.is_empty()) {
+        Some(g) => Some(g.parse::<GroupBy>().map_err(|e| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", e)
+                .with_field("group_by")
+        })?),
+        None => None,
+    };
+    let now_ms = st.store.now_ms();
+    let (from_day, to_day) = resolve_window(
+        q.get("from").map(String::as_str),
+        q.get("to").map(String::as_str),
+        now_ms,
+    )
+    .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    let query = StatsQuery {
+        from_day,
+        to_day,
+        now_ms,
+        group_by,
+    };
+    let store = st.store.clone();
+    let stats = tokio::task::spawn_blocking(move || store.stats(&query)).await??;
+    serde_json::to_value(&stats).map(axum::Json).map_err(|e| {
+        tracing::error!(error = %e, "stats serialisation");
+        ApiError::internal()
+    })
+}
