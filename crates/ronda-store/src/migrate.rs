@@ -48,6 +48,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         sql: include_str!("../migrations/0008_referrals.sql"),
     },
+    Migration {
+        version: 9,
+        sql: include_str!("../migrations/0009_stats.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

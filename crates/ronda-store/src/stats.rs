@@ -31,9 +31,9 @@ pub const DAY_MS: i64 = 86_400_000;
 pub const MAX_WINDOW_DAYS: i64 = 36_600;
 
 /// The SQL condition that makes a case a "re-created account caught". Today: the content came
-/// back after a verified removal (`previous_case_id`, migration 0006). Issue 5 (linking) adds
-/// its re-creation flag here, and only here.
-pub const RECREATED_CASE_SQL: &str = "c.previous_case_id IS NOT NULL";
+/// back after a verified removal (`previous_case_id`, migration 0006), or whose account re-creates
+/// a taken-down account of the same actor (`recreation`, migration 0007, issue 5).
+pub const RECREATED_CASE_SQL: &str = "(c.previous_case_id IS NOT NULL OR c.recreation = 1)";
 /// The category that makes a case, decision or notice child-related (counted separately).
 pub const CHILD_CATEGORY: &str = "child_exploitation";
 
