@@ -43,6 +43,8 @@ enum Command {
     Match(cmd::match_cmd::Args),
     /// Manage hash banks (import, export, list).
     Bank(cmd::bank::Args),
+    /// Link accounts into actors and flag re-created accounts (`ronda link FILE.jsonl`).
+    Link(cmd::link::Args),
 }
 
 fn init_logging() {
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Hash(a) => cmd::hash::run(a),
         Command::Match(a) => cmd::match_cmd::run(a),
         Command::Bank(a) => cmd::bank::run(a),
+        Command::Link(a) => cmd::link::run(a),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod escalations;
 pub mod eval;
 pub mod hash;
 pub mod import;
+pub mod link;
 pub mod match_cmd;
 pub mod notices;
 pub mod scan;
