@@ -7,7 +7,7 @@
 //! - **Weak.** Text (exact Jaccard of the two shingle sets with generic shingles — seen in more
 //!   than `generic_max` accounts — removed, at least `jaccard` and at least
 //!   `min_shared_shingles` shared), avatar (PDQ distance ≤ `pdq_radius`, neither avatar generic:
-//!   near more than `generic_max` accounts' avatars), name (similarity ≥ `name_similarity`,
+//!   a near-duplicate of more than `generic_max` accounts' avatars), name (similarity ≥ `name_similarity`,
 //!   neither name key generic). Weak signals link only when at least two different ones agree.
 //!
 //! How common a value is comes from a [`Commonness`] implementation: the in-memory
@@ -29,7 +29,8 @@ pub trait Commonness {
     fn shingle_count(&self, shingle: u64) -> u32;
     /// Accounts with this display-name key hash (`Features::name_hash`).
     fn name_count(&self, name_hash: u64) -> u32;
-    /// Accounts whose avatar is within the PDQ radius of this one (itself included).
+    /// Accounts whose avatar is a near-duplicate of this one (within the PDQ radius; the
+    /// in-memory linker counts by leader clusters at that radius).
     fn avatar_count(&self, avatar: &PdqHash) -> u32;
 }
 

@@ -27,7 +27,7 @@ pub struct LinkConfig {
     pub hub_max: u32,
     /// Two avatars within this PDQ Hamming distance are near-duplicates.
     pub pdq_radius: u32,
-    /// Display-name similarity (Dice over letter trigrams) from which names count as similar.
+    /// Display-name similarity (overlap of letter trigrams) from which names count as similar.
     pub name_similarity: f64,
     /// Names with fewer letters than this never count (too little to tell people apart).
     pub min_name_letters: usize,
@@ -39,11 +39,11 @@ impl Default for LinkConfig {
             shingle_words: 2,
             num_perm: 128,
             seed: 0x524f_4e44_414c_4e4b, // "RONDALNK"
-            jaccard: 0.5,
+            jaccard: 0.3,
             min_shared_shingles: 3,
             bands_rows: None,
             generic_max: 20,
-            hub_max: 25,
+            hub_max: 15,
             pdq_radius: 31,
             name_similarity: 0.8,
             min_name_letters: 4,

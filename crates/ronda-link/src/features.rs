@@ -158,7 +158,7 @@ impl FeatureExtractor {
             push_identifiers(folded.as_str(), normalized.as_str(), &mut identifiers);
             self.shingle(normalized.as_str(), &mut tokens, &mut shingles);
         }
-        identifiers.sort_by(|a: &Identifier, b| a.key.cmp(&b.key));
+        identifiers.sort_unstable_by_key(|i| i.key);
         identifiers.dedup_by_key(|i| i.key);
         shingles.sort_unstable();
         shingles.dedup();

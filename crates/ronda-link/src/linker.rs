@@ -5,8 +5,8 @@
 //!    keys, avatars) and stored in the candidate indexes;
 //! 2. candidates are gathered by equality on identifier keys (skipping hubs: more than
 //!    `hub_max` accounts), LSH band keys and the name key (skipping buckets of more than
-//!    `generic_max` accounts), and by PDQ radius search on the avatar (skipped when it is near
-//!    more than `generic_max` avatars);
+//!    `generic_max` accounts), and by PDQ radius search on the avatar (skipped when its
+//!    near-duplicate cluster holds more than `generic_max` accounts);
 //! 3. each candidate pair is decided by [`crate::assess::assess`] with the current counts;
 //! 4. links join actors ([`crate::unionfind::Actors`]: the older id survives a merge).
 //!
@@ -82,26 +82,46 @@ struct Stored {
     status: Status,
 }
 
-/// Distinct avatar hashes in a radius index, with how many accounts hold each.
+/// Avatars: distinct hashes in a radius index (candidates), and near-duplicate clusters for
+/// counting. A new distinct hash joins the cluster of the nearest cluster leader within the PDQ
+/// radius, or leads a new one (leader clustering); an avatar's count is its cluster's. So a
+/// stock picture re-encoded ten thousand times is one cluster of ten thousand, found with one
+/// small search, and is never searched for candidates.
 struct Avatars {
     index: HashIndex,
     slot_of: HashMap<[u64; 4], u32>,
-    count: Vec<u32>,
+    slot_cluster: Vec<u32>,
     accounts: Vec<Vec<u32>>,
+    leaders: HashIndex,
+    cluster_count: Vec<u32>,
     cap: usize,
+    radius: u32,
 }
 
 impl Avatars {
+    fn nearest_leader(&self, h: &PdqHash) -> Option<u32> {
+        self.leaders.search(h, self.radius).first().map(|m| m.id)
+    }
+
     fn slot(&mut self, h: PdqHash) -> usize {
         if let Some(&s) = self.slot_of.get(&h.0) {
             return s as usize;
         }
-        // Index ids are insertion order, so they equal slot numbers (an index full at 2^32
-        // hashes would leave later slots unsearchable, never wrong).
-        let s = self.count.len() as u32;
+        // Index ids are insertion order, so they equal slot and cluster numbers (an index full
+        // at 2^32 hashes would leave later ones unsearchable, never wrong).
+        let s = self.accounts.len() as u32;
         let _ = self.index.insert(h);
+        let cluster = match self.nearest_leader(&h) {
+            Some(c) => c,
+            None => {
+                let c = self.cluster_count.len() as u32;
+                let _ = self.leaders.insert(h);
+                self.cluster_count.push(0);
+                c
+            }
+        };
         self.slot_of.insert(h.0, s);
-        self.count.push(0);
+        self.slot_cluster.push(cluster);
         self.accounts.push(Vec::new());
         s as usize
     }
@@ -109,7 +129,8 @@ impl Avatars {
     fn add(&mut self, h: PdqHash, account: Option<u32>, count: bool) {
         let s = self.slot(h);
         if count {
-            self.count[s] += 1;
+            let c = self.slot_cluster[s] as usize;
+            self.cluster_count[c] += 1;
         }
         if let Some(a) = account
             && self.accounts[s].len() < self.cap
@@ -118,15 +139,20 @@ impl Avatars {
         }
     }
 
-    fn near(&self, h: &PdqHash, radius: u32) -> Vec<u32> {
-        self.index.search(h, radius).iter().map(|m| m.id).collect()
+    fn count(&self, h: &PdqHash) -> u32 {
+        let cluster = match self.slot_of.get(&h.0) {
+            Some(&s) => Some(self.slot_cluster[s as usize]),
+            None => self.nearest_leader(h),
+        };
+        cluster.map_or(0, |c| self.cluster_count[c as usize])
     }
 
-    fn count_near(&self, h: &PdqHash, radius: u32) -> u32 {
-        self.near(h, radius)
+    fn near(&self, h: &PdqHash) -> Vec<u32> {
+        self.index
+            .search(h, self.radius)
             .iter()
-            .map(|&s| self.count.get(s as usize).copied().unwrap_or(0))
-            .sum()
+            .map(|m| m.id)
+            .collect()
     }
 }
 
@@ -135,7 +161,6 @@ struct View<'a> {
     names: &'a KeyIndex,
     shingles: &'a HashMap64<u32>,
     avatars: &'a Avatars,
-    radius: u32,
 }
 
 impl Commonness for View<'_> {
@@ -149,7 +174,7 @@ impl Commonness for View<'_> {
         self.names.count(name_hash)
     }
     fn avatar_count(&self, avatar: &PdqHash) -> u32 {
-        self.avatars.count_near(avatar, self.radius)
+        self.avatars.count(avatar)
     }
 }
 
@@ -192,9 +217,12 @@ impl Linker {
             avatars: Avatars {
                 index: HashIndex::new(),
                 slot_of: HashMap::new(),
-                count: Vec::new(),
+                slot_cluster: Vec::new(),
                 accounts: Vec::new(),
+                leaders: HashIndex::new(),
+                cluster_count: Vec::new(),
                 cap: cfg.generic_max as usize + 1,
+                radius: cfg.pdq_radius,
             },
             cfg,
             accounts: Vec::new(),
@@ -280,7 +308,6 @@ impl Linker {
             names: &self.names,
             shingles: &self.shingles,
             avatars: &self.avatars,
-            radius: cfg.pdq_radius,
         };
         let mut links = Vec::new();
         for y in candidates {
@@ -354,14 +381,12 @@ impl Linker {
                 take(y, &mut out);
             }
         }
-        if let Some(h) = &f.avatar {
-            let slots = self.avatars.near(h, cfg.pdq_radius);
-            let total: u32 = slots.iter().map(|&s| self.avatars.count[s as usize]).sum();
-            if total <= cfg.generic_max {
-                for s in slots {
-                    for &y in &self.avatars.accounts[s as usize] {
-                        take(y, &mut out);
-                    }
+        if let Some(h) = &f.avatar
+            && self.avatars.count(h) <= cfg.generic_max
+        {
+            for slot in self.avatars.near(h) {
+                for &y in &self.avatars.accounts[slot as usize] {
+                    take(y, &mut out);
                 }
             }
         }

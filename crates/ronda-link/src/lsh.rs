@@ -177,7 +177,7 @@ mod tests {
         // `overlap` shared values, the rest unique to this seed.
         let mut v: Vec<u64> = (0..overlap)
             .map(mix64)
-            .chain((0..n - overlap).map(|i| mix64(seed << 32 | i)))
+            .chain((0..n - overlap).map(|i| mix64((seed << 32) | i)))
             .collect();
         v.sort_unstable();
         v

@@ -3,8 +3,9 @@
 //! The key is the display name read through the detection normaliser (styled letters,
 //! look-alikes, leetspeak, spacing) keeping only its letters: `𝐑𝐢𝐧𝐚 Manja 22 💋`, `rina_manja`
 //! and `R1na Manja` all have the key `rinamanja`. Equal keys are the candidate look-up (a
-//! database indexes the key's hash); similarity is the Dice coefficient of the keys' letter
-//! trigrams (with two boundary marks), so `rinamanja` ~ `rinamanjaa` also counts.
+//! database indexes the key's hash); similarity is the overlap coefficient of the keys' letter
+//! trigrams (with two boundary marks: shared / smaller set), so a decorated re-creation
+//! (`rinamanja` ~ `rinamanjabaru`, `rinamanjaa`) also counts.
 
 use crate::hash::hash_bytes;
 
@@ -34,14 +35,15 @@ fn trigrams(key: &str) -> Vec<u32> {
         .collect();
     let mut t: Vec<u32> = b
         .windows(3)
-        .map(|w| u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2]))
+        .map(|w| (u32::from(w[0]) << 16) | (u32::from(w[1]) << 8) | u32::from(w[2]))
         .collect();
     t.sort_unstable();
     t.dedup();
     t
 }
 
-/// Dice coefficient of the two keys' letter trigrams, in [0, 1]; 1 for equal non-empty keys.
+/// Overlap coefficient of the two keys' letter trigrams (shared / size of the smaller set), in
+/// [0, 1]; 1 for equal non-empty keys.
 pub fn similarity(a: &str, b: &str) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
@@ -62,7 +64,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
             }
         }
     }
-    2.0 * inter as f64 / (ta.len() + tb.len()) as f64
+    inter as f64 / ta.len().min(tb.len()) as f64
 }
 
 #[cfg(test)]
@@ -82,6 +84,8 @@ mod tests {
     fn similarity_of_names() {
         assert_eq!(similarity("rinamanja", "rinamanja"), 1.0);
         assert!(similarity("rinamanja", "rinamanjaa") > 0.8);
+        assert!(similarity("rinamanja", "rinamanjabaru") > 0.8);
+        assert!(similarity("rinamanja", "rinaimut") < 0.8);
         assert!(similarity("rinamanja", "tokoberkah") < 0.2);
         assert_eq!(similarity("", "x"), 0.0);
     }

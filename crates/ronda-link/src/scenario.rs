@@ -101,6 +101,10 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
+    /// One word of a list.
+    pub fn word(&mut self, xs: &[&'static str]) -> &'static str {
+        xs[self.below(xs.len())]
+    }
     pub fn range(&mut self, lo: usize, hi: usize) -> usize {
         lo + self.below(hi.saturating_sub(lo) + 1)
     }
@@ -510,7 +514,7 @@ impl Builder {
         let name = format!(
             "{} {} {}",
             capitalise(&nick),
-            capitalise(*self.rng.pick(NICK_SUFFIX)),
+            capitalise(self.rng.word(NICK_SUFFIX)),
             self.rng.pick(EMOJI)
         );
         (nick, name.trim().to_string())
@@ -524,7 +528,7 @@ impl Builder {
         let base_name = format!(
             "{} {}",
             capitalise(&nick),
-            capitalise(*rng.pick(NICK_SUFFIX))
+            capitalise(rng.word(NICK_SUFFIX))
         );
         let template = ad_template(rng, &nick);
         let base_avatar = random_hash(rng);
@@ -543,8 +547,8 @@ impl Builder {
                 Kind::TemplateAvatar => (
                     format!(
                         "{} {}",
-                        capitalise(*rng.pick(NICKS)),
-                        capitalise(*rng.pick(NICK_SUFFIX))
+                        capitalise(rng.word(NICKS)),
+                        capitalise(rng.word(NICK_SUFFIX))
                     ),
                     template.clone(),
                     {
@@ -560,8 +564,8 @@ impl Builder {
                 _ => (
                     format!(
                         "{} {}",
-                        capitalise(*rng.pick(NICKS)),
-                        capitalise(*rng.pick(NICK_SUFFIX))
+                        capitalise(rng.word(NICKS)),
+                        capitalise(rng.word(NICK_SUFFIX))
                     ),
                     own_ad,
                     if rng.chance(0.8) {

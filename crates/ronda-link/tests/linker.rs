@@ -130,11 +130,26 @@ fn a_hub_number_links_nobody_and_is_reported() {
         ..LinkConfig::default()
     };
     let fx = FeatureExtractor::new(&cfg);
-    let feats: Vec<Features> = (0..12)
-        .map(|i| {
+    let shops = [
+        ("Dapur Bunda", "brownies coklat lumer"),
+        ("Grosir Jaya", "beras premium karungan"),
+        ("Kios Barokah", "pulsa token listrik"),
+        ("Butik Cantik", "gamis syari terbaru"),
+        ("Rumah Kue", "nastar keju wisman"),
+        ("Hijab Store", "pashmina ceruti babydoll"),
+        ("Kedai Kopi", "kopi susu gula aren"),
+        ("Snack Corner", "basreng pedas daun jeruk"),
+        ("Toko Lancar", "sepatu sekolah hitam"),
+        ("Cahaya Shop", "lampu hias tumblr"),
+        ("Toko Abadi", "panci presto anti lengket"),
+        ("Warung Mama", "sambal cumi asin"),
+    ];
+    let feats: Vec<Features> = shops
+        .iter()
+        .map(|(name, goods)| {
             fx.features::<&str>(
-                &format!("Shop {i}"),
-                &format!("Pengaduan resmi 081100001111. Produk nomor {i}"),
+                name,
+                &format!("Pengaduan resmi 081100001111. {goods}"),
                 &[],
                 None,
             )

@@ -55,6 +55,8 @@ enum Command {
     Stats(cmd::stats::Args),
     /// Public reports (transparency).
     Report(cmd::report::Args),
+    /// Link accounts into actors and flag re-created accounts (`ronda link FILE.jsonl`).
+    Link(cmd::link::Args),
 }
 
 fn init_logging() {
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Retention(a) => cmd::retention::run(a),
         Command::Stats(a) => cmd::stats::run(a),
         Command::Report(a) => cmd::report::run(a),
+        Command::Link(a) => cmd::link::run(a),
     };
     match result {
         Ok(code) => code,

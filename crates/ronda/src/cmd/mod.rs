@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod hash;
 pub mod import;
 pub mod keys;
+pub mod link;
 pub mod match_cmd;
 pub mod notices;
 pub mod referrals;
