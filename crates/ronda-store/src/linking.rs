@@ -704,9 +704,13 @@ pub(crate) fn link_report(
             counts.avatars.insert(a, n);
         }
         for id in &f.identifiers {
-            if !counts.identifiers.contains_key(&id.key) {
-                let n = count(tx.conn(), id.signal.as_str(), &id.value, cfg.hub_max)?;
-                counts.identifiers.insert(id.key, n);
+            if let std::collections::hash_map::Entry::Vacant(e) = counts.identifiers.entry(id.key) {
+                e.insert(count(
+                    tx.conn(),
+                    id.signal.as_str(),
+                    &id.value,
+                    cfg.hub_max,
+                )?);
             }
         }
         let verdict = ronda_link::assess(&after, &f, &counts, &cfg);

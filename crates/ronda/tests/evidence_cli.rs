@@ -220,10 +220,10 @@ fn a_bundle_is_exported_verified_offline_and_every_tampering_is_named() {
 fn an_actor_bundle_covers_the_cases_of_its_accounts() {
     let dir = setup();
     let data = dir.path();
-    // What the linking work will do: both accounts belong to one actor.
+    // Both accounts in one actor (whatever linking decided on its own from their texts).
     let db = rusqlite::Connection::open(data.join("ronda.db")).unwrap();
     db.execute_batch(
-        "INSERT INTO actors (id, created_at) VALUES (1, 0); UPDATE accounts SET actor_id = 1;",
+        "INSERT OR IGNORE INTO actors (id, created_at) VALUES (1, 0); UPDATE accounts SET actor_id = 1;",
     )
     .unwrap();
     drop(db);
