@@ -36,7 +36,24 @@ pub const MAX_CANDIDATES: usize = 32;
 /// Shingles kept per account (the smallest hashes: a bottom-k sample of its text).
 pub const MAX_SHINGLES: usize = 1024;
 /// Shingle counts looked up per statement.
-const IN_CHUNK: usize = 400;
+const IN_CHUNK: usize = 128;
+/// Statement sizes. Variable-length lists are padded to one of these (`IN` lists and
+/// `DO NOTHING` inserts, where a repeated item changes nothing) or split into them (upserts), so
+/// a handful of statement texts are prepared once and stay in the statement cache.
+const SIZES: [usize; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
+
+fn padded_len(n: usize) -> usize {
+    SIZES.iter().copied().find(|s| *s >= n).unwrap_or(n)
+}
+
+/// Repeats the last item up to the padded length.
+fn pad<T: Clone>(items: &[T]) -> Vec<T> {
+    let mut v = items.to_vec();
+    if let Some(last) = items.last() {
+        v.resize(padded_len(items.len()), last.clone());
+    }
+    v
+}
 
 fn hex_u64s(v: &[u64]) -> String {
     let mut s = String::with_capacity(v.len() * 16);
@@ -237,6 +254,17 @@ fn placeholders(first: usize, n: usize) -> String {
 
 /// Indexes the account under new keys, in one statement.
 fn add_keys(conn: &mut dyn Conn, keys: &[(&'static str, String)], account_id: i64) -> Result<()> {
+    for chunk in keys.chunks(64) {
+        add_keys_padded(conn, &pad(chunk), account_id)?;
+    }
+    Ok(())
+}
+
+fn add_keys_padded(
+    conn: &mut dyn Conn,
+    keys: &[(&'static str, String)],
+    account_id: i64,
+) -> Result<()> {
     if keys.is_empty() {
         return Ok(());
     }
@@ -270,9 +298,11 @@ fn holders_many(
     let mut kinds: Vec<&str> = keys.iter().map(|k| k.0).collect();
     kinds.sort_unstable();
     kinds.dedup();
+    let kinds = pad(&kinds);
     let mut values: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
     values.sort_unstable();
     values.dedup();
+    let values = pad(&values);
     let cap: i64 = keys.iter().map(|k| i64::from(k.2) + 1).sum();
     let sql = format!(
         "SELECT kind, value, account_id FROM account_keys WHERE kind IN ({}) AND value IN ({}) \
@@ -304,7 +334,17 @@ fn holders_many(
 }
 
 fn bump_shingles(conn: &mut dyn Conn, new: &[u64]) -> Result<()> {
-    for chunk in new.chunks(IN_CHUNK) {
+    // An upsert may not touch one row twice (PostgreSQL): split, never pad.
+    let mut rest = new;
+    while !rest.is_empty() {
+        let n = SIZES
+            .iter()
+            .copied()
+            .filter(|s| *s <= rest.len())
+            .max()
+            .unwrap_or(1);
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
         let mut sql = String::from("INSERT INTO shingle_counts (hash, accounts) VALUES ");
         for i in 0..chunk.len() {
             if i > 0 {
@@ -341,6 +381,7 @@ fn shingle_counts(
         }
     }
     for chunk in wanted.chunks(IN_CHUNK) {
+        let chunk = pad(chunk);
         let mut sql = String::from("SELECT hash, accounts FROM shingle_counts WHERE hash IN (");
         for i in 0..chunk.len() {
             if i > 0 {
@@ -657,11 +698,12 @@ pub(crate) fn link_report(
     let mut actor_id = stored.actor;
     let mut their_actors: HashMap<i64, Option<i64>> = HashMap::new();
     if !candidates.is_empty() {
+        let padded = pad(&candidates);
         let sql = format!(
             "SELECT id, actor_id FROM accounts WHERE id IN ({})",
-            placeholders(1, candidates.len())
+            placeholders(1, padded.len())
         );
-        let params: Vec<crate::db::Param<'_>> = candidates
+        let params: Vec<crate::db::Param<'_>> = padded
             .iter()
             .map(|c| crate::db::Param::Int(*c))
             .collect();
