@@ -101,27 +101,30 @@ pub fn assess(a: &Features, b: &Features, common: &dyn Commonness, cfg: &LinkCon
             });
         }
     }
-    if a.name_hash != 0
-        && b.name_hash != 0
-        && common.name_count(a.name_hash) <= cfg.generic_max
-        && common.name_count(b.name_hash) <= cfg.generic_max
-    {
-        let s = similarity(&a.name_key, &b.name_key);
-        if s >= cfg.name_similarity {
-            weak += 1;
-            let value = if a.name_key == b.name_key {
-                a.name_key.clone()
-            } else {
-                format!("{} ~ {}", a.name_key, b.name_key)
-            };
-            out.evidence.push(Evidence {
-                signal: Signal::Name,
-                value,
-            });
-        }
+    if names_match(a, b, common, cfg) {
+        weak += 1;
+        let value = if a.name_key == b.name_key {
+            a.name_key.clone()
+        } else {
+            format!("{} ~ {}", a.name_key, b.name_key)
+        };
+        out.evidence.push(Evidence {
+            signal: Signal::Name,
+            value,
+        });
     }
     out.links = strong || weak >= 2;
     out
+}
+
+/// Whether the display names count as one weak signal: both present, neither name key
+/// generic, similarity at least `name_similarity`.
+pub fn names_match(a: &Features, b: &Features, common: &dyn Commonness, cfg: &LinkConfig) -> bool {
+    a.name_hash != 0
+        && b.name_hash != 0
+        && common.name_count(a.name_hash) <= cfg.generic_max
+        && common.name_count(b.name_hash) <= cfg.generic_max
+        && similarity(&a.name_key, &b.name_key) >= cfg.name_similarity
 }
 
 /// Exact Jaccard of the two shingle sets without generic shingles, when it reaches the

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use ronda_media::{HashIndex, PdqHash};
 
-use crate::assess::{Commonness, Evidence, assess};
+use crate::assess::{Commonness, Evidence, assess, names_match};
 use crate::config::LinkConfig;
 use crate::features::{Features, Signal};
 use crate::hash::HashMap64;
@@ -194,7 +194,10 @@ pub struct Linker {
     edges_of: Vec<Vec<u32>>,
     hubs: HashMap64<(Signal, String)>,
     primed: bool,
+    /// Whether the avatar indexes were compacted since the last prime.
+    compacted: bool,
     seen: Vec<u32>,
+    full_seen: Vec<u32>,
 }
 
 impl std::fmt::Debug for Linker {
@@ -233,7 +236,9 @@ impl Linker {
             edges_of: Vec::new(),
             hubs: HashMap64::default(),
             primed: false,
+            compacted: false,
             seen: Vec::new(),
+            full_seen: Vec::new(),
         }
     }
 
@@ -256,6 +261,7 @@ impl Linker {
     /// [`Linker::add`] no longer counts: prime every account of the batch, then add each.
     pub fn prime(&mut self, f: &Features) {
         self.primed = true;
+        self.compacted = false;
         for id in &f.identifiers {
             self.ids.bump(id.key);
         }
@@ -277,6 +283,13 @@ impl Linker {
     pub fn add(&mut self, status: Status, mut features: Features) -> Added {
         let x = self.actors.push();
         let count = !self.primed;
+        if self.primed && !self.compacted {
+            // Priming inserted every avatar of the batch; merge the indexes' unindexed tails
+            // into their directories once, so no radius search of the batch scans a tail.
+            self.avatars.index.compact();
+            self.avatars.leaders.compact();
+            self.compacted = true;
+        }
         let cfg = self.cfg.clone();
         let cfg = &cfg;
         for id in &features.identifiers {
@@ -310,8 +323,16 @@ impl Linker {
             avatars: &self.avatars,
         };
         let mut links = Vec::new();
-        for y in candidates {
-            let a = assess(&features, &self.accounts[y as usize].features, &view, cfg);
+        for &(y, full) in &candidates {
+            let other = &self.accounts[y as usize].features;
+            // A candidate found only through LSH bands shares no non-hub identifier (it would
+            // be an identifier candidate) and has no countable avatar evidence (it would be an
+            // avatar candidate), so it can link only on text + name: check the cheap name
+            // condition before the exact Jaccard. Decisions are unchanged.
+            if !full && !names_match(&features, other, &view, cfg) {
+                continue;
+            }
+            let a = assess(&features, other, &view, cfg);
             if a.links {
                 links.push((y, a.evidence));
             }
@@ -348,18 +369,53 @@ impl Linker {
         }
     }
 
-    fn candidates(&mut self, x: u32, f: &Features) -> Vec<u32> {
+    /// Candidates of `x`, each once and in channel order (identifiers, LSH bands, name key,
+    /// avatar), deduplicated with an epoch-stamped vector rather than a hash set; the flag says
+    /// whether the candidate came from a channel other than the LSH bands. A band-only
+    /// candidate can link only on text + name, so band buckets are enumerated only when `x`'s
+    /// name can count as evidence (present, not generic) — or, to keep the order of links, when
+    /// an avatar candidate could appear there first, and then only for such candidates.
+    fn candidates(&mut self, x: u32, f: &Features) -> Vec<(u32, bool)> {
         let cfg = self.cfg.clone();
         self.seen.resize(x as usize + 1, u32::MAX);
+        self.full_seen.resize(x as usize + 1, u32::MAX);
         let stamp = x;
         self.seen[x as usize] = stamp;
+        let name_counts = f.name_hash != 0 && self.names.count(f.name_hash) <= cfg.generic_max;
+        let mut avatar = Vec::new();
+        if let Some(h) = &f.avatar
+            && self.avatars.count(h) <= cfg.generic_max
+        {
+            for slot in self.avatars.near(h) {
+                avatar.extend_from_slice(&self.avatars.accounts[slot as usize]);
+            }
+        }
+        // Pass 1: stamp every candidate of a channel other than the bands.
+        let full = &mut self.full_seen;
+        for id in &f.identifiers {
+            if self.ids.count(id.key) <= cfg.hub_max {
+                for y in self.ids.accounts(id.key) {
+                    full[y as usize] = stamp;
+                }
+            }
+        }
+        if name_counts {
+            for y in self.names.accounts(f.name_hash) {
+                full[y as usize] = stamp;
+            }
+        }
+        for &y in &avatar {
+            full[y as usize] = stamp;
+        }
+        // Pass 2: the candidates in channel order, each once.
+        let full = &self.full_seen;
         let mut out = Vec::new();
         let seen = &mut self.seen;
-        let mut take = |y: u32, out: &mut Vec<u32>| {
+        let mut take = |y: u32, out: &mut Vec<(u32, bool)>| {
             let s = &mut seen[y as usize];
             if *s != stamp {
                 *s = stamp;
-                out.push(y);
+                out.push((y, full[y as usize] == stamp));
             }
         };
         for id in &f.identifiers {
@@ -369,26 +425,24 @@ impl Linker {
                 }
             }
         }
-        for &k in &f.band_keys {
-            if self.bands.count(k) <= cfg.generic_max {
-                for y in self.bands.accounts(k) {
-                    take(y, &mut out);
+        if name_counts || !avatar.is_empty() {
+            for &k in &f.band_keys {
+                if self.bands.count(k) <= cfg.generic_max {
+                    for y in self.bands.accounts(k) {
+                        if name_counts || full[y as usize] == stamp {
+                            take(y, &mut out);
+                        }
+                    }
                 }
             }
         }
-        if f.name_hash != 0 && self.names.count(f.name_hash) <= cfg.generic_max {
+        if name_counts {
             for y in self.names.accounts(f.name_hash) {
                 take(y, &mut out);
             }
         }
-        if let Some(h) = &f.avatar
-            && self.avatars.count(h) <= cfg.generic_max
-        {
-            for slot in self.avatars.near(h) {
-                for &y in &self.avatars.accounts[slot as usize] {
-                    take(y, &mut out);
-                }
-            }
+        for &y in &avatar {
+            take(y, &mut out);
         }
         out
     }
