@@ -225,11 +225,17 @@ pub(crate) fn flag_recreation(
     if downs.is_empty() {
         return Ok(0);
     }
-    let open = tx.conn().query(
-        "SELECT id, priority, recreation FROM cases WHERE account_id = $1 AND is_open = 1 \
-         AND (recreation = 0 OR $2 = 1)",
-        params![account_id, refresh],
-    )?;
+    // (`refresh` is applied here, not in SQL: a bound value in that WHERE clause would make
+    // SQLite re-prepare the statement on every use.)
+    let open: Vec<_> = tx
+        .conn()
+        .query(
+            "SELECT id, priority, recreation FROM cases WHERE account_id = $1 AND is_open = 1",
+            params![account_id],
+        )?
+        .into_iter()
+        .filter(|r| refresh || r.i64(2).is_ok_and(|f| f == 0))
+        .collect();
     if open.is_empty() {
         return Ok(0);
     }

@@ -703,10 +703,8 @@ pub(crate) fn link_report(
             "SELECT id, actor_id FROM accounts WHERE id IN ({})",
             placeholders(1, padded.len())
         );
-        let params: Vec<crate::db::Param<'_>> = padded
-            .iter()
-            .map(|c| crate::db::Param::Int(*c))
-            .collect();
+        let params: Vec<crate::db::Param<'_>> =
+            padded.iter().map(|c| crate::db::Param::Int(*c)).collect();
         for r in tx.conn().query(&sql, &params)? {
             their_actors.insert(r.i64(0)?, r.opt_i64(1)?);
         }
