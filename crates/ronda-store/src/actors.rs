@@ -349,8 +349,9 @@ pub struct ActorCase {
     pub legal_basis: Option<String>,
 }
 
-/// The signals whose values identify a person (kept in `account_keys`).
-pub const STRONG_SIGNALS: &[&str] = &["phone", "bank", "ewallet", "telegram", "email"];
+/// The `account_keys` kinds whose values identify a person (ronda-link's strong signals), as
+/// an SQL list; the other kinds are look-up keys (`lsh`, `name`, `avatar`).
+pub(crate) const STRONG_KINDS_SQL: &str = "('phone', 'bank', 'ewallet', 'telegram', 'email')";
 
 impl Store {
     /// An actor by id; an id merged into another resolves to the survivor.
@@ -393,8 +394,10 @@ impl Store {
             let mut cases = Vec::new();
             for a in &accounts {
                 for r in c.query(
-                    "SELECT kind, value FROM account_keys WHERE account_id = $1 \
-                     AND kind IN ('phone', 'bank', 'ewallet', 'telegram', 'email') ORDER BY kind, value",
+                    &format!(
+                        "SELECT kind, value FROM account_keys WHERE account_id = $1 \
+                         AND kind IN {STRONG_KINDS_SQL} ORDER BY kind, value"
+                    ),
                     params![a.id],
                 )? {
                     identifiers.push(ActorIdentifier {

@@ -116,8 +116,10 @@ fn load(conn: &mut dyn Conn, account_id: i64) -> Result<Stored> {
     )?;
     let mut identifiers = Vec::new();
     for r in conn.query(
-        "SELECT kind, value FROM account_keys WHERE account_id = $1 \
-         AND kind IN ('phone', 'bank', 'ewallet', 'telegram', 'email')",
+        &format!(
+            "SELECT kind, value FROM account_keys WHERE account_id = $1 AND kind IN {}",
+            crate::actors::STRONG_KINDS_SQL
+        ),
         params![account_id],
     )? {
         if let Some(signal) = Signal::parse(r.str(0)?) {
