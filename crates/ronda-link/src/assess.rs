@@ -29,8 +29,8 @@ pub trait Commonness {
     fn shingle_count(&self, shingle: u64) -> u32;
     /// Accounts with this display-name key hash (`Features::name_hash`).
     fn name_count(&self, name_hash: u64) -> u32;
-    /// Accounts whose avatar is a near-duplicate of this one (within the PDQ radius; the
-    /// in-memory linker counts by leader clusters at that radius).
+    /// Accounts whose avatar is a near-duplicate of this one (within the PDQ radius), itself
+    /// included; an implementation may stop counting past `generic_max`.
     fn avatar_count(&self, avatar: &PdqHash) -> u32;
 }
 

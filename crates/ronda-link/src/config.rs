@@ -18,10 +18,16 @@ pub struct LinkConfig {
     pub min_shared_shingles: usize,
     /// LSH bands × rows; `None`: chosen from `jaccard` and `num_perm` by [`lsh_params`].
     pub bands_rows: Option<(usize, usize)>,
-    /// K: a shingle, a display-name key or an avatar seen in more than K accounts is generic
-    /// and never counts as evidence; an LSH bucket that holds more than K accounts is not
-    /// searched.
+    /// K. Among N accounts, a shingle, a display-name key or an avatar held by more than
+    /// `max(K, ⌈generic_share × N⌉)` accounts ([`LinkConfig::generic_limit`]) is generic and
+    /// never counts as evidence. A candidate bucket (an LSH band key, a display-name key, an
+    /// avatar's neighbourhood) holding more than K accounts is not enumerated: a pair in it
+    /// that can link is found through another channel.
     pub generic_max: u32,
+    /// How commonness scales with the number of accounts (see `generic_max`): a phrase that 30
+    /// of 4,000 accounts share is boilerplate, while 30 of a million may be one network's
+    /// template. 0 makes K absolute.
+    pub generic_share: f64,
     /// An identifier (phone, bank account, …) held by more than this many accounts is a hub
     /// (a public hotline, a platform's support number): it links nothing and is reported.
     pub hub_max: u32,
@@ -43,6 +49,7 @@ impl Default for LinkConfig {
             min_shared_shingles: 3,
             bands_rows: None,
             generic_max: 20,
+            generic_share: 0.002,
             hub_max: 15,
             pdq_radius: 31,
             name_similarity: 0.8,
@@ -56,6 +63,16 @@ impl LinkConfig {
     pub fn bands_rows(&self) -> (usize, usize) {
         self.bands_rows
             .unwrap_or_else(|| lsh_params(self.jaccard, self.num_perm))
+    }
+
+    /// Most accounts a value may be held by among `accounts` and still count as evidence.
+    pub fn generic_limit(&self, accounts: usize) -> u32 {
+        let scaled = (accounts as f64 * self.generic_share).ceil();
+        if scaled >= f64::from(u32::MAX) {
+            u32::MAX
+        } else {
+            self.generic_max.max(scaled as u32)
+        }
     }
 
     /// Checks the values; the error names the field.
@@ -74,6 +91,9 @@ impl LinkConfig {
         }
         if self.pdq_radius > 256 {
             return Err("pdq_radius must be at most 256".into());
+        }
+        if !(0.0..=1.0).contains(&self.generic_share) {
+            return Err("generic_share must be in [0, 1]".into());
         }
         if self.generic_max == 0 || self.hub_max == 0 {
             return Err("generic_max and hub_max must be at least 1".into());

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use crate::batch::link_batch;
 use crate::config::LinkConfig;
 use crate::features::{FeatureExtractor, Features};
-use crate::linker::{Linker, Status};
+use crate::linker::Status;
 use crate::scenario::ScenarioAccount;
 
 /// Precision, recall and F1.
@@ -118,20 +119,15 @@ pub fn true_recreations(actors: &[&str], statuses: &[Status]) -> Vec<bool> {
         .collect()
 }
 
-/// Links a generated scenario in one batch (primed, like the CLI) and scores it.
+/// Links a generated scenario in one batch (like the CLI) and scores it.
 pub fn score_scenario(accounts: &[ScenarioAccount], cfg: &LinkConfig) -> Score {
     let fx = FeatureExtractor::new(cfg);
     let feats: Vec<Features> = accounts
         .iter()
         .map(|a| fx.features(&a.display_name, &a.bio, &a.posts, a.avatar))
         .collect();
-    let mut linker = Linker::new(cfg.clone());
-    for f in &feats {
-        linker.prime(f);
-    }
-    for (a, f) in accounts.iter().zip(feats) {
-        linker.add(a.status, f);
-    }
+    let batch = accounts.iter().map(|a| a.status).zip(feats).collect();
+    let linker = link_batch(cfg, batch);
     let n = accounts.len() as u32;
     let predicted: Vec<u64> = (0..n).map(|i| linker.actor(i).unwrap_or(0)).collect();
     let flagged: Vec<bool> = (0..n)

@@ -112,6 +112,7 @@ pub struct FeatureExtractor {
     rows: usize,
     shingle_words: usize,
     min_name_letters: usize,
+    sign: bool,
 }
 
 const TOKEN_SEED: u64 = 0x544f_4b45_4e53;
@@ -126,7 +127,15 @@ impl FeatureExtractor {
             rows,
             shingle_words: cfg.shingle_words.max(1),
             min_name_letters: cfg.min_name_letters,
+            sign: true,
         }
+    }
+
+    /// This extractor, leaving `signature` and `band_keys` empty: for a caller that computes
+    /// them later over a reduced shingle set ([`crate::batch::link_batch`] does).
+    pub fn without_signatures(mut self) -> FeatureExtractor {
+        self.sign = false;
+        self
     }
 
     /// The MinHash permutations in use.
@@ -162,8 +171,13 @@ impl FeatureExtractor {
         identifiers.dedup_by_key(|i| i.key);
         shingles.sort_unstable();
         shingles.dedup();
-        let signature = self.minhasher.signature(&shingles);
-        let band_keys = band_keys(&signature, self.bands, self.rows);
+        let (signature, band_keys) = if self.sign {
+            let signature = self.minhasher.signature(&shingles);
+            let keys = band_keys(&signature, self.bands, self.rows);
+            (signature, keys)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let name_key = name_key(display_name);
         let name_hash = if name_key.len() >= self.min_name_letters {
             name_key_hash(&name_key)

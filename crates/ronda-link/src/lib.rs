@@ -1,5 +1,7 @@
 //! Identity resolution for the patrol: which accounts are one actor, and which active account
-//! is a known offender come back. Pure: no IO, no clock, no threads, no serde.
+//! is a known offender come back. Pure: no IO, no clock, no serde; the batch linker
+//! ([`batch`]) runs its data-parallel steps on rayon's pool, with the same result on any number
+//! of threads.
 //!
 //! # Pipeline
 //! [`FeatureExtractor::features`] (one account → [`Features`]) → candidates by indexed
@@ -48,6 +50,8 @@
 //! all counts first ([`Linker::prime`]), so its result does not depend on input order.
 
 pub mod assess;
+pub mod avatars;
+pub mod batch;
 pub mod config;
 pub mod eval;
 pub mod features;
@@ -60,6 +64,7 @@ pub mod scenario;
 pub mod unionfind;
 
 pub use assess::{Assessment, Commonness, Evidence, assess};
+pub use batch::{Linked, Step, link_batch, link_batch_with};
 pub use config::LinkConfig;
 pub use features::{FeatureExtractor, Features, Identifier, Signal, identifier_key};
 pub use linker::{Added, Hub, Linker, Status};

@@ -5,9 +5,11 @@
 //!    keys, avatars) and stored in the candidate indexes;
 //! 2. candidates are gathered by equality on identifier keys (skipping hubs: more than
 //!    `hub_max` accounts), LSH band keys and the name key (skipping buckets of more than
-//!    `generic_max` accounts), and by PDQ radius search on the avatar (skipped when its
-//!    near-duplicate cluster holds more than `generic_max` accounts);
-//! 3. each candidate pair is decided by [`crate::assess::assess`] with the current counts;
+//!    `generic_max` accounts), and by PDQ radius search on the avatar (skipping
+//!    neighbourhoods of more than `generic_max` accounts, on either side);
+//! 3. each candidate pair is decided by [`crate::assess::assess`] with the current counts: a
+//!    shingle, name or avatar counts as evidence while held by at most
+//!    [`LinkConfig::generic_limit`] of the accounts counted so far;
 //! 4. links join actors ([`crate::unionfind::Actors`]: the older id survives a merge).
 //!
 //! **Incremental commonness.** Counts only grow, and every decision reads the counts at the
@@ -22,7 +24,7 @@ use std::collections::HashMap;
 
 use ronda_media::{HashIndex, PdqHash};
 
-use crate::assess::{Commonness, Evidence, assess, names_match};
+use crate::assess::{Commonness, Evidence, assess};
 use crate::config::LinkConfig;
 use crate::features::{Features, Signal};
 use crate::hash::HashMap64;
@@ -82,46 +84,32 @@ struct Stored {
     status: Status,
 }
 
-/// Avatars: distinct hashes in a radius index (candidates), and near-duplicate clusters for
-/// counting. A new distinct hash joins the cluster of the nearest cluster leader within the PDQ
-/// radius, or leads a new one (leader clustering); an avatar's count is its cluster's. So a
-/// stock picture re-encoded ten thousand times is one cluster of ten thousand, found with one
-/// small search, and is never searched for candidates.
+/// Avatars: the distinct hashes in a radius index (their ids are slot numbers), how many
+/// accounts were counted with each, and the accounts stored under each (at most the cap). An
+/// avatar's count is the number of accounts whose avatar lies within the PDQ radius of it,
+/// itself included, summed over the neighbouring slots and capped at `cap`: the visit stops
+/// there, so a stock picture re-encoded ten thousand times costs a few verified neighbours per
+/// look-up, not ten thousand.
 struct Avatars {
     index: HashIndex,
     slot_of: HashMap<[u64; 4], u32>,
-    slot_cluster: Vec<u32>,
+    counted: Vec<u32>,
     accounts: Vec<Vec<u32>>,
-    leaders: HashIndex,
-    cluster_count: Vec<u32>,
     cap: usize,
     radius: u32,
 }
 
 impl Avatars {
-    fn nearest_leader(&self, h: &PdqHash) -> Option<u32> {
-        self.leaders.search(h, self.radius).first().map(|m| m.id)
-    }
-
     fn slot(&mut self, h: PdqHash) -> usize {
         if let Some(&s) = self.slot_of.get(&h.0) {
             return s as usize;
         }
-        // Index ids are insertion order, so they equal slot and cluster numbers (an index full
-        // at 2^32 hashes would leave later ones unsearchable, never wrong).
+        // Index ids are insertion order, so they equal slot numbers (an index full at 2^32
+        // hashes would leave later ones unsearchable, never wrong).
         let s = self.accounts.len() as u32;
         let _ = self.index.insert(h);
-        let cluster = match self.nearest_leader(&h) {
-            Some(c) => c,
-            None => {
-                let c = self.cluster_count.len() as u32;
-                let _ = self.leaders.insert(h);
-                self.cluster_count.push(0);
-                c
-            }
-        };
         self.slot_of.insert(h.0, s);
-        self.slot_cluster.push(cluster);
+        self.counted.push(0);
         self.accounts.push(Vec::new());
         s as usize
     }
@@ -129,8 +117,7 @@ impl Avatars {
     fn add(&mut self, h: PdqHash, account: Option<u32>, count: bool) {
         let s = self.slot(h);
         if count {
-            let c = self.slot_cluster[s] as usize;
-            self.cluster_count[c] += 1;
+            self.counted[s] += 1;
         }
         if let Some(a) = account
             && self.accounts[s].len() < self.cap
@@ -139,12 +126,9 @@ impl Avatars {
         }
     }
 
-    fn count(&self, h: &PdqHash) -> u32 {
-        let cluster = match self.slot_of.get(&h.0) {
-            Some(&s) => Some(self.slot_cluster[s as usize]),
-            None => self.nearest_leader(h),
-        };
-        cluster.map_or(0, |c| self.cluster_count[c as usize])
+    /// Accounts with an avatar within the radius of `h`, counted up to `cap`.
+    fn count(&self, h: &PdqHash, cap: u32) -> u32 {
+        near_count(&self.index, &self.counted, h, self.radius, cap)
     }
 
     fn near(&self, h: &PdqHash) -> Vec<u32> {
@@ -156,11 +140,32 @@ impl Avatars {
     }
 }
 
+/// Accounts counted with avatars within `radius` of `h` (`counted` by index id), stopping once
+/// the sum reaches `cap`.
+fn near_count(index: &HashIndex, counted: &[u32], h: &PdqHash, radius: u32, cap: u32) -> u32 {
+    let mut sum = 0u32;
+    index.visit_within(h, radius, |m| {
+        sum = sum.saturating_add(counted[m.id as usize]);
+        sum < cap
+    });
+    sum.min(cap)
+}
+
+/// The counts as [`assess`] sees them: identifiers as counted (against `hub_max`); shingles,
+/// names and avatars as 1 when within the evidence limit (which scales with the number of
+/// accounts, [`LinkConfig::generic_limit`]) and `u32::MAX` past it.
 struct View<'a> {
     ids: &'a KeyIndex,
     names: &'a KeyIndex,
     shingles: &'a HashMap64<u32>,
     avatars: &'a Avatars,
+    limit: u32,
+}
+
+impl View<'_> {
+    fn within(&self, count: u32) -> u32 {
+        if count <= self.limit { 1 } else { u32::MAX }
+    }
 }
 
 impl Commonness for View<'_> {
@@ -168,13 +173,13 @@ impl Commonness for View<'_> {
         self.ids.count(key)
     }
     fn shingle_count(&self, shingle: u64) -> u32 {
-        self.shingles.get(&shingle).copied().unwrap_or(0)
+        self.within(self.shingles.get(&shingle).copied().unwrap_or(0))
     }
     fn name_count(&self, name_hash: u64) -> u32 {
-        self.names.count(name_hash)
+        self.within(self.names.count(name_hash))
     }
     fn avatar_count(&self, avatar: &PdqHash) -> u32 {
-        self.avatars.count(avatar)
+        self.within(self.avatars.count(avatar, self.limit.saturating_add(1)))
     }
 }
 
@@ -194,10 +199,11 @@ pub struct Linker {
     edges_of: Vec<Vec<u32>>,
     hubs: HashMap64<(Signal, String)>,
     primed: bool,
+    /// Accounts counted (primed, or added when not priming).
+    counted: usize,
     /// Whether the avatar indexes were compacted since the last prime.
     compacted: bool,
     seen: Vec<u32>,
-    full_seen: Vec<u32>,
 }
 
 impl std::fmt::Debug for Linker {
@@ -220,10 +226,8 @@ impl Linker {
             avatars: Avatars {
                 index: HashIndex::new(),
                 slot_of: HashMap::new(),
-                slot_cluster: Vec::new(),
+                counted: Vec::new(),
                 accounts: Vec::new(),
-                leaders: HashIndex::new(),
-                cluster_count: Vec::new(),
                 cap: cfg.generic_max as usize + 1,
                 radius: cfg.pdq_radius,
             },
@@ -236,9 +240,9 @@ impl Linker {
             edges_of: Vec::new(),
             hubs: HashMap64::default(),
             primed: false,
+            counted: 0,
             compacted: false,
             seen: Vec::new(),
-            full_seen: Vec::new(),
         }
     }
 
@@ -261,6 +265,7 @@ impl Linker {
     /// [`Linker::add`] no longer counts: prime every account of the batch, then add each.
     pub fn prime(&mut self, f: &Features) {
         self.primed = true;
+        self.counted += 1;
         self.compacted = false;
         for id in &f.identifiers {
             self.ids.bump(id.key);
@@ -283,11 +288,13 @@ impl Linker {
     pub fn add(&mut self, status: Status, mut features: Features) -> Added {
         let x = self.actors.push();
         let count = !self.primed;
+        if count {
+            self.counted += 1;
+        }
         if self.primed && !self.compacted {
-            // Priming inserted every avatar of the batch; merge the indexes' unindexed tails
-            // into their directories once, so no radius search of the batch scans a tail.
+            // Priming inserted every avatar of the batch; merge the index's unindexed tail into
+            // its directories once, so no radius search of the batch scans a tail.
             self.avatars.index.compact();
-            self.avatars.leaders.compact();
             self.compacted = true;
         }
         let cfg = self.cfg.clone();
@@ -321,17 +328,11 @@ impl Linker {
             names: &self.names,
             shingles: &self.shingles,
             avatars: &self.avatars,
+            limit: cfg.generic_limit(self.counted),
         };
         let mut links = Vec::new();
-        for &(y, full) in &candidates {
+        for &y in &candidates {
             let other = &self.accounts[y as usize].features;
-            // A candidate found only through LSH bands shares no non-hub identifier (it would
-            // be an identifier candidate) and has no countable avatar evidence (it would be an
-            // avatar candidate), so it can link only on text + name: check the cheap name
-            // condition before the exact Jaccard. Decisions are unchanged.
-            if !full && !names_match(&features, other, &view, cfg) {
-                continue;
-            }
             let a = assess(&features, other, &view, cfg);
             if a.links {
                 links.push((y, a.evidence));
@@ -369,53 +370,28 @@ impl Linker {
         }
     }
 
-    /// Candidates of `x`, each once and in channel order (identifiers, LSH bands, name key,
-    /// avatar), deduplicated with an epoch-stamped vector rather than a hash set; the flag says
-    /// whether the candidate came from a channel other than the LSH bands. A band-only
-    /// candidate can link only on text + name, so band buckets are enumerated only when `x`'s
-    /// name can count as evidence (present, not generic) — or, to keep the order of links, when
-    /// an avatar candidate could appear there first, and then only for such candidates.
-    fn candidates(&mut self, x: u32, f: &Features) -> Vec<(u32, bool)> {
+    /// Candidates of `x`, each once, deduplicated with epoch-stamped vectors rather than a hash
+    /// set: accounts sharing an identifier key (not a hub), the name key or the avatar
+    /// neighbourhood (each of at most `generic_max` accounts), and accounts sharing an LSH band
+    /// key (a bucket of at most `generic_max`) that could link on text: both names, or both
+    /// avatars, count as evidence. (A candidate found only through the bands shares no counting
+    /// identifier and no enumerated avatar neighbourhood, so it needs text plus a name or an
+    /// avatar.)
+    fn candidates(&mut self, x: u32, f: &Features) -> Vec<u32> {
         let cfg = self.cfg.clone();
         self.seen.resize(x as usize + 1, u32::MAX);
-        self.full_seen.resize(x as usize + 1, u32::MAX);
         let stamp = x;
         self.seen[x as usize] = stamp;
-        let name_counts = f.name_hash != 0 && self.names.count(f.name_hash) <= cfg.generic_max;
-        let mut avatar = Vec::new();
-        if let Some(h) = &f.avatar
-            && self.avatars.count(h) <= cfg.generic_max
-        {
-            for slot in self.avatars.near(h) {
-                avatar.extend_from_slice(&self.avatars.accounts[slot as usize]);
-            }
-        }
-        // Pass 1: stamp every candidate of a channel other than the bands.
-        let full = &mut self.full_seen;
-        for id in &f.identifiers {
-            if self.ids.count(id.key) <= cfg.hub_max {
-                for y in self.ids.accounts(id.key) {
-                    full[y as usize] = stamp;
-                }
-            }
-        }
-        if name_counts {
-            for y in self.names.accounts(f.name_hash) {
-                full[y as usize] = stamp;
-            }
-        }
-        for &y in &avatar {
-            full[y as usize] = stamp;
-        }
-        // Pass 2: the candidates in channel order, each once.
-        let full = &self.full_seen;
+        // Evidence limit (scales with the accounts counted) and enumeration limit (fixed).
+        let (limit, kmax) = (cfg.generic_limit(self.counted), cfg.generic_max);
+        let name_channel = f.name_hash != 0 && self.names.count(f.name_hash) <= kmax;
         let mut out = Vec::new();
         let seen = &mut self.seen;
-        let mut take = |y: u32, out: &mut Vec<(u32, bool)>| {
+        let mut take = |y: u32, out: &mut Vec<u32>| {
             let s = &mut seen[y as usize];
             if *s != stamp {
                 *s = stamp;
-                out.push((y, full[y as usize] == stamp));
+                out.push(y);
             }
         };
         for id in &f.identifiers {
@@ -425,24 +401,47 @@ impl Linker {
                 }
             }
         }
-        if name_counts || !avatar.is_empty() {
-            for &k in &f.band_keys {
-                if self.bands.count(k) <= cfg.generic_max {
-                    for y in self.bands.accounts(k) {
-                        if name_counts || full[y as usize] == stamp {
+        if name_channel {
+            for y in self.names.accounts(f.name_hash) {
+                take(y, &mut out);
+            }
+        }
+        if let Some(h) = &f.avatar
+            && self.avatars.count(h, kmax.saturating_add(1)) <= kmax
+        {
+            for slot in self.avatars.near(h) {
+                // A neighbourhood of more than K accounts is not enumerated from either side.
+                let crowded = self
+                    .avatars
+                    .index
+                    .get(slot)
+                    .is_none_or(|n| self.avatars.count(n, kmax.saturating_add(1)) > kmax);
+                if !crowded {
+                    for &y in &self.avatars.accounts[slot as usize] {
+                        take(y, &mut out);
+                    }
+                }
+            }
+        }
+        let name_ok = |g: &Features| g.name_hash != 0 && self.names.count(g.name_hash) <= limit;
+        let avatar_ok = |g: &Features| {
+            g.avatar
+                .is_some_and(|h| self.avatars.count(&h, limit.saturating_add(1)) <= limit)
+        };
+        let (name_counts, avatar_counts) = (name_ok(f), avatar_ok(f));
+        if name_counts || avatar_counts {
+            for &key in &f.band_keys {
+                if self.bands.count(key) <= kmax {
+                    for y in self.bands.accounts(key) {
+                        let Some(g) = self.accounts.get(y as usize).map(|s| &s.features) else {
+                            continue; // x itself, not stored yet
+                        };
+                        if (name_counts && name_ok(g)) || (avatar_counts && avatar_ok(g)) {
                             take(y, &mut out);
                         }
                     }
                 }
             }
-        }
-        if name_counts {
-            for y in self.names.accounts(f.name_hash) {
-                take(y, &mut out);
-            }
-        }
-        for &y in &avatar {
-            take(y, &mut out);
         }
         out
     }

@@ -264,6 +264,73 @@ impl HashIndex {
         out.sort_unstable();
     }
 
+    /// Calls `visit` for each stored hash within `radius` of `query`, each once and in no
+    /// particular order, until `visit` returns `false`. Unlike [`HashIndex::search`] each bucket
+    /// entry is verified as it is scanned, so a caller that needs only the first few matches
+    /// (a capped count: "is this near more than K others?") stops early instead of paying for
+    /// a large neighbourhood.
+    pub fn visit_within(
+        &self,
+        query: &PdqHash,
+        radius: u32,
+        mut visit: impl FnMut(IndexMatch) -> bool,
+    ) {
+        let flips = radius / CHUNKS as u32;
+        let probe = flips <= MAX_PROBE_FLIPS
+            && !self.directories.is_empty()
+            && self.probing_is_cheaper(flips);
+        let scan_from = if probe { self.indexed } else { 0 };
+        if probe {
+            let masks = masks_by_weight();
+            let query_chunks: [u32; CHUNKS] = std::array::from_fn(|p| chunk(query, p));
+            let (high_flips, low_flips) = key_flips(flips);
+            for (d, directory) in self.directories.iter().enumerate() {
+                let max_key_flips = if d.is_multiple_of(2) {
+                    high_flips
+                } else if let Some(low) = low_flips {
+                    low
+                } else {
+                    continue;
+                };
+                let (key, partner) = split(query_chunks[d / 2], d);
+                let partner = partner as u8;
+                for key_flips in 0..=max_key_flips {
+                    let budget = (flips - key_flips).min(8) as u8;
+                    for &mask in &masks[key_flips as usize] {
+                        let bucket = usize::from(key ^ mask);
+                        let range = directory.offsets[bucket] as usize
+                            ..directory.offsets[bucket + 1] as usize;
+                        let partners = &directory.partners[range.clone()];
+                        for (&p, &id) in partners.iter().zip(&directory.ids[range]) {
+                            if POPCOUNT8[usize::from(p ^ partner)] > budget {
+                                continue;
+                            }
+                            let hash = &self.hashes[id as usize];
+                            let distance = hash.distance(query);
+                            if distance <= radius
+                                && canonical_directory(hash, &query_chunks, flips, high_flips) == d
+                                && !visit(IndexMatch { distance, id })
+                            {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (offset, hash) in self.hashes[scan_from..].iter().enumerate() {
+            let distance = hash.distance(query);
+            if distance <= radius
+                && !visit(IndexMatch {
+                    distance,
+                    id: (scan_from + offset) as u32,
+                })
+            {
+                return;
+            }
+        }
+    }
+
     /// Cost model in "hash comparisons": a bucket visit costs about eight, an entry one.
     fn probing_is_cheaper(&self, flips: u32) -> bool {
         let masks = masks_by_weight();
@@ -529,6 +596,25 @@ mod tests {
             index.search_into(query, radius, strategy, &mut got);
             assert_eq!(got, expected, "strategy {strategy:?} radius {radius}");
         }
+        assert_eq!(visited(index, query, radius, usize::MAX), expected);
+        // Stopping early: exactly the first `limit` matches visited, all of them real.
+        let limit = expected.len().min(3);
+        let first = visited(index, query, radius, limit);
+        assert_eq!(first.len(), limit);
+        assert!(first.iter().all(|m| expected.contains(m)));
+    }
+
+    /// The matches `visit_within` reports until it has `limit`, sorted.
+    fn visited(index: &HashIndex, query: &PdqHash, radius: u32, limit: usize) -> Vec<IndexMatch> {
+        let mut got = Vec::new();
+        if limit > 0 {
+            index.visit_within(query, radius, |m| {
+                got.push(m);
+                got.len() < limit
+            });
+        }
+        got.sort_unstable();
+        got
     }
 
     #[test]
@@ -618,6 +704,7 @@ mod tests {
             prop_assert_eq!(&got, &expected);
             index.search_into(&query, radius, SearchStrategy::Auto, &mut got);
             prop_assert_eq!(&got, &expected);
+            prop_assert_eq!(&visited(&index, &query, radius, usize::MAX), &expected);
         }
     }
 }

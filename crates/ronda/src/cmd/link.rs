@@ -10,8 +10,9 @@
 //! - `ronda link eval`: B-cubed precision/recall of actors and precision/recall of
 //!   re-creation flags of a `ronda link` output against a truth file.
 //!
-//! Features are computed in parallel (rayon) per chunk of lines; counts are primed over the
-//! whole input, then accounts are linked one by one in input order (single thread).
+//! Features are computed in parallel (rayon) per chunk of lines; then the whole batch is linked
+//! at once by [`ronda_link::batch`] (counts over the whole input, candidate pairs from sorted
+//! postings, decisions in parallel, actors in input order) on the same thread pool.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -25,7 +26,7 @@ use rayon::prelude::*;
 use ronda_link::eval::{bcubed, flags, true_recreations};
 use ronda_link::lsh::{LshIndex, band_keys};
 use ronda_link::scenario::{ScenarioConfig, generate};
-use ronda_link::{FeatureExtractor, Features, LinkConfig, Linker, Status};
+use ronda_link::{FeatureExtractor, Features, LinkConfig, Status, Step, link_batch_with};
 use ronda_media::PdqHash;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -64,9 +65,13 @@ pub struct Thresholds {
     /// An identifier held by more than N accounts is a hub: ignored and reported.
     #[arg(long, value_name = "N")]
     pub hub_max: Option<u32>,
-    /// A shingle, name or avatar seen in more than K accounts is generic.
+    /// A shingle, name or avatar held by more than max(K, share × accounts) accounts is
+    /// generic (never evidence); candidate buckets of more than K accounts are not searched.
     #[arg(long, value_name = "K")]
     pub generic_max: Option<u32>,
+    /// How the generic limit grows with the number of accounts (0: K is absolute).
+    #[arg(long, value_name = "SHARE")]
+    pub generic_share: Option<f64>,
     /// PDQ Hamming radius of near-duplicate avatars.
     #[arg(long, value_name = "D")]
     pub pdq_radius: Option<u32>,
@@ -88,6 +93,7 @@ impl Thresholds {
             jaccard: self.jaccard.unwrap_or(d.jaccard),
             hub_max: self.hub_max.unwrap_or(d.hub_max),
             generic_max: self.generic_max.unwrap_or(d.generic_max),
+            generic_share: self.generic_share.unwrap_or(d.generic_share),
             pdq_radius: self.pdq_radius.unwrap_or(d.pdq_radius),
             name_similarity: self.name_similarity.unwrap_or(d.name_similarity),
             num_perm: self.num_perm.unwrap_or(d.num_perm),
@@ -232,14 +238,12 @@ fn parse_account(raw: &[u8], fx: &FeatureExtractor) -> Result<Parsed, String> {
             Some(PdqHash::from_hex(h).map_err(|e| format!("`avatar_pdq` is not a PDQ hash: {e}"))?)
         }
     };
-    let mut features = fx.features(
+    let features = fx.features(
         a.display_name.as_deref().unwrap_or(""),
         a.bio.as_deref().unwrap_or(""),
         a.posts.as_deref().unwrap_or(&[]),
         avatar,
     );
-    // The linker needs only the band keys: free the signature now (batch memory).
-    features.signature = Vec::new();
     Ok(Parsed {
         account: a.account,
         status,
@@ -260,16 +264,17 @@ fn spinner(what: &str) -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
-fn bar(what: &str, len: u64) -> Option<indicatif::ProgressBar> {
+fn stage_spinner(what: &str) -> Option<indicatif::ProgressBar> {
     if !io::stderr().is_terminal() {
         return None;
     }
-    let pb = indicatif::ProgressBar::new(len);
+    let pb = indicatif::ProgressBar::new_spinner();
     if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-        "{what} {{bar:30}} {{human_pos}}/{{human_len}}  {{per_sec}}  {{eta}}"
+        "{{spinner}} {what}: {{msg}}  {{elapsed}}"
     )) {
         pb.set_style(style);
     }
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
     Some(pb)
 }
 
@@ -308,7 +313,8 @@ fn create_out(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
 
 fn run_link(args: RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = args.thresholds.config()?;
-    let fx = FeatureExtractor::new(&cfg);
+    // The batch linker takes signatures over the shingles that are not generic.
+    let fx = FeatureExtractor::new(&cfg).without_signatures();
     let mut input = open_input(args.input.as_deref())?;
     let started = Instant::now();
 
@@ -360,24 +366,35 @@ fn run_link(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let read_s = started.elapsed().as_secs_f64();
 
-    // 2. Count everything first (order-independent decisions), then link in input order.
-    let mut linker = Linker::new(cfg);
-    for (_, f) in &parsed {
-        linker.prime(f);
+    // 2. Link the whole batch (counts over everything first, so the result does not depend
+    //    on input order), on the same pool.
+    let pb = stage_spinner("linking");
+    if let Some(pb) = &pb {
+        pb.set_message("counting");
     }
-    let pb = bar("linking", parsed.len() as u64);
-    for (k, (status, f)) in parsed.drain(..).enumerate() {
-        linker.add(status, f);
-        if k % 4096 == 0
-            && let Some(pb) = &pb
-        {
-            pb.set_position(k as u64);
-        }
-    }
+    let link_started = Instant::now();
+    let mut steps: Vec<String> = Vec::new();
+    let mut last = Instant::now();
+    let linker = with_pool(args.threads, || {
+        link_batch_with(&cfg, parsed, &mut |step| {
+            let now = Instant::now();
+            let (done, next) = match step {
+                Step::Commonness => ("commonness".to_string(), "candidate pairs"),
+                Step::Candidates { pairs } => (format!("{pairs} candidate pairs"), "deciding"),
+                Step::Decisions { links } => (format!("{links} links"), "actors"),
+                Step::Actors => ("actors".to_string(), "writing"),
+            };
+            steps.push(format!("{done} {:.1} s", (now - last).as_secs_f64()));
+            last = now;
+            if let Some(pb) = &pb {
+                pb.set_message(next);
+            }
+        })
+    })?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let link_s = started.elapsed().as_secs_f64() - read_s;
+    let link_s = link_started.elapsed().as_secs_f64();
 
     // 3. Output in input order.
     let mut out = create_out(args.out.as_deref())?;
@@ -420,7 +437,7 @@ fn run_link(args: RunArgs) -> anyhow::Result<ExitCode> {
     let hubs = linker.hubs();
     if let Some(p) = &args.hubs {
         let mut w = create_out(Some(p))?;
-        for h in &hubs {
+        for h in hubs {
             let line =
                 json!({"signal": h.signal.as_str(), "value": h.value, "accounts": h.accounts});
             writeln!(w, "{line}")?;
@@ -432,7 +449,7 @@ fn run_link(args: RunArgs) -> anyhow::Result<ExitCode> {
         .filter(|&i| !linker.recreation_of(i).is_empty())
         .count();
     eprintln!(
-        "linked {} accounts ({} bad lines): {} links, {} merges, {} re-created accounts flagged, {} hubs ignored; features {:.1} s, linking {:.1} s",
+        "linked {} accounts ({} bad lines): {} links, {} merges, {} re-created accounts flagged, {} hubs ignored; features {:.1} s, linking {:.1} s ({})",
         names.len(),
         errors,
         linker.link_count(),
@@ -440,7 +457,8 @@ fn run_link(args: RunArgs) -> anyhow::Result<ExitCode> {
         flagged,
         hubs.len(),
         read_s,
-        link_s
+        link_s,
+        steps.join(", ")
     );
     for h in hubs.iter().take(10) {
         eprintln!(
