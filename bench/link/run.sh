@@ -6,7 +6,7 @@
 #   N=100000 DS_N=20000 RUNS=1 bench/link/run.sh
 #   RONDA_BIN=path/to/ronda bench/link/run.sh   # skip the build
 #
-# End to end: `ronda link accounts.jsonl` (read, features in parallel, prime, link, write), wall
+# End to end: `ronda link accounts.jsonl` (read, features in parallel, batch link on all cores, write), wall
 # time and max RSS from /usr/bin/time -v. Stage: shingling (lower-case, word 2-grams) + MinHash
 # (128 permutations) + LSH insert of every account + one LSH query per account, threshold 0.3,
 # one thread on both sides: `ronda link bench-minhash` vs `datasketch` (installed into its own

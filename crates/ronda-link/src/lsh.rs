@@ -120,44 +120,81 @@ impl KeyIndex {
 }
 
 /// A plain MinHash LSH index (insert, query) over band keys: the stage benchmarked against
-/// `datasketch.MinHashLSH`. The linker itself uses [`KeyIndex`] directly.
-#[derive(Debug, Clone)]
+/// `datasketch.MinHashLSH`. Postings are kept as one array grouped by key (a key's ids are
+/// contiguous, found with one hash look-up), so a query reads each bucket sequentially instead
+/// of chasing a linked list; inserts are appended and merged in on the next query (one sort),
+/// which suits the batch pattern of inserting everything, then querying. The linker itself
+/// uses [`KeyIndex`] directly.
+#[derive(Debug, Clone, Default)]
 pub struct LshIndex {
-    index: KeyIndex,
+    /// Inserted since the last merge: (key, id).
+    pending: Vec<(u64, u32)>,
+    /// Key → range of `ids`.
+    ranges: HashMap64<(u32, u32)>,
+    /// Ids grouped by key (ascending within a key).
+    ids: Vec<u32>,
     seen: Vec<u32>,
     stamp: u32,
 }
 
 impl LshIndex {
-    /// An empty index; `cap` postings kept per band bucket.
-    pub fn new(cap: u32) -> LshIndex {
-        LshIndex {
-            index: KeyIndex::new(cap),
-            seen: Vec::new(),
-            stamp: 0,
-        }
+    /// An empty index.
+    pub fn new() -> LshIndex {
+        LshIndex::default()
     }
 
     /// Adds item `id` (ids are dense: 0, 1, 2, …) under its band keys.
     pub fn insert(&mut self, id: u32, keys: &[u64]) {
-        for &k in keys {
-            self.index.insert(k, id, true);
-        }
+        self.pending.extend(keys.iter().map(|&k| (k, id)));
         if self.seen.len() <= id as usize {
             self.seen.resize(id as usize + 1, 0);
         }
     }
 
+    /// Merges pending inserts into the grouped postings.
+    fn merge(&mut self) {
+        let mut all = std::mem::take(&mut self.pending);
+        all.reserve(self.ids.len());
+        for (&key, &(start, len)) in &self.ranges {
+            all.extend(
+                self.ids[start as usize..(start + len) as usize]
+                    .iter()
+                    .map(|&id| (key, id)),
+            );
+        }
+        all.sort_unstable();
+        self.ranges.clear();
+        self.ids.clear();
+        self.ids.reserve(all.len());
+        let mut i = 0;
+        while i < all.len() {
+            let key = all[i].0;
+            let start = self.ids.len() as u32;
+            while i < all.len() && all[i].0 == key {
+                self.ids.push(all[i].1);
+                i += 1;
+            }
+            self.ranges
+                .insert(key, (start, self.ids.len() as u32 - start));
+        }
+    }
+
     /// Items sharing at least one band key, each once, into `out` (cleared).
     pub fn query(&mut self, keys: &[u64], out: &mut Vec<u32>) {
+        if !self.pending.is_empty() {
+            self.merge();
+        }
         out.clear();
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
             self.seen.fill(0);
             self.stamp = 1;
         }
-        for &k in keys {
-            for id in self.index.accounts(k) {
+        for k in keys {
+            let Some(&(start, len)) = self.ranges.get(k) else {
+                continue;
+            };
+            for &id in &self.ids[start as usize..(start + len) as usize] {
                 let s = &mut self.seen[id as usize];
                 if *s != self.stamp {
                     *s = self.stamp;
@@ -195,7 +232,7 @@ mod tests {
             // Jaccard 50/70 ≈ 0.71 with the base: should be found.
             let near = text_set(seed, 60, 50);
             assert!(jaccard(&base, &near) > 0.7);
-            let mut idx = LshIndex::new(100);
+            let mut idx = LshIndex::new();
             idx.insert(0, &band_keys(&mh.signature(&near), b, r));
             let mut out = Vec::new();
             idx.query(&base_keys, &mut out);
@@ -203,7 +240,7 @@ mod tests {
             hi_found += usize::from(out == [0]);
             // Jaccard 10/110 ≈ 0.09: should not be.
             let far = text_set(seed, 60, 10);
-            let mut idx = LshIndex::new(100);
+            let mut idx = LshIndex::new();
             idx.insert(0, &band_keys(&mh.signature(&far), b, r));
             idx.query(&base_keys, &mut out);
             lo_total += 1;
@@ -217,6 +254,25 @@ mod tests {
             lo_found * 100 <= lo_total * 2,
             "false {lo_found}/{lo_total}"
         );
+    }
+
+    #[test]
+    fn lsh_index_answers_after_inserts_between_queries() {
+        let mut idx = LshIndex::new();
+        idx.insert(0, &[1, 2, 3]);
+        idx.insert(1, &[3, 4]);
+        let mut out = Vec::new();
+        idx.query(&[3, 2], &mut out);
+        out.sort_unstable();
+        assert_eq!(out, vec![0, 1], "each item once");
+        idx.insert(2, &[2, 9]);
+        idx.query(&[2], &mut out);
+        out.sort_unstable();
+        assert_eq!(out, vec![0, 2], "later inserts are merged in");
+        idx.query(&[7], &mut out);
+        assert!(out.is_empty());
+        idx.query(&[4], &mut out);
+        assert_eq!(out, vec![1], "earlier postings survive the merge");
     }
 
     #[test]

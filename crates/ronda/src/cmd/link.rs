@@ -642,7 +642,7 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let mut candidates = 0usize;
     for _ in 0..args.runs.max(1) {
         let t0 = Instant::now();
-        let mut index = LshIndex::new(u32::MAX);
+        let mut index = LshIndex::new();
         let mut all_keys = Vec::with_capacity(texts.len());
         let mut sh = Vec::new();
         let mut toks = Vec::new();
