@@ -5,9 +5,10 @@
 //!
 //! # Pipeline
 //! [`FeatureExtractor::features`] (one account → [`Features`]) → candidates by indexed
-//! equality (identifier keys, LSH band keys, name key) and PDQ radius search → [`assess`] (one
-//! pair → evidence, and whether it links) → [`Linker`] (union-find actors with stable ids,
-//! merge log, hubs, re-creation flags).
+//! equality (identifier keys, LSH band keys, name key) and PDQ radius search → [`assess()`] (one
+//! pair → evidence, and whether it links) → [`Linker`] (incremental: union-find actors with
+//! stable ids, merge log, hubs, re-creation flags) or [`link_batch`] (a whole batch at once, the
+//! same decisions, on all cores).
 //!
 //! # Linking rules
 //! - Strong signals link two accounts on their own: the same phone (E.164), bank account
@@ -38,7 +39,7 @@
 //! 3. Candidates: accounts sharing an identifier key whose count ≤ `hub_max`; sharing a band key
 //!    or the name hash whose count ≤ `generic_max`; with an avatar within `pdq_radius` when the
 //!    new avatar's neighbourhood count ≤ `generic_max`.
-//! 4. For each candidate call [`assess`] with a [`Commonness`] implementation over those
+//! 4. For each candidate call [`assess()`] with a [`Commonness`] implementation over those
 //!    counts; link when `links` is true and store the evidence. A key whose count has just
 //!    crossed `hub_max` belongs in the hub report.
 //! 5. Actor ids: the new account takes the oldest actor id among those it links to; the others
@@ -46,8 +47,9 @@
 //!    account.
 //!
 //! Counts only grow: a value becomes generic or a hub when it crosses its limit, and stops
-//! making new links then. Links made before the crossing stay (see [`linker`]); the CLI primes
-//! all counts first ([`Linker::prime`]), so its result does not depend on input order.
+//! making new links then. Links made before the crossing stay (see [`linker`]); the CLI counts
+//! the whole batch first ([`link_batch`]), so its result does not depend on input order. In a
+//! batch the evidence limit also scales with its size ([`LinkConfig::generic_limit`]).
 
 pub mod assess;
 pub mod avatars;

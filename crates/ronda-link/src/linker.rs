@@ -18,7 +18,9 @@
 //! ([`Linker::hubs`]). Links made before the crossing are kept (a union cannot be undone
 //! cheaply); rebuilding from scratch — or priming — avoids them. **Priming** ([`Linker::prime`])
 //! counts a whole batch before adding it, so every decision sees the final counts and the
-//! result does not depend on input order; the CLI primes.
+//! result does not depend on input order. [`crate::batch::link_batch`] computes the primed
+//! result for a whole batch on all cores (after [`crate::batch::reduce_text`]); the CLI uses it,
+//! and this linker is its reference in the tests.
 
 use std::collections::HashMap;
 

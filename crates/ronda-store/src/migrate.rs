@@ -52,6 +52,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         sql: include_str!("../migrations/0009_stats.sql"),
     },
+    Migration {
+        version: 10,
+        sql: include_str!("../migrations/0010_removal_time.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -823,26 +823,30 @@ fn platform_removals(
          GROUP BY n.platform_id",
         params![q.from_ms(), q.to_ms()],
     )?;
-    // Nearest rank: rank ceil(n/2) for the median, ceil(9n/10) for p90 (1-based, ascending).
-    let ranks = conn.query(
-        "SELECT platform_id, rn, cnt, d FROM ( \
-           SELECT n.platform_id, n.closed_at - n.created_at AS d, \
-                  ROW_NUMBER() OVER (PARTITION BY n.platform_id ORDER BY n.closed_at - n.created_at, n.id) AS rn, \
-                  COUNT(*) OVER (PARTITION BY n.platform_id) AS cnt \
-           FROM notices n WHERE n.status = 'removed' AND n.closed_at >= $1 AND n.closed_at < $2 \
-         ) t WHERE rn = (cnt + 1) / 2 OR rn = (9 * cnt + 9) / 10",
-        params![q.from_ms(), q.to_ms()],
-    )?;
+    // Nearest rank: the k-th smallest time to removal, k = ceil(n/2) for the median and
+    // ceil(9n/10) for p90 (1-based), read off the index `notices_removal_time` (platform, time
+    // to removal, closed_at): an ordered scan of the platform's removals that skips k - 1 of
+    // those inside the window, not a sort of them all (migration 0010).
     let mut pct: HashMap<i64, (Option<i64>, Option<i64>)> = HashMap::new();
-    for r in &ranks {
-        let (pid, rn, cnt, d) = (r.i64(0)?, r.i64(1)?, r.i64(2)?, r.i64(3)?);
-        let e = pct.entry(pid).or_default();
-        if rn == nearest_rank(50, cnt) {
-            e.0 = Some(d);
-        }
-        if rn == nearest_rank(90, cnt) {
-            e.1 = Some(d);
-        }
+    for r in &counts {
+        let (pid, n) = (r.i64(0)?, r.i64(1)?);
+        let mut kth = |p: u32| -> Result<Option<i64>> {
+            let rank = nearest_rank(p, n);
+            if rank < 1 {
+                return Ok(None);
+            }
+            let rows = conn.query(
+                "SELECT n.closed_at - n.created_at FROM notices n \
+                 WHERE n.status = 'removed' AND n.platform_id = $1 \
+                 AND n.closed_at >= $2 AND n.closed_at < $3 \
+                 ORDER BY n.closed_at - n.created_at LIMIT 1 OFFSET $4",
+                params![pid, q.from_ms(), q.to_ms(), rank - 1],
+            )?;
+            rows.first().map(|r| r.i64(0)).transpose()
+        };
+        let median = kth(50)?;
+        let p90 = kth(90)?;
+        pct.insert(pid, (median, p90));
     }
     let names: HashMap<i64, &str> = platforms.iter().map(|(i, n)| (*i, n.as_str())).collect();
     let mut out = Vec::new();
