@@ -42,7 +42,7 @@ use crate::avatars::neighbourhoods;
 use crate::config::LinkConfig;
 use crate::features::Features;
 use crate::hash::HashMap64;
-use crate::linker::{Hub, Status};
+use crate::linker::{Hub, Status, links_of};
 use crate::lsh::band_keys;
 use crate::minhash::MinHasher;
 use crate::unionfind::{Actors, Merge};
@@ -125,14 +125,7 @@ impl Linked {
 
     /// The links of an account: (other account, evidence), by the other account's position.
     pub fn evidence(&self, account: u32) -> impl Iterator<Item = (u32, &[Evidence])> + '_ {
-        self.edges_of
-            .get(account as usize)
-            .into_iter()
-            .flatten()
-            .map(move |&e| {
-                let (a, b, ev) = &self.links[e as usize];
-                (if *a == account { *b } else { *a }, ev.as_slice())
-            })
+        links_of(&self.edges_of, &self.links, account)
     }
 
     /// Every merge of actors, in order.

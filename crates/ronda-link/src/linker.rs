@@ -142,6 +142,23 @@ impl Avatars {
     }
 }
 
+/// The links of `account`: `edges_of[account]` indexes into `edges` (a, b, evidence); each is
+/// reported as (the other account, evidence).
+pub(crate) fn links_of<'a>(
+    edges_of: &'a [Vec<u32>],
+    edges: &'a [(u32, u32, Vec<Evidence>)],
+    account: u32,
+) -> impl Iterator<Item = (u32, &'a [Evidence])> + 'a {
+    edges_of
+        .get(account as usize)
+        .into_iter()
+        .flatten()
+        .map(move |&e| {
+            let (a, b, ev) = &edges[e as usize];
+            (if *a == account { *b } else { *a }, ev.as_slice())
+        })
+}
+
 /// Accounts counted with avatars within `radius` of `h` (`counted` by index id), stopping once
 /// the sum reaches `cap`.
 fn near_count(index: &HashIndex, counted: &[u32], h: &PdqHash, radius: u32, cap: u32) -> u32 {
@@ -488,14 +505,7 @@ impl Linker {
 
     /// The links of an account: (other account, evidence), in the order they were made.
     pub fn evidence(&self, account: u32) -> impl Iterator<Item = (u32, &[Evidence])> + '_ {
-        self.edges_of
-            .get(account as usize)
-            .into_iter()
-            .flatten()
-            .map(move |&e| {
-                let (a, b, ev) = &self.edges[e as usize];
-                (if *a == account { *b } else { *a }, ev.as_slice())
-            })
+        links_of(&self.edges_of, &self.edges, account)
     }
 
     /// Every merge of actors so far, in order.

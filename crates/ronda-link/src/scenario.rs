@@ -63,6 +63,23 @@ impl Default for ScenarioConfig {
     }
 }
 
+impl ScenarioConfig {
+    /// A harder mix than the default: more template-only actors, bigger actors, heavier
+    /// edits, more hotlines.
+    pub fn content_heavy(accounts: usize, seed: u64) -> ScenarioConfig {
+        ScenarioConfig {
+            accounts,
+            seed,
+            offender_share: 0.6,
+            actor_size: (2, 9),
+            kind_weights: [1, 1, 4, 3, 1],
+            benign_share: 0.8,
+            hotlines: 4,
+            edit_rate: 0.12,
+        }
+    }
+}
+
 /// One generated account with its true actor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioAccount {

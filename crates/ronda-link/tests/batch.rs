@@ -87,16 +87,7 @@ fn batch_equals_primed_incremental_linker_on_the_default_mix() {
 fn batch_equals_primed_incremental_linker_with_tight_limits() {
     // Small K and hub limit: many values generic, many buckets skipped.
     same_as_primed_linker(
-        ScenarioConfig {
-            accounts: 2500,
-            seed: 77,
-            offender_share: 0.6,
-            actor_size: (2, 9),
-            kind_weights: [1, 1, 4, 3, 1],
-            benign_share: 0.8,
-            hotlines: 4,
-            edit_rate: 0.12,
-        },
+        ScenarioConfig::content_heavy(2500, 77),
         LinkConfig {
             generic_max: 6,
             generic_share: 0.004, // evidence limit 10, enumeration limit 6

@@ -31,15 +31,5 @@ fn default_mix_scores_at_least_095() {
 
 #[test]
 fn content_heavy_mix_with_bigger_actors_scores_at_least_095() {
-    // More template-only actors, bigger actors, heavier edits, more hotlines.
-    check(ScenarioConfig {
-        accounts: 3000,
-        seed: 2024,
-        offender_share: 0.6,
-        actor_size: (2, 9),
-        kind_weights: [1, 1, 4, 3, 1],
-        benign_share: 0.8,
-        hotlines: 4,
-        edit_rate: 0.12,
-    });
+    check(ScenarioConfig::content_heavy(3000, 2024));
 }

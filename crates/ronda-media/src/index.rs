@@ -281,41 +281,28 @@ impl HashIndex {
             && self.probing_is_cheaper(flips);
         let scan_from = if probe { self.indexed } else { 0 };
         if probe {
-            let masks = masks_by_weight();
             let query_chunks: [u32; CHUNKS] = std::array::from_fn(|p| chunk(query, p));
-            let (high_flips, low_flips) = key_flips(flips);
-            for (d, directory) in self.directories.iter().enumerate() {
-                let max_key_flips = if d.is_multiple_of(2) {
-                    high_flips
-                } else if let Some(low) = low_flips {
-                    low
-                } else {
-                    continue;
-                };
-                let (key, partner) = split(query_chunks[d / 2], d);
-                let partner = partner as u8;
-                for key_flips in 0..=max_key_flips {
-                    let budget = (flips - key_flips).min(8) as u8;
-                    for &mask in &masks[key_flips as usize] {
-                        let bucket = usize::from(key ^ mask);
-                        let range = directory.offsets[bucket] as usize
-                            ..directory.offsets[bucket + 1] as usize;
-                        let partners = &directory.partners[range.clone()];
-                        for (&p, &id) in partners.iter().zip(&directory.ids[range]) {
-                            if POPCOUNT8[usize::from(p ^ partner)] > budget {
-                                continue;
-                            }
-                            let hash = &self.hashes[id as usize];
-                            let distance = hash.distance(query);
-                            if distance <= radius
-                                && canonical_directory(hash, &query_chunks, flips, high_flips) == d
-                                && !visit(IndexMatch { distance, id })
-                            {
-                                return;
-                            }
-                        }
+            let high_flips = key_flips(flips).0;
+            let mut stopped = false;
+            self.for_each_bucket(&query_chunks, flips, |d, ids, partners, partner, budget| {
+                for (&p, &id) in partners.iter().zip(ids) {
+                    if POPCOUNT8[usize::from(p ^ partner)] > budget {
+                        continue;
+                    }
+                    let hash = &self.hashes[id as usize];
+                    let distance = hash.distance(query);
+                    if distance <= radius
+                        && canonical_directory(hash, &query_chunks, flips, high_flips) == d
+                        && !visit(IndexMatch { distance, id })
+                    {
+                        stopped = true;
+                        return false;
                     }
                 }
+                true
+            });
+            if stopped {
+                return;
             }
         }
         for (offset, hash) in self.hashes[scan_from..].iter().enumerate() {
@@ -356,16 +343,16 @@ impl HashIndex {
         }
     }
 
-    fn probe(&self, query: &PdqHash, radius: u32, flips: u32, out: &mut Vec<IndexMatch>) {
+    /// Calls `f(directory, ids, partners, query partner, partner budget)` for every bucket a
+    /// query with these chunks must open at `flips` bits per chunk, until `f` returns `false`.
+    fn for_each_bucket(
+        &self,
+        query_chunks: &[u32; CHUNKS],
+        flips: u32,
+        mut f: impl FnMut(usize, &[u32], &[u8], u8, u8) -> bool,
+    ) {
         let masks = masks_by_weight();
-        let query_chunks: [u32; CHUNKS] = std::array::from_fn(|p| chunk(query, p));
         let (high_flips, low_flips) = key_flips(flips);
-
-        // Pass 1: scan the buckets, keep entries whose partner bits are within budget. About a
-        // sixth of the entries pass, a branch the CPU cannot predict, so the filter is
-        // branchless: every entry is written, and the length only advances past those that pass.
-        let mut candidates: Vec<(u32, u8)> = Vec::new();
-        let mut kept = 0usize;
         for (d, directory) in self.directories.iter().enumerate() {
             let max_key_flips = if d.is_multiple_of(2) {
                 high_flips
@@ -375,25 +362,45 @@ impl HashIndex {
                 continue;
             };
             let (key, partner) = split(query_chunks[d / 2], d);
-            let partner = partner as u8;
             for key_flips in 0..=max_key_flips {
                 let budget = (flips - key_flips).min(8) as u8;
                 for &mask in &masks[key_flips as usize] {
                     let bucket = usize::from(key ^ mask);
-                    let start = directory.offsets[bucket] as usize;
-                    let end = directory.offsets[bucket + 1] as usize;
-                    if candidates.len() < kept + (end - start) {
-                        candidates.resize((kept + end - start).max(2 * candidates.len()), (0, 0));
-                    }
-                    let partners = &directory.partners[start..end];
-                    let ids = &directory.ids[start..end];
-                    for (&p, &id) in partners.iter().zip(ids) {
-                        candidates[kept] = (id, d as u8);
-                        kept += usize::from(POPCOUNT8[usize::from(p ^ partner)] <= budget);
+                    let range =
+                        directory.offsets[bucket] as usize..directory.offsets[bucket + 1] as usize;
+                    if !f(
+                        d,
+                        &directory.ids[range.clone()],
+                        &directory.partners[range],
+                        partner as u8,
+                        budget,
+                    ) {
+                        return;
                     }
                 }
             }
         }
+    }
+
+    fn probe(&self, query: &PdqHash, radius: u32, flips: u32, out: &mut Vec<IndexMatch>) {
+        let query_chunks: [u32; CHUNKS] = std::array::from_fn(|p| chunk(query, p));
+        let high_flips = key_flips(flips).0;
+
+        // Pass 1: scan the buckets, keep entries whose partner bits are within budget. About a
+        // sixth of the entries pass, a branch the CPU cannot predict, so the filter is
+        // branchless: every entry is written, and the length only advances past those that pass.
+        let mut candidates: Vec<(u32, u8)> = Vec::new();
+        let mut kept = 0usize;
+        self.for_each_bucket(&query_chunks, flips, |d, ids, partners, partner, budget| {
+            if candidates.len() < kept + ids.len() {
+                candidates.resize((kept + ids.len()).max(2 * candidates.len()), (0, 0));
+            }
+            for (&p, &id) in partners.iter().zip(ids) {
+                candidates[kept] = (id, d as u8);
+                kept += usize::from(POPCOUNT8[usize::from(p ^ partner)] <= budget);
+            }
+            true
+        });
         candidates.truncate(kept);
 
         // Pass 2: full distance, reported from the canonical directory only.
