@@ -174,10 +174,10 @@ fn all_pairs(group: &[(u64, u32)], out: &mut Vec<u64>) {
 }
 
 /// Removes from every account's shingles those held by more than
-/// [`LinkConfig::generic_limit`] of the batch's accounts, and recomputes the MinHash signature
-/// band keys over what remains, so that the LSH finds pairs by the same Jaccard that [`assess`]
-/// measures. The signature itself is not kept (512 bytes an account; linking needs only the
-/// band keys). Idempotent; [`link_batch`] starts with it.
+/// [`LinkConfig::generic_limit`] of the batch's accounts, and recomputes each account's MinHash
+/// signature and LSH band keys over what remains, so that the LSH finds pairs by the same
+/// Jaccard that [`assess`] measures. The signature itself is not kept (512 bytes an account;
+/// linking needs only the band keys). Idempotent; [`link_batch`] starts with it.
 pub fn reduce_text(cfg: &LinkConfig, feats: &mut [Features]) {
     let limit = cfg.generic_limit(feats.len());
     let mut all: Vec<u64> = feats
@@ -320,7 +320,8 @@ pub fn link_batch_with(
         }
     });
     drop(name_postings);
-    // Avatars: accounts sharing a non-generic hash, and accounts of near non-generic hashes.
+    // Avatars: accounts sharing a hash, and accounts of near hashes, where neither
+    // neighbourhood holds more than K accounts.
     for (s, accounts) in slot_accounts.iter().enumerate() {
         if slot_count[s] <= k {
             for (i, &later) in accounts.iter().enumerate() {
@@ -342,7 +343,6 @@ pub fn link_batch_with(
     }
     drop(slot_accounts);
     let bands = feats.iter().map(|f| f.band_keys.len()).max().unwrap_or(0);
-    // Names that can count as evidence (generic ones were cleared above).
     // A band-only pair needs text plus a name or an avatar that counts on both sides (generic
     // ones were cleared above): 1 = name, 2 = avatar.
     let weak: Vec<u8> = feats
