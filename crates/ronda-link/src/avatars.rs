@@ -214,7 +214,6 @@ pub fn neighbourhoods(
     let n = hashes.len();
     let cap = cap.max(1);
     let e = radius / 8;
-    let index = HashIndex::from_hashes(hashes.to_vec()).unwrap_or_default();
     let mut dense = vec![false; n];
     let mut dirs: Vec<Directory> = Vec::new();
     if e <= 5 && n >= 4096 {
@@ -236,7 +235,12 @@ pub fn neighbourhoods(
         dense.fill(true);
     }
 
-    // Dense hashes: capped visits.
+    // Dense hashes: capped visits on a radius index (built only when there are any).
+    let index = if dense.contains(&true) {
+        HashIndex::from_hashes(hashes.to_vec()).unwrap_or_default()
+    } else {
+        HashIndex::new()
+    };
     let visits: Vec<(u32, u32, Option<Vec<u32>>)> = (0..n as u32)
         .into_par_iter()
         .filter(|&s| dense[s as usize])

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ronda_store::stats::{Figures, GroupBy, Stats, StatsQuery, parse_date, resolve_window};
+use ronda_store::stats::{Figures, Group, GroupBy, Stats, StatsQuery, parse_date, resolve_window};
 
 use super::stats::{hours, render_csv, share};
 use super::store_args::StoreArgs;
@@ -249,6 +249,20 @@ fn breakdown_table(out: &mut String, id: &str, key_id: &str, key_en: &str, s: &S
     out.push_str("</tr></tbody></table>");
 }
 
+/// (group key, cases opened, removals verified) of each group: the two bars of a chart.
+fn opened_and_removed(groups: &[Group]) -> Vec<(String, i64, i64)> {
+    groups
+        .iter()
+        .map(|g| {
+            (
+                g.key.clone(),
+                g.figures.cases_opened,
+                g.figures.removals_verified,
+            )
+        })
+        .collect()
+}
+
 /// Vertical bars, two series per group (e.g. cases opened and removals verified per month).
 fn bar_chart(title: &str, groups: &[(String, i64, i64)], legend: (&str, &str)) -> String {
     let (w, h, pad) = (720_i64, 220_i64, 30_i64);
@@ -439,17 +453,7 @@ pub fn render_html(d: &ReportData) -> String {
     out.push_str("</tbody></table>");
 
     out.push_str("<h2>Per bulan <span class=\"en\" lang=\"en\">By month</span></h2>");
-    let months: Vec<(String, i64, i64)> = s
-        .groups
-        .iter()
-        .map(|g| {
-            (
-                g.key.clone(),
-                g.figures.cases_opened,
-                g.figures.removals_verified,
-            )
-        })
-        .collect();
+    let months = opened_and_removed(&s.groups);
     out.push_str(&bar_chart(
         "Kasus dibuka dan penurunan terverifikasi per bulan / Cases opened and removals verified by month",
         &months,
@@ -458,18 +462,7 @@ pub fn render_html(d: &ReportData) -> String {
     breakdown_table(&mut out, "by_month", "Bulan", "Month", s);
 
     out.push_str("<h2>Per kategori <span class=\"en\" lang=\"en\">By category</span></h2>");
-    let cats: Vec<(String, i64, i64)> = d
-        .by_category
-        .groups
-        .iter()
-        .map(|g| {
-            (
-                g.key.clone(),
-                g.figures.cases_opened,
-                g.figures.removals_verified,
-            )
-        })
-        .collect();
+    let cats = opened_and_removed(&d.by_category.groups);
     out.push_str(&bar_chart(
         "Kasus dibuka dan penurunan terverifikasi per kategori / Cases opened and removals verified by category",
         &cats,
