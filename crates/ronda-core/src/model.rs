@@ -165,21 +165,6 @@ impl CaseStatus {
     }
 }
 
-impl Priority {
-    /// Priority a single report implies on its own, before detection runs.
-    ///
-    /// A claim of child exploitation is triaged as urgent even before verification: the legal
-    /// deadline for such content is the short one, and a false alarm costs one analyst look.
-    /// A police report is high: it usually comes with an investigation behind it.
-    pub fn for_report(source: Source, category: Option<Category>) -> Priority {
-        match (source, category) {
-            (_, Some(Category::ChildExploitation)) => Priority::Urgent,
-            (Source::Police, _) => Priority::High,
-            _ => Priority::Normal,
-        }
-    }
-}
-
 impl Role {
     /// Roles that may read every platform's cases and case details.
     pub fn reads_all_cases(self) -> bool {
@@ -240,17 +225,9 @@ mod tests {
     }
 
     #[test]
-    fn priority_orders_and_triages() {
+    fn priority_orders() {
         assert!(Priority::Urgent > Priority::High && Priority::High > Priority::Normal);
-        assert_eq!(
-            Priority::for_report(Source::Public, Some(Category::ChildExploitation)),
-            Priority::Urgent
-        );
-        assert_eq!(Priority::for_report(Source::Police, None), Priority::High);
-        assert_eq!(
-            Priority::for_report(Source::Patrol, Some(Category::Gambling)),
-            Priority::Normal
-        );
+        assert!(Priority::Normal > Priority::Low);
     }
 
     #[test]

@@ -114,6 +114,22 @@ pub struct Detection {
     pub details_json: String,
     /// Identifiers found: (kind, canonical value), e.g. ("phone", "+6281234567890").
     pub identifiers: Vec<(&'static str, String)>,
+    /// A stated age under 18, or a mention of a minor.
+    pub minor: bool,
+    /// A sexual or solicitation signal (see `ronda_core::triage::TextSignals`).
+    pub sexual: bool,
+}
+
+impl Detection {
+    /// What triage reads of it.
+    pub fn signals(&self) -> crate::triage::TextSignals {
+        crate::triage::TextSignals {
+            priority: self.priority,
+            category: self.category,
+            minor: self.minor,
+            sexual: self.sexual,
+        }
+    }
 }
 
 /// A report that passed validation: every field is within limits and normalised.

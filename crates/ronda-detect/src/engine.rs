@@ -11,7 +11,7 @@ use crate::classifier::{Category, Model, ModelError, N_CLASSES, rule_prior};
 use crate::identifiers::{self, IdKind};
 use crate::normalize::{fold, needs_token_pass, normalize_folded};
 use crate::policy::{self, Decision, PolicyConfig, PolicyInput, Priority, Verdict};
-use crate::rules::{RuleError, RuleSet};
+use crate::rules::{Reading, RuleError, RuleSet};
 
 /// The model shipped in the crate (see `data/README.md` for how it was built).
 pub const DEFAULT_MODEL: &[u8] = include_bytes!("../model/default.bin");
@@ -40,6 +40,8 @@ pub struct FiredRule {
     pub id: String,
     pub category: String,
     pub weight: f32,
+    /// Byte range in the original text of the hit that fired it.
+    pub span: Range<usize>,
 }
 
 /// Everything the engine says about one post.
@@ -54,6 +56,16 @@ pub struct Analysis {
     pub rules: Vec<FiredRule>,
     pub identifiers: Vec<FoundIdentifier>,
     pub ages: Vec<u8>,
+    /// Byte ranges in the original text that mention a minor without a number (`di bawah
+    /// umur`, `anak SMP`).
+    pub minor_mentions: Vec<Range<usize>>,
+    /// A stated age is under the policy's `minor_age`, or a minor is mentioned.
+    pub minor: bool,
+    /// A sexual or solicitation signal: a prostitution or pornography rule fired, or the
+    /// score of one of them reached the policy's `urgent_score`.
+    pub sexual: bool,
+    /// How the text was read.
+    pub reading: Reading,
 }
 
 /// Rules + model + policy.
@@ -105,22 +117,48 @@ impl Engine {
 
     /// Analyses one post; `csam_hash_match` comes from the image matcher.
     pub fn analyze_with(&self, text: &str, csam_hash_match: bool) -> Analysis {
+        self.analyze_full(text, Reading::Post, csam_hash_match)
+    }
+
+    /// Analyses a text read as a post or as a complaint (a public or police report: see
+    /// [`crate::rules`]). A complaint differs in three ways: the rules of the categories its
+    /// `[complaint]` table ignores neither fire nor suppress, complaint-only rules fire, and
+    /// the classifier reads the text with the reporter's framing words masked; rule evidence
+    /// of `review_weight` alone asks for review.
+    pub fn analyze_as(&self, text: &str, reading: Reading) -> Analysis {
+        self.analyze_full(text, reading, false)
+    }
+
+    fn analyze_full(&self, text: &str, reading: Reading, csam_hash_match: bool) -> Analysis {
         let folded = fold(text);
         // Most posts need no token pass: then the folded text is the normalised text.
         let owned;
-        let n = if needs_token_pass(folded.as_str().as_bytes()) {
+        let norm = if needs_token_pass(folded.as_str().as_bytes()) {
             owned = normalize_folded(&folded);
-            owned.as_str()
+            &owned
         } else {
-            folded.as_str()
+            &folded
         };
-        let hits = self.rules.find(n);
+        let n = norm.as_str();
+        let hits = self.rules.find_as(n, reading);
+        // What the classifier reads: a complaint without the reporter's framing.
+        let masked;
+        let seen = match reading {
+            Reading::Post => n,
+            Reading::Complaint => {
+                masked = norm.masked(&self.rules.complaint_mask(n));
+                masked.as_str()
+            }
+        };
         let mut ids: Vec<&str> = Vec::with_capacity(hits.len());
         let mut evidence = [0f32; N_CLASSES];
         let mut rules = Vec::with_capacity(hits.len());
         for h in &hits {
             let r = &self.rules.rules()[h.rule];
-            ids.push(&r.id);
+            // Complaint-only rules are evidence, not features: the model never saw them.
+            if !r.complaint_only {
+                ids.push(&r.id);
+            }
             if let Some(c) = Category::parse(&r.category) {
                 evidence[c.index()] += r.weight;
             }
@@ -128,10 +166,17 @@ impl Engine {
                 id: r.id.clone(),
                 category: r.category.clone(),
                 weight: r.weight,
+                span: norm.original_range(h.start..h.end, text),
             });
         }
-        let prior = rule_prior(rules.iter().map(|r| (r.category.as_str(), r.weight)));
-        let scores = self.model.scores(n, &ids, &prior);
+        let prior = rule_prior(
+            rules
+                .iter()
+                .zip(&hits)
+                .filter(|(_, h)| !self.rules.rules()[h.rule].complaint_only)
+                .map(|(r, _)| (r.category.as_str(), r.weight)),
+        );
+        let scores = self.model.scores(seen, &ids, &prior);
         let identifiers = identifiers::extract(folded.as_str(), n)
             .into_iter()
             .map(|i| FoundIdentifier {
@@ -145,6 +190,17 @@ impl Engine {
             })
             .collect();
         let ages = identifiers::ages(n);
+        let minor_mentions: Vec<Range<usize>> = identifiers::minor_mentions(n)
+            .into_iter()
+            .map(|(s, e)| norm.original_range(s..e, text))
+            .collect();
+        let policy = match reading {
+            Reading::Post => std::borrow::Cow::Borrowed(&self.policy),
+            Reading::Complaint => std::borrow::Cow::Owned(PolicyConfig {
+                rule_review: self.rules.complaint().review_weight,
+                ..self.policy.clone()
+            }),
+        };
         let Decision {
             verdict,
             category,
@@ -157,8 +213,13 @@ impl Engine {
                 ages: &ages,
                 csam_hash_match,
             },
-            &self.policy,
+            &policy,
         );
+        let sexual_rule = evidence[Category::Prostitution.index()] > 0.0
+            || evidence[Category::Pornography.index()] > 0.0;
+        let sexual_score =
+            scores[Category::Prostitution.index()].max(scores[Category::Pornography.index()]);
+        let minor = ages.iter().any(|&a| a < policy.minor_age) || !minor_mentions.is_empty();
         Analysis {
             verdict,
             category,
@@ -168,6 +229,10 @@ impl Engine {
             rules,
             identifiers,
             ages,
+            minor_mentions,
+            minor,
+            sexual: sexual_rule || sexual_score >= policy.urgent_score,
+            reading,
         }
     }
 

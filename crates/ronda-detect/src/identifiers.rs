@@ -423,9 +423,49 @@ pub fn extract(folded: &str, normalized: &str) -> Vec<Identifier> {
 
 /// Words before a number of years that make it a duration, not an age.
 const DURATION_BEFORE: &[&str] = &[
-    "selama", "sejak", "sudah", "udah", "dalam", "dlm", "sekitar", "tiap", "setiap", "per",
-    "hampir", "lebih", "kurang", "masa", "garansi", "kontrak", "penjara", "hukuman", "divonis",
-    "vonis", "tahanan", "telah", "baru", "maksimal", "minimal", "cicilan", "tenor", "periode",
+    "selama",
+    "sejak",
+    "sudah",
+    "udah",
+    "dalam",
+    "dlm",
+    "sekitar",
+    "tiap",
+    "setiap",
+    "per",
+    "hampir",
+    "lebih",
+    "kurang",
+    "masa",
+    "garansi",
+    "kontrak",
+    "penjara",
+    "hukuman",
+    "divonis",
+    "vonis",
+    "tahanan",
+    "telah",
+    "baru",
+    "maksimal",
+    "minimal",
+    "cicilan",
+    "tenor",
+    "periode",
+    "pengalaman",
+    "berpengalaman",
+    "menikah",
+    "nikah",
+    "berdiri",
+    "usaha",
+    "kerja",
+    "bekerja",
+    "lama",
+    "kuliah",
+    "sekolah",
+    "tinggal",
+    "langganan",
+    "member",
+    "anggota",
 ];
 
 /// Words after a number of years that make it a duration or a date, not an age.
@@ -479,7 +519,18 @@ pub fn ages(normalized: &str) -> Vec<u8> {
                 .filter(|f| {
                     matches!(
                         *f,
-                        "saya" | "aku" | "gue" | "gw" | "ku" | "skrg" | "sekarang"
+                        "saya"
+                            | "aku"
+                            | "gue"
+                            | "gw"
+                            | "ku"
+                            | "skrg"
+                            | "sekarang"
+                            | "baru"
+                            | "masih"
+                            | "cuma"
+                            | "hanya"
+                            | "sekitar"
                     )
                 })
                 .and_then(|_| word(k + 2))
@@ -536,10 +587,83 @@ pub fn ages(normalized: &str) -> Vec<u8> {
     out
 }
 
+/// Words that mention a minor without a number: `di bawah umur`, `belum cukup umur`, a school
+/// pupil (`anak SMP`, `siswi SMA`, `kelas 2 SMP`, `masih SD`), `anak kecil`.
+static MINOR_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(?:",
+        r"(?:di ?)?bawah umur|belum cukup umur|blm cukup umur|belum dewasa|under ?age|",
+        r"anak kecil|anak anak|",
+        r"(?:anak|siswi|siswa|pelajar|masih|murid|cewek|cewe|cwe|cwek|gadis|abg|adik|dedek) ",
+        r"(?:sd|smp|sma|smk|mts|sltp|slta)|",
+        r"kelas [0-9]{1,2} (?:sd|smp|sma|smk|mts)|(?:sd|smp|sma|smk) kelas [0-9]{1,2}",
+        r")\b"
+    ))
+    .ok()
+});
+
+/// Words before a mention of minors that make it an age gate or a denial, not a mention:
+/// `dilarang untuk anak di bawah umur`, `bukan anak SMA`, `no bawah umur`.
+const AGE_GATE_BEFORE: &[&str] = &[
+    "dilarang", "larangan", "tidak", "tdk", "bukan", "jangan", "tanpa", "kecuali", "gak", "ga",
+    "nggak", "ngga", "enggak", "no", "anti", "bkn", "khusus", "selain",
+];
+
+/// Mentions of a minor, as byte ranges of the normalised text (see [`MINOR_RE`]); age gates and
+/// denials within three words before a mention are not mentions.
+pub fn minor_mentions(normalized: &str) -> Vec<(usize, usize)> {
+    let Some(re) = MINOR_RE.as_ref() else {
+        return Vec::new();
+    };
+    if ![
+        "umur", "anak", "sd", "smp", "sma", "smk", "mts", "slt", "dewasa", "age",
+    ]
+    .iter()
+    .any(|k| normalized.contains(k))
+    {
+        return Vec::new();
+    }
+    let ws = word_spans(normalized);
+    re.find_iter(normalized)
+        .filter(|m| {
+            let first = ws.partition_point(|&(_, e)| e <= m.start());
+            let from = first.saturating_sub(3);
+            !ws[from..first]
+                .iter()
+                .any(|&(s, e)| AGE_GATE_BEFORE.contains(&&normalized[s..e]))
+        })
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::normalize::{fold, normalize_folded};
+
+    #[test]
+    fn minors_mentioned_in_neutral_sentences() {
+        let cases: [(&str, bool); 14] = [
+            ("anak SMP itu juara olimpiade matematika", true),
+            ("adik saya masih SD", true),
+            ("kelas 2 SMP di Bandung", true),
+            ("siswi SMA Negeri 1 ikut lomba pidato", true),
+            ("perlindungan anak di bawah umur", true),
+            ("dia belum cukup umur untuk menyetir", true),
+            ("anak kecil bermain di taman", true),
+            ("Dilarang untuk anak di bawah umur", false),
+            ("bukan anak SMA lagi, sudah kuliah", false),
+            ("sudah lulus SMA, kerja di pabrik", false),
+            ("guru SMP mengajar bahasa", false),
+            ("ukuran dewasa tersedia", false),
+            ("sma negeri 3 libur", false),
+            ("konten dewasa, no bawah umur", false),
+        ];
+        for (s, want) in cases {
+            let n = normalize_folded(&fold(s));
+            assert_eq!(!minor_mentions(n.as_str()).is_empty(), want, "{s:?}");
+        }
+    }
 
     fn ids(s: &str) -> Vec<(&'static str, String)> {
         let f = fold(s);
@@ -627,7 +751,11 @@ mod tests {
 
     #[test]
     fn ages_in_neutral_sentences() {
-        let cases: [(&str, &[u8]); 9] = [
+        let cases: [(&str, &[u8]); 13] = [
+            ("pengalaman 15 tahun di bidang kuliner", &[]),
+            ("sudah menikah 12 tahun", &[]),
+            ("adik saya masih 16 tahun", &[16]),
+            ("umurnya baru 15", &[15]),
             ("umur saya 24 tahun, kerja di Bandung", &[24]),
             ("kakak saya 31 tahun, tinggal di Medan", &[31]),
             ("usia 19 th, mahasiswa teknik", &[19]),

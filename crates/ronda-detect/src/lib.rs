@@ -22,4 +22,4 @@ pub use classifier::{Category, Model, ModelError};
 pub use engine::{Analysis, Engine, EngineError, FiredRule, FoundIdentifier};
 pub use identifiers::IdKind;
 pub use policy::{PolicyConfig, Priority, Verdict};
-pub use rules::{RuleError, RuleSet};
+pub use rules::{Reading, RuleError, RuleSet};

@@ -44,6 +44,32 @@ impl Normalized {
         self.offsets.get(i).copied().unwrap_or(0) as usize
     }
 
+    /// A copy with the bytes in `ranges` replaced by spaces (same length, same offsets): words
+    /// hidden from the rules and the classifier while spans still map to the original.
+    pub fn masked(&self, ranges: &[Range<usize>]) -> Normalized {
+        if ranges.is_empty() {
+            return self.clone();
+        }
+        let mut bytes = self.text.clone().into_bytes();
+        for r in ranges {
+            let end = r.end.min(bytes.len());
+            for b in bytes.get_mut(r.start.min(end)..end).into_iter().flatten() {
+                *b = b' ';
+            }
+        }
+        // Whole characters were replaced by ASCII spaces, but a range could in principle cut a
+        // character: fall back to a lossy conversion, which keeps the length for ASCII.
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        if text.len() != self.text.len() {
+            return self.clone();
+        }
+        Normalized {
+            text,
+            offsets: self.offsets.clone(),
+        }
+    }
+
     /// Original byte range covering normalised range `r`, for highlighting in `original`.
     pub fn original_range(&self, r: Range<usize>, original: &str) -> Range<usize> {
         let start = self.original_offset(r.start);

@@ -10,8 +10,25 @@
 //! * `unless = ["shop"]`: the rule is dropped when a hit tagged so lies within `unless_window`
 //!   tokens (0: anywhere in the post), e.g. `open` next to `open order`.
 //!
+//! A rule with `reading = "complaint"` fires only when a complaint is read (see below).
+//!
+//! # Complaints
+//!
+//! A public or police report is the reporter's words about someone else's content: "ada yang
+//! nawarin open BO …, katanya masih 16 tahun". Words of reporting (`katanya`, `dilaporkan`,
+//! `korban`) are the vocabulary of news and warnings, which make a post clear; in a complaint
+//! they frame the offer instead of neutralising it. The optional `[complaint]` table says how a
+//! complaint is read ([`Reading::Complaint`]):
+//!
+//! * `ignore = ["news", "warning", "health"]`: rules of these categories neither fire nor
+//!   suppress, and their words are masked before the classifier reads the text;
+//! * `framing = ["katanya", "ada yang", …]`: reporting words, masked likewise;
+//! * `review_weight = 3.0`: rule evidence for one category that alone asks for review.
+//!
 //! A bad file is an error naming the rule id and the field. The default file ships in the crate
 //! (`rules/default.toml`) and another may be loaded instead.
+
+use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
@@ -51,8 +68,41 @@ pub struct Rule {
     pub window: usize,
     pub unless: Vec<String>,
     pub unless_window: usize,
+    /// Fires only when a complaint is read (`reading = "complaint"`); such a rule is evidence
+    /// for the policy but not a feature of the classifier, which was trained without it.
+    pub complaint_only: bool,
     terms: Vec<String>,
     regexes: Vec<Regex>,
+}
+
+/// How a text is read: as a post (an ad, a comment: the content itself) or as a complaint (a
+/// reporter's words about someone else's content; see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reading {
+    #[default]
+    Post,
+    Complaint,
+}
+
+/// The `[complaint]` table of a rule file.
+#[derive(Debug, Clone)]
+pub struct ComplaintReading {
+    /// Rule categories that neither fire nor suppress in a complaint.
+    pub ignore: Vec<String>,
+    /// Reporting words (normalised), masked before rules and classifier read a complaint.
+    pub framing: Vec<String>,
+    /// Rule evidence for one category that alone asks for review in a complaint.
+    pub review_weight: f32,
+}
+
+impl Default for ComplaintReading {
+    fn default() -> Self {
+        ComplaintReading {
+            ignore: Vec::new(),
+            framing: Vec::new(),
+            review_weight: 6.0,
+        }
+    }
 }
 
 /// A compiled rule set.
@@ -66,6 +116,10 @@ pub struct RuleSet {
     tag_mask: Vec<u64>,
     near_mask: Vec<u64>,
     unless_mask: Vec<u64>,
+    complaint: ComplaintReading,
+    /// Per rule: its category is ignored in a complaint.
+    ignored_in_complaint: Vec<bool>,
+    framing_matcher: Option<AhoCorasick>,
 }
 
 /// A rule that fired: index into [`RuleSet::rules`] and the byte span (normalised text) of its
@@ -135,6 +189,7 @@ fn parse_rule(index: usize, t: &Table) -> Result<Rule, RuleError> {
         window: 6,
         unless: Vec::new(),
         unless_window: 0,
+        complaint_only: false,
         terms: Vec::new(),
         regexes: Vec::new(),
     };
@@ -186,6 +241,13 @@ fn parse_rule(index: usize, t: &Table) -> Result<Rule, RuleError> {
             "unless" => rule.unless = string_list(&id, key, v)?,
             "window" => rule.window = count(&id, key, v)?,
             "unless_window" => rule.unless_window = count(&id, key, v)?,
+            "reading" => {
+                rule.complaint_only = match v.as_str() {
+                    Some("complaint") => true,
+                    Some("any") => false,
+                    _ => return Err(invalid(&id, key, "expected \"complaint\" or \"any\"")),
+                }
+            }
             other => return Err(invalid(&id, other, "unknown field")),
         }
     }
@@ -215,12 +277,17 @@ impl RuleSet {
     pub fn from_toml(src: &str) -> Result<Self, RuleError> {
         let doc: Table = toml::from_str(src).map_err(|e| RuleError::Toml(e.to_string()))?;
         for key in doc.keys() {
-            if key != "rule" {
+            if key != "rule" && key != "complaint" {
                 return Err(RuleError::Toml(format!(
-                    "unknown top-level key `{key}` (expected [[rule]])"
+                    "unknown top-level key `{key}` (expected [[rule]] or [complaint])"
                 )));
             }
         }
+        let complaint = match doc.get("complaint") {
+            None => ComplaintReading::default(),
+            Some(Value::Table(t)) => parse_complaint(t)?,
+            Some(_) => return Err(invalid("[complaint]", "complaint", "expected a table")),
+        };
         let tables = match doc.get("rule") {
             Some(Value::Array(a)) => a,
             Some(_) => {
@@ -244,10 +311,10 @@ impl RuleSet {
         if rules.is_empty() {
             return Err(RuleError::Empty);
         }
-        Self::compile(rules)
+        Self::compile(rules, complaint)
     }
 
-    fn compile(rules: Vec<Rule>) -> Result<Self, RuleError> {
+    fn compile(rules: Vec<Rule>, complaint: ComplaintReading) -> Result<Self, RuleError> {
         let mut tag_names: Vec<String> = Vec::new();
         let mut bit = |name: &str, rule: &str, field: &str| -> Result<u64, RuleError> {
             let i = match tag_names.iter().position(|t| t == name) {
@@ -305,6 +372,20 @@ impl RuleSet {
                     .map_err(|e| RuleError::Matcher(e.to_string()))?,
             )
         };
+        let ignored_in_complaint = rules
+            .iter()
+            .map(|r| complaint.ignore.contains(&r.category))
+            .collect();
+        let framing_matcher = if complaint.framing.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&complaint.framing)
+                    .map_err(|e| RuleError::Matcher(e.to_string()))?,
+            )
+        };
         Ok(RuleSet {
             rules,
             pattern_rule,
@@ -312,7 +393,49 @@ impl RuleSet {
             tag_mask,
             near_mask,
             unless_mask,
+            complaint,
+            ignored_in_complaint,
+            framing_matcher,
         })
+    }
+
+    /// How complaints are read (the `[complaint]` table, or its defaults).
+    pub fn complaint(&self) -> &ComplaintReading {
+        &self.complaint
+    }
+
+    fn active(&self, rule: usize, reading: Reading) -> bool {
+        match reading {
+            Reading::Post => !self.rules[rule].complaint_only,
+            Reading::Complaint => !self.ignored_in_complaint[rule],
+        }
+    }
+
+    /// The byte ranges of a complaint's normalised text that are the reporter's framing:
+    /// whole-word matches of the `framing` words and of the terms of ignored rules. They are
+    /// masked before the rules and the classifier read a complaint.
+    pub fn complaint_mask(&self, text: &str) -> Vec<Range<usize>> {
+        let b = text.as_bytes();
+        let mut out: Vec<Range<usize>> = Vec::new();
+        if let Some(m) = &self.framing_matcher {
+            for mat in m.find_overlapping_iter(text) {
+                if whole_word(b, mat.start(), mat.end()) {
+                    out.push(mat.start()..mat.end());
+                }
+            }
+        }
+        if let Some(m) = &self.matcher
+            && self.ignored_in_complaint.iter().any(|&x| x)
+        {
+            for mat in m.find_overlapping_iter(text) {
+                let rule = self.pattern_rule[mat.pattern().as_usize()] as usize;
+                if self.ignored_in_complaint[rule] && whole_word(b, mat.start(), mat.end()) {
+                    out.push(mat.start()..mat.end());
+                }
+            }
+        }
+        out.sort_unstable_by_key(|r| (r.start, r.end));
+        out
     }
 
     /// The rules, in file order.
@@ -323,21 +446,28 @@ impl RuleSet {
     /// Rules that fire on normalised text, after context conditions; one hit per rule, in rule
     /// order.
     pub fn find(&self, text: &str) -> Vec<RuleHit> {
+        self.find_as(text, Reading::Post)
+    }
+
+    /// [`RuleSet::find`] for a reading: a post skips complaint-only rules, a complaint skips
+    /// the rules of ignored categories (they neither fire nor suppress).
+    pub fn find_as(&self, text: &str, reading: Reading) -> Vec<RuleHit> {
         let b = text.as_bytes();
         // Raw matches: (rule, start, end, token index).
         let mut raw: Vec<(usize, usize, usize)> = Vec::new();
         if let Some(m) = &self.matcher {
             for mat in m.find_overlapping_iter(text) {
                 let (s, e) = (mat.start(), mat.end());
-                let left_ok = s == 0 || !is_word_byte(b[s - 1]) || !is_word_byte(b[s]);
-                let right_ok = e >= b.len() || !is_word_byte(b[e]) || !is_word_byte(b[e - 1]);
-                if left_ok && right_ok {
-                    let rule = self.pattern_rule[mat.pattern().as_usize()] as usize;
+                let rule = self.pattern_rule[mat.pattern().as_usize()] as usize;
+                if whole_word(b, s, e) && self.active(rule, reading) {
                     raw.push((rule, s, e));
                 }
             }
         }
         for (i, r) in self.rules.iter().enumerate() {
+            if !self.active(i, reading) {
+                continue;
+            }
             for re in &r.regexes {
                 if let Some(m) = re.find(text) {
                     raw.push((i, m.start(), m.end()));
@@ -406,6 +536,46 @@ impl RuleSet {
         hits.sort_unstable_by_key(|h| h.rule);
         hits
     }
+}
+
+/// A match at `s..e` starts and ends at word boundaries.
+#[inline]
+fn whole_word(b: &[u8], s: usize, e: usize) -> bool {
+    let left_ok = s == 0 || !is_word_byte(b[s - 1]) || !is_word_byte(b[s]);
+    let right_ok = e >= b.len() || !is_word_byte(b[e]) || !is_word_byte(b[e - 1]);
+    left_ok && right_ok
+}
+
+fn parse_complaint(t: &Table) -> Result<ComplaintReading, RuleError> {
+    let id = "[complaint]";
+    let mut c = ComplaintReading::default();
+    for (key, v) in t {
+        match key.as_str() {
+            "ignore" => c.ignore = string_list(id, key, v)?,
+            "framing" => {
+                for term in string_list(id, key, v)? {
+                    let n = normalize(&term).into_string();
+                    if n.is_empty() {
+                        return Err(invalid(
+                            id,
+                            key,
+                            format!("term {term:?} is empty once normalised"),
+                        ));
+                    }
+                    c.framing.push(n);
+                }
+            }
+            "review_weight" => {
+                let w = number(id, key, v)?;
+                if !(0.0..=100.0).contains(&w) {
+                    return Err(invalid(id, key, "expected a number from 0 to 100"));
+                }
+                c.review_weight = w as f32;
+            }
+            other => return Err(invalid(id, other, "unknown field")),
+        }
+    }
+    Ok(c)
 }
 
 #[inline]

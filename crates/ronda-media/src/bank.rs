@@ -17,8 +17,10 @@ use crate::pdq::{DEFAULT_DISTANCE_THRESHOLD, PdqHash};
 /// What a bank holds, which decides what a match means downstream.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BankCategory {
-    /// Known child sexual abuse material (hash only; a match makes a case urgent).
-    ChildAbuseKnown,
+    /// Known child sexual exploitation material (hash only; a match makes a case urgent).
+    /// Named `child_exploitation`, like the case category; `child_abuse_known` is read as an
+    /// alias.
+    ChildExploitation,
     /// Non-consensual intimate imagery.
     Ncii,
     /// Photos seen in solicitation ads (re-posted profile pictures, ad templates).
@@ -33,7 +35,7 @@ impl BankCategory {
     /// The snake_case name used in files and APIs.
     pub fn as_str(&self) -> &str {
         match self {
-            BankCategory::ChildAbuseKnown => "child_abuse_known",
+            BankCategory::ChildExploitation => "child_exploitation",
             BankCategory::Ncii => "ncii",
             BankCategory::SolicitationPhotos => "solicitation_photos",
             BankCategory::Allowlist => "allowlist",
@@ -53,7 +55,7 @@ impl FromStr for BankCategory {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s {
-            "child_abuse_known" => BankCategory::ChildAbuseKnown,
+            "child_exploitation" | "child_abuse_known" => BankCategory::ChildExploitation,
             "ncii" => BankCategory::Ncii,
             "solicitation_photos" => BankCategory::SolicitationPhotos,
             "allowlist" => BankCategory::Allowlist,
@@ -108,7 +110,7 @@ impl BankMeta {
 pub enum BankError {
     #[error("line {line}: {message}")]
     Line { line: usize, message: String },
-    #[error("invalid bank category {0:?} (use snake_case, e.g. child_abuse_known)")]
+    #[error("invalid bank category {0:?} (use snake_case, e.g. child_exploitation)")]
     Category(String),
 }
 
@@ -394,8 +396,13 @@ mod tests {
 
     #[test]
     fn categories_round_trip() {
+        assert_eq!(
+            "child_abuse_known".parse::<BankCategory>().ok(),
+            Some(BankCategory::ChildExploitation),
+            "the old name is an alias"
+        );
         for name in [
-            "child_abuse_known",
+            "child_exploitation",
             "ncii",
             "solicitation_photos",
             "allowlist",
@@ -409,7 +416,7 @@ mod tests {
 
     #[test]
     fn allowlist_suppresses_other_banks() {
-        let csam = BankMeta::new("known", BankCategory::ChildAbuseKnown);
+        let csam = BankMeta::new("known", BankCategory::ChildExploitation);
         let ads = BankMeta::new("ads", BankCategory::SolicitationPhotos);
         let allow = BankMeta::new("false-positives", BankCategory::Allowlist);
         let mut disabled = BankMeta::new("old", BankCategory::Ncii);

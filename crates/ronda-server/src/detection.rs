@@ -4,9 +4,9 @@
 
 use std::sync::{Arc, RwLock};
 
-use ronda_core::model::{Category, Priority};
+use ronda_core::model::{Category, Priority, Source};
 use ronda_core::report::{Detection, ValidReport};
-use ronda_detect::{Analysis, Engine, Model, PolicyConfig, RuleSet};
+use ronda_detect::{Analysis, Engine, Model, PolicyConfig, Reading, RuleSet};
 use ronda_link::{FeatureExtractor, LinkConfig};
 use serde_json::json;
 
@@ -67,18 +67,32 @@ impl Detector {
             .clone()
     }
 
-    /// Reads a report's text.
+    /// Reads a text as a post (patrol and platform reports: the content itself).
     pub fn detect(&self, text: &str) -> Detection {
-        to_detection(&self.current().analyze(text))
+        self.detect_as(text, Reading::Post)
+    }
+
+    /// Reads a text as a post or as a complaint.
+    pub fn detect_as(&self, text: &str, reading: Reading) -> Detection {
+        to_detection(&self.current().analyze_as(text, reading))
     }
 
     /// Fills what intake stores besides the report itself: the detection of its text and, for
-    /// an account target, the linking features of its text and profile.
+    /// an account target, the linking features of its text and profile. Public and police
+    /// reports are read as complaints: the reporter's words about someone else's content.
     pub fn read(&self, report: &mut ValidReport) {
         if let Some(text) = &report.text {
-            report.detection = Some(self.detect(text));
+            report.detection = Some(self.detect_as(text, reading_for(report.source)));
         }
         report.link = ronda_store::linking::link_input(&self.features, report);
+    }
+}
+
+/// How a report's text is read: a public or police report is a complaint.
+pub fn reading_for(source: Source) -> Reading {
+    match source {
+        Source::Public | Source::Police => Reading::Complaint,
+        Source::Patrol | Source::Platform => Reading::Post,
     }
 }
 
@@ -100,16 +114,29 @@ fn priority(p: ronda_detect::Priority) -> Priority {
     }
 }
 
-/// What intake keeps of an analysis.
+/// What intake keeps of an analysis. The details carry the spans an analyst sees highlighted:
+/// byte ranges of the original text (`[start, end)`), per rule, identifier and minor mention.
 pub fn to_detection(a: &Analysis) -> Detection {
+    let span = |r: &std::ops::Range<usize>| json!([r.start, r.end]);
     let details = json!({
+        "reading": match a.reading {
+            Reading::Post => "post",
+            Reading::Complaint => "complaint",
+        },
         "scores": {
             "prostitution": a.scores[0],
             "pornography": a.scores[1],
             "gambling": a.scores[2],
         },
         "rules": a.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        "spans": a.rules.iter().map(|r| json!({"rule": r.id, "category": r.category, "span": span(&r.span)}))
+            .chain(a.identifiers.iter().filter(|i| i.span.end > i.span.start)
+                .map(|i| json!({"identifier": i.kind.as_str(), "value": i.value, "span": span(&i.span)})))
+            .chain(a.minor_mentions.iter().map(|m| json!({"minor": true, "span": span(m)})))
+            .collect::<Vec<_>>(),
         "ages": a.ages,
+        "minor": a.minor,
+        "sexual": a.sexual,
     });
     Detection {
         verdict: a.verdict.as_str(),
@@ -122,5 +149,7 @@ pub fn to_detection(a: &Analysis) -> Detection {
             .iter()
             .map(|i| (i.kind.as_str(), i.value.clone()))
             .collect(),
+        minor: a.minor,
+        sexual: a.sexual,
     }
 }

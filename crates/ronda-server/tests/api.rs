@@ -575,10 +575,13 @@ mod banks {
 
             // Banks: the image is known abuse material in this synthetic setup; an allowlist
             // holds H1.
-            for (name, category) in [("known", "child_abuse_known"), ("fp", "allowlist"), ("ads", "solicitation_photos")] {
+            for (name, category) in [("known", "child_exploitation"), ("fp", "allowlist"), ("ads", "solicitation_photos")] {
                 let (s, _) = app.post(Some(&app.admin), "/banks", &json!({"name": name, "category": category})).await;
                 assert_eq!(s, StatusCode::CREATED);
             }
+            // The old bank category name is an alias: stored and shown as child_exploitation.
+            let (s, legacy) = app.post(Some(&app.admin), "/banks", &json!({"name": "legacy", "category": "child_abuse_known"})).await;
+            assert_eq!((s, legacy["category"].as_str()), (StatusCode::CREATED, Some("child_exploitation")), "{legacy}");
             app.post(Some(&app.admin), "/banks/known/hashes", &json!({"hashes": [{"pdq": IMAGE_PDQ, "label": "ref"}]})).await;
             app.post(Some(&app.admin), "/banks/fp/hashes", &json!({"hashes": [H1]})).await;
             app.post(Some(&app.admin), "/banks/ads/hashes", &json!({"hashes": [H1, H2]})).await;
@@ -586,7 +589,7 @@ mod banks {
             let (s, v) = app.post(Some(&intake), "/media/match", &json!({"hashes": [IMAGE_PDQ, H1, H2.to_uppercase()]})).await;
             assert_eq!(s, StatusCode::OK, "{v}");
             let r = &v["results"];
-            assert_eq!(r[0]["matches"], json!([{"bank": "known", "category": "child_abuse_known", "matches": [{"hash": IMAGE_PDQ, "distance": 0, "label": "ref"}]}]));
+            assert_eq!(r[0]["matches"], json!([{"bank": "known", "category": "child_exploitation", "matches": [{"hash": IMAGE_PDQ, "distance": 0, "label": "ref"}]}]));
             assert_eq!(r[1]["matches"], json!([]));
             assert_eq!(r[1]["allowlisted"][0]["bank"], "fp");
             assert_eq!(r[1]["suppressed"][0]["bank"], "ads");
@@ -607,7 +610,8 @@ mod banks {
             let (_, case) = app.get(Some(&app.admin), &format!("/cases/{}", a["case_id"])).await;
             assert_eq!((case["priority"].as_str(), case["category"].as_str()), (Some("urgent"), Some("child_exploitation")));
             assert_eq!(case["media_matches"][0]["bank"], "known");
-            assert_eq!(case["media_matches"][0]["category"], "child_abuse_known");
+            assert_eq!(case["media_matches"][0]["category"], "child_exploitation");
+            assert_eq!(case["child_safety"], "bank_match");
             assert_eq!(case["media_matches"][0]["distance"], 0);
             assert_eq!(case["media_matches"][0]["pdq"], IMAGE_PDQ);
             let (_, plain) = app.post(Some(&intake), "/reports", &report("poster2")).await;

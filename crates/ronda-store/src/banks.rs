@@ -8,7 +8,7 @@
 //!   against that bank (media in reports carry no quality: they are always matched);
 //! - a match in an `allowlist` bank suppresses every other match of that query (known false
 //!   positives);
-//! - a match in a `child_abuse_known` bank makes the case `urgent` (and its category
+//! - a match in a `child_exploitation` bank makes the case `urgent` (and its category
 //!   `child_exploitation` when it had none); every match is stored on the case.
 //!
 //! Bank hashes are append-only (ids grow), so the matcher loads each bank incrementally (`id >`
@@ -27,8 +27,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
-use ronda_core::model::{CaseStatus, Category, Priority};
+use ronda_core::model::{CaseStatus, Priority};
 use ronda_core::report::{FieldError, Media};
+use ronda_core::triage::{Signals, raise};
 use ronda_media::bank::{BankCategory, DEFAULT_MIN_QUALITY, HashList};
 use ronda_media::pdq::DEFAULT_DISTANCE_THRESHOLD;
 use ronda_media::{HashIndex, PdqHash};
@@ -36,7 +37,7 @@ use serde_json::json;
 
 use crate::db::{Conn, Row};
 use crate::error::{Result, StoreError};
-use crate::intake::{priority_from_rank, priority_rank};
+use crate::intake::priority_rank;
 use crate::params;
 use crate::store::{Store, Tx};
 
@@ -433,46 +434,30 @@ fn live_case(tx: &mut Tx<'_>, actor: &str, case_id: i64) -> Result<(i64, bool)> 
 /// A match just recorded on a case: bank name, category, distance.
 type NewMatch = (String, BankCategory, u32);
 
-/// Raises a case for new matches (urgent for `child_abuse_known`) and audits it.
+/// Raises a case for new matches (the child-safety rule for `child_exploitation`) and audits it.
 fn apply_case_effect(
     tx: &mut Tx<'_>,
     actor: &str,
     case_id: i64,
     matches: &[NewMatch],
 ) -> Result<()> {
-    let row = tx.conn().query_one(
-        "SELECT priority, category FROM cases WHERE id = $1",
-        params![case_id],
-    )?;
-    let old_rank = row.i64(0)?;
-    let old_category = row.opt_string(1)?;
-    let known_abuse = matches
-        .iter()
-        .any(|(_, c, _)| *c == BankCategory::ChildAbuseKnown);
-    let (rank, category) = if known_abuse {
-        (
-            old_rank.max(priority_rank(Priority::Urgent)),
-            old_category
-                .clone()
-                .or_else(|| Some(Category::ChildExploitation.as_str().to_string())),
-        )
-    } else {
-        (old_rank, old_category.clone())
-    };
-    let now = tx.now_ms();
-    tx.conn().execute(
-        "UPDATE cases SET priority = $2, category = $3, updated_at = $4 WHERE id = $1",
-        params![case_id, rank, category.as_deref(), now],
-    )?;
+    let old = crate::triage::load(tx, case_id)?;
+    let t = old.apply(&raise(&Signals {
+        child_bank_match: matches
+            .iter()
+            .any(|(_, c, _)| *c == BankCategory::ChildExploitation),
+        ..Signals::default()
+    }));
+    crate::triage::save(tx, case_id, &t)?;
     let banks: Vec<serde_json::Value> = matches
         .iter()
         .map(|(bank, category, distance)| {
             json!({"bank": bank, "category": category.as_str(), "distance": distance})
         })
         .collect();
-    let before = json!({"priority": priority_from_rank(old_rank), "category": old_category});
-    let after =
-        json!({"priority": priority_from_rank(rank), "category": category, "media_matches": banks});
+    let before = crate::triage::to_json(&old);
+    let mut after = crate::triage::to_json(&t);
+    after["media_matches"] = json!(banks);
     tx.audit(
         actor,
         "case.media_matched",
@@ -657,24 +642,11 @@ pub fn current_hits(
         .collect())
 }
 
-/// Intake: what the matches of a report's media change about its case before it is written:
-/// the report's priority (urgent on a `child_abuse_known` match) and category.
-pub(crate) fn intake_effect(
-    priority: Priority,
-    category: Option<Category>,
-    hits: &[MediaHit],
-) -> (Priority, Option<Category>) {
-    if hits
-        .iter()
-        .any(|h| h.hit.category == BankCategory::ChildAbuseKnown)
-    {
-        (
-            Priority::Urgent,
-            category.or(Some(Category::ChildExploitation)),
-        )
-    } else {
-        (priority, category)
-    }
+/// Intake: whether a report's media matched a `child_exploitation` bank (a child-safety sign,
+/// see `ronda_core::triage`).
+pub(crate) fn child_match(hits: &[MediaHit]) -> bool {
+    hits.iter()
+        .any(|h| h.hit.category == BankCategory::ChildExploitation)
 }
 
 /// Intake: stores the media of a content item and the matches found for them.

@@ -1,6 +1,7 @@
 //! Reading cases: one case, filtered pages, and the public view of a tracked report.
 
 use ronda_core::model::{CaseStatus, Category, Priority, Source};
+use ronda_core::triage::ChildSafety;
 
 use crate::db::{Conn, Param, Row};
 use crate::error::{Result, StoreError};
@@ -35,6 +36,22 @@ pub struct CaseView {
     pub recreation_json: Option<String>,
     /// The actor of the case's account, once linking has seen it.
     pub actor_id: Option<i64>,
+    /// Why the case is a child-safety case, when it is (see `ronda_core::triage`).
+    pub child_safety: Option<ChildSafety>,
+    /// The start of the latest report's text (or, without text, its description), at most
+    /// [`EXCERPT_CHARS`] characters: what the analyst reads first.
+    pub excerpt: Option<String>,
+}
+
+/// The length of a case's excerpt, in characters.
+pub const EXCERPT_CHARS: usize = 280;
+
+/// The first `n` characters of `s`, with an ellipsis when cut.
+pub fn excerpt(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => format!("{}…", s[..at].trim_end()),
+        None => s.to_string(),
+    }
 }
 
 /// The detection engine's strongest reading of a case's reports.
@@ -51,7 +68,9 @@ pub(crate) const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p
      c.reports_total, c.reports_patrol, c.reports_police, c.reports_public, c.reports_platform, \
      c.first_reported_at, c.last_reported_at, c.created_at, c.updated_at, \
      c.detect_verdict, c.detect_category, c.detect_score, c.detect_json, c.previous_case_id, \
-     c.recreation, c.recreation_json, (SELECT a.actor_id FROM accounts a WHERE a.id = c.account_id)";
+     c.recreation, c.recreation_json, (SELECT a.actor_id FROM accounts a WHERE a.id = c.account_id), \
+     c.child_safety, (SELECT COALESCE(ci.text, r.description) FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id \
+      WHERE r.case_id = c.id AND COALESCE(ci.text, r.description) IS NOT NULL ORDER BY r.id DESC LIMIT 1)";
 
 pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
     let category = match r.opt_string(2)? {
@@ -88,6 +107,8 @@ pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
         recreation: r.i64(21)? == 1,
         recreation_json: r.opt_string(22)?,
         actor_id: r.opt_i64(23)?,
+        child_safety: r.opt_str(24)?.and_then(ChildSafety::parse),
+        excerpt: r.opt_str(25)?.map(|t| excerpt(t, EXCERPT_CHARS)),
     })
 }
 

@@ -140,6 +140,14 @@ impl Row {
         self.str(i).map(str::to_owned)
     }
 
+    pub fn opt_str(&self, i: usize) -> Result<Option<&str>> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            Value::Text(v) => Ok(Some(v)),
+            other => Err(decode_err(i, "text", other)),
+        }
+    }
+
     pub fn opt_string(&self, i: usize) -> Result<Option<String>> {
         match self.get(i)? {
             Value::Null => Ok(None),

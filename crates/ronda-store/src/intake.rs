@@ -15,6 +15,7 @@
 use ronda_core::model::{CaseStatus, Priority, Source};
 use ronda_core::report::{Detection, FieldError, Media, ValidReport};
 use ronda_core::target::Target;
+use ronda_core::triage::{Signals, Triage, raise};
 use serde_json::json;
 
 use crate::banks::MediaMatches;
@@ -72,7 +73,7 @@ macro_rules! bump_sql {
             $col,
             " = ",
             $col,
-            " + 1, last_reported_at = $2, updated_at = $2, priority = $3, category = $4 WHERE id = $1"
+            " + 1, last_reported_at = $2, updated_at = $2, priority = $3, category = $4, child_safety = $5 WHERE id = $1"
         )
     };
     ($col:literal, detection) => {
@@ -81,8 +82,8 @@ macro_rules! bump_sql {
             $col,
             " = ",
             $col,
-            " + 1, last_reported_at = $2, updated_at = $2, priority = $3, category = $4, \
-             detect_verdict = $5, detect_category = $6, detect_score = $7, detect_json = $8 WHERE id = $1"
+            " + 1, last_reported_at = $2, updated_at = $2, priority = $3, category = $4, child_safety = $5, \
+             detect_verdict = $6, detect_category = $7, detect_score = $8, detect_json = $9 WHERE id = $1"
         )
     };
 }
@@ -99,6 +100,22 @@ fn bump_sql(s: Source, with_detection: bool) -> &'static str {
         (Source::Public, true) => bump_sql!("reports_public", detection),
         (Source::Platform, true) => bump_sql!("reports_platform", detection),
     }
+}
+
+/// What detection read in one report's text, as stored on the report: the verdict, category,
+/// score and priority beside the engine's details (scores, rules, spans).
+fn report_detection_json(d: Option<&Detection>) -> Option<String> {
+    let d = d?;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&d.details_json).unwrap_or_else(|_| json!({}));
+    if !v.is_object() {
+        v = json!({});
+    }
+    v["verdict"] = json!(d.verdict);
+    v["category"] = json!(d.category);
+    v["score"] = json!(d.score);
+    v["priority"] = json!(d.priority);
+    Some(v.to_string())
 }
 
 fn replay(tx: &mut Tx<'_>, report_id: i64) -> Result<Accepted> {
@@ -220,37 +237,35 @@ pub fn accept_matched(
         Target::Url { .. } => None,
     };
     let key = r.target.case_key(&r.platform);
-    let report_priority = Priority::for_report(r.source, r.category);
-    // --- hash banks: a child_abuse_known match makes the case urgent (see banks.rs) ---
-    let (report_priority, case_category) =
-        crate::banks::intake_effect(report_priority, r.category, hits);
-    // --- detection: what the engine read in the text counts like a claim ---
-    let (report_priority, case_category) = match &r.detection {
-        Some(d) => (
-            report_priority.max(d.priority),
-            case_category.or(d.category),
-        ),
-        None => (report_priority, case_category),
+    // --- triage: the report, its media's bank matches and what detection read in its text
+    // raise the case (ronda-core triage: the child-safety rule, never lower) ---
+    let mut signals = Signals {
+        source: Some(r.source),
+        claimed: r.category,
+        text: r.detection.as_ref().map(Detection::signals),
+        child_bank_match: crate::banks::child_match(hits),
+        ..Signals::default()
     };
 
     let open = tx.conn().query_opt(
-        "SELECT id, status, priority, category, reports_total, detect_score FROM cases WHERE target_key = $1 AND is_open = 1",
+        "SELECT id, status, priority, category, child_safety, reports_total, detect_score FROM cases WHERE target_key = $1 AND is_open = 1",
         params![&key],
     )?;
     let (case_id, new_case, before, after) = match open {
         Some(row) => {
             let id = row.i64(0)?;
             let status = row.string(1)?;
-            let old_rank = row.i64(2)?;
-            let old_category = row.opt_string(3)?;
-            let total = row.i64(4)?;
-            let rank = old_rank.max(priority_rank(report_priority));
-            let category = old_category
-                .clone()
-                .or_else(|| case_category.map(|c| c.as_str().to_string()));
+            let old = crate::triage::from_row(&row, 2)?;
+            let total = row.i64(5)?;
+            let t = old.apply(&raise(&signals));
+            let (rank, category, child) = (
+                priority_rank(t.priority),
+                t.category.map(|c| c.as_str()),
+                t.child.map(|c| c.as_str()),
+            );
             // The case keeps the strongest detection of its reports.
             let stronger = r.detection.as_ref().filter(|d| {
-                row.opt_f64(5)
+                row.opt_f64(6)
                     .ok()
                     .flatten()
                     .is_none_or(|old| old < d.score)
@@ -262,7 +277,8 @@ pub fn accept_matched(
                         id,
                         now,
                         rank,
-                        category.as_deref(),
+                        category,
+                        child,
                         d.verdict,
                         d.category.map(|c| c.as_str()),
                         d.score,
@@ -271,13 +287,15 @@ pub fn accept_matched(
                 )?,
                 None => tx.conn().execute(
                     bump_sql(r.source, false),
-                    params![id, now, rank, category.as_deref()],
+                    params![id, now, rank, category, child],
                 )?,
             };
-            let before = json!({"status": status, "priority": priority_from_rank(old_rank),
-                "category": old_category, "reports_total": total});
-            let after = json!({"status": status, "priority": priority_from_rank(rank),
-                "category": category, "reports_total": total + 1});
+            let mut before = crate::triage::to_json(&old);
+            before["status"] = json!(status);
+            before["reports_total"] = json!(total);
+            let mut after = crate::triage::to_json(&t);
+            after["status"] = json!(status);
+            after["reports_total"] = json!(total + 1);
             (id, false, Some(before), after)
         }
         None => {
@@ -293,20 +311,18 @@ pub fn accept_matched(
                 )?
                 .map(|row| row.i64(0))
                 .transpose()?;
-            let rank = match previous {
-                Some(_) => priority_rank(report_priority).max(priority_rank(Priority::High)),
-                None => priority_rank(report_priority),
-            };
-            let category = case_category.map(|c| c.as_str());
+            signals.content_back = previous.is_some();
+            let t = Triage::new(&raise(&signals));
+            let category = t.category.map(|c| c.as_str());
             let id = tx
                 .conn()
                 .insert_id(
                     "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
                      category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
                      first_reported_at, last_reported_at, created_at, updated_at, \
-                     detect_verdict, detect_category, detect_score, detect_json, previous_case_id) \
+                     detect_verdict, detect_category, detect_score, detect_json, previous_case_id, child_safety) \
                      VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 1, $9, $10, $11, $12, $13, $13, $13, $13, \
-                     $14, $15, $16, $17, $18) RETURNING id",
+                     $14, $15, $16, $17, $18, $19) RETURNING id",
                     params![
                         r.target.kind(),
                         &key,
@@ -315,7 +331,7 @@ pub fn accept_matched(
                         account_id,
                         CaseStatus::New.as_str(),
                         category,
-                        rank,
+                        priority_rank(t.priority),
                         counts[0],
                         counts[1],
                         counts[2],
@@ -325,11 +341,14 @@ pub fn accept_matched(
                         r.detection.as_ref().and_then(|d| d.category).map(|c| c.as_str()),
                         r.detection.as_ref().map(|d| d.score),
                         r.detection.as_ref().map(|d| d.details_json.as_str()),
-                        previous
+                        previous,
+                        t.child.map(|c| c.as_str())
                     ],
                 )?;
-            let mut after = json!({"status": CaseStatus::New, "priority": priority_from_rank(rank),
-                "category": category, "reports_total": 1, "target": key});
+            let mut after = crate::triage::to_json(&t);
+            after["status"] = json!(CaseStatus::New);
+            after["reports_total"] = json!(1);
+            after["target"] = json!(key);
             if let Some(p) = previous {
                 after["reappeared_after_case"] = json!(p);
             }
@@ -410,8 +429,8 @@ pub fn accept_matched(
         .conn()
         .insert_id(
             "INSERT INTO reports (case_id, opened_case, source, platform_id, target_raw, content_id, category, description, \
-             reporter_name, reporter_contact, external_id, tracking_code, token_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             reporter_name, reporter_contact, external_id, tracking_code, token_id, created_at, detect_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             params![
                 case_id,
                 new_case,
@@ -426,7 +445,8 @@ pub fn accept_matched(
                 r.external_id.as_deref(),
                 tracking.as_deref(),
                 ctx.token_id,
-                now
+                now,
+                report_detection_json(r.detection.as_ref()).as_deref()
             ],
         )?;
 

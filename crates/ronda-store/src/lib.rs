@@ -30,6 +30,7 @@ pub mod store;
 pub mod synth;
 pub mod testing;
 pub mod tokens;
+mod triage;
 pub mod webhooks;
 
 pub use error::{Result, StoreError};

@@ -56,6 +56,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 10,
         sql: include_str!("../migrations/0010_removal_time.sql"),
     },
+    Migration {
+        version: 11,
+        sql: include_str!("../migrations/0011_child_safety.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -173,6 +173,17 @@ fn decide(
             "claim case {case_id} before deciding it (POST /api/v1/cases/{case_id}/claim)"
         )));
     }
+    // A confirmation goes through triage: confirming child_exploitation is a child-safety sign
+    // (urgent); on a case with a sign, only a supervisor may confirm another category.
+    let triage_before = crate::triage::load(tx, case_id)?;
+    let triage_after = match (d.verdict, d.category) {
+        (Verdict::Confirm, Some(c)) => Some(
+            triage_before
+                .confirm(c, d.override_claim)
+                .map_err(|e| FieldError::new("child_safety", "category", e.to_string()))?,
+        ),
+        _ => None,
+    };
     let category = d
         .category
         .map(|c| c.as_str().to_string())
@@ -221,8 +232,15 @@ fn decide(
             now
         ],
     )?;
-    let before = json!({"status": s.status, "category": s.category}).to_string();
+    if let Some(t) = &triage_after {
+        crate::triage::save(tx, case_id, t)?;
+    }
+    let t = triage_after.unwrap_or(triage_before);
+    let before = json!({"status": s.status, "category": s.category,
+        "priority": triage_before.priority, "child_safety": triage_before.child.map(|c| c.as_str())})
+    .to_string();
     let after = json!({"status": status, "category": category, "legal_basis": d.legal_basis,
+        "priority": t.priority, "child_safety": t.child.map(|c| c.as_str()),
         "decision": d.verdict.as_str(), "decision_id": decision_id})
     .to_string();
     tx.audit(

@@ -141,7 +141,7 @@ on_both_backends! {
     fn intake_match_makes_the_case_urgent(db: &TestDb) {
         let s = &db.store;
         let known = hash(20);
-        s.import_hashes_blocking("test", "csam", new_bank("csam", BankCategory::ChildAbuseKnown), list(&[(known, None, None)])).unwrap();
+        s.import_hashes_blocking("test", "csam", new_bank("csam", BankCategory::ChildExploitation), list(&[(known, None, None)])).unwrap();
         s.import_hashes_blocking("test", "ads", new_bank("ads", BankCategory::SolicitationPhotos), list(&[(hash(21), None, None)])).unwrap();
         let plain = s.submit_report_blocking(report_with_media("a1", None), ctx()).unwrap();
         let case = s.get_case(plain.case_id).unwrap().unwrap();
@@ -154,7 +154,7 @@ on_both_backends! {
         assert_eq!(case.category, Some(Category::ChildExploitation));
         let matches = s.case_media_matches(hit.case_id).unwrap();
         assert_eq!(matches.len(), 1);
-        assert_eq!((matches[0].bank.as_str(), matches[0].category.as_str(), matches[0].distance), ("csam", "child_abuse_known", 4));
+        assert_eq!((matches[0].bank.as_str(), matches[0].category.as_str(), matches[0].distance), ("csam", "child_exploitation", 4));
 
         // Another bank's match is stored without raising priority; batches match too.
         let batch = s.submit_batch_blocking(vec![Ok(report_with_media("a3", Some(hash(21)))), Ok(report_with_media("a4", Some(hash(99))))], ctx()).unwrap();
@@ -178,7 +178,7 @@ on_both_backends! {
             Ok(())
         }).unwrap();
 
-        let out = s.import_hashes_blocking("test", "csam", new_bank("csam", BankCategory::ChildAbuseKnown), list(&[(flip(seen, 3), None, None)])).unwrap();
+        let out = s.import_hashes_blocking("test", "csam", new_bank("csam", BankCategory::ChildExploitation), list(&[(flip(seen, 3), None, None)])).unwrap();
         assert_eq!(out.retro_matches, 2);
         assert_eq!(out.cases_opened.len(), 1, "the closed case's target gets a new case");
         let reopened = out.cases_opened[0];
@@ -207,7 +207,7 @@ on_both_backends! {
     fn a_report_racing_an_import_is_still_matched(db: &TestDb) {
         let s = &db.store;
         let known = hash(50);
-        s.import_hashes_blocking("test", "csam", new_bank("csam", BankCategory::ChildAbuseKnown), list(&[(hash(51), None, None)])).unwrap();
+        s.import_hashes_blocking("test", "csam", new_bank("csam", BankCategory::ChildExploitation), list(&[(hash(51), None, None)])).unwrap();
         s.import_hashes_blocking("test", "fp", new_bank("fp", BankCategory::Allowlist), list(&[(hash(52), None, None)])).unwrap();
         // Matched before the import commits, written after its retroactive pass.
         let r1 = report_with_media("c1", Some(flip(known, 2)));

@@ -44,6 +44,8 @@ pub fn case_json(c: &CaseView) -> Value {
         "last_reported_at": to_rfc3339(c.last_reported_at),
         "created_at": to_rfc3339(c.created_at),
         "updated_at": to_rfc3339(c.updated_at),
+        "child_safety": c.child_safety.map(|t| t.as_str()),
+        "excerpt": c.excerpt,
         "previous_case_id": c.previous_case_id,
         "actor": c.actor_id,
         "recreation": c.recreation,
@@ -59,9 +61,21 @@ pub fn case_json(c: &CaseView) -> Value {
                 "score": d.score,
                 "scores": details["scores"],
                 "rules": details["rules"],
+                "minor": details["minor"],
+                "sexual": details["sexual"],
             })
         }),
     })
+}
+
+/// A case as a platform or staff sees it: a platform does not read the reporters' words (the
+/// excerpt); its notices carry the content summary it acts on.
+pub fn case_json_for(c: &CaseView, platform: bool) -> Value {
+    let mut v = case_json(c);
+    if platform && let Some(o) = v.as_object_mut() {
+        o.remove("excerpt");
+    }
+    v
 }
 
 /// The hash-bank matches recorded on a case (only on `GET /cases/{id}`).
@@ -164,8 +178,9 @@ async fn list(
     }
     let store = st.store.clone();
     let page = tokio::task::spawn_blocking(move || store.list_cases(&filter)).await??;
+    let platform = caller.platform_scope().is_some();
     Ok(axum::Json(json!({
-        "cases": page.cases.iter().map(case_json).collect::<Vec<_>>(),
+        "cases": page.cases.iter().map(|c| case_json_for(c, platform)).collect::<Vec<_>>(),
         "next_cursor": page.next_before_id.map(encode_cursor),
     })))
 }
@@ -208,7 +223,7 @@ async fn show(
         Some((matches, identifiers, c))
             if caller.platform_scope().is_none_or(|own| own == c.platform) =>
         {
-            let mut body = case_json(&c);
+            let mut body = case_json_for(&c, caller.platform_scope().is_some());
             body["media_matches"] = media_matches_json(&matches);
             body["identifiers"] = identifiers
                 .iter()

@@ -29,7 +29,7 @@ enum BankCommand {
     Import {
         name: String,
         file: PathBuf,
-        /// Category of a new bank: child_abuse_known, ncii, solicitation_photos, allowlist, …
+        /// Category of a new bank: child_exploitation (alias child_abuse_known), ncii, solicitation_photos, allowlist, …
         #[arg(long)]
         category: Option<String>,
         /// Hamming distance threshold (default 31); also changes an existing bank.

@@ -1,0 +1,67 @@
+//! A case's triage state as stored: `priority` (rank), `category`, `child_safety`. The rules
+//! that compute it are pure and live in [`ronda_core::triage`]; every writer of a case's
+//! priority or category reads the state here, applies the rule and writes it back here.
+
+use ronda_core::model::Category;
+use ronda_core::triage::{ChildSafety, Triage};
+use serde_json::{Value, json};
+
+use crate::Tx;
+use crate::db::Row;
+use crate::error::Result;
+use crate::intake::{priority_from_rank, priority_rank};
+use crate::params;
+
+/// The triage of a case row, from its three stored columns (an unknown spelling reads as
+/// none: the column is only written from the enums).
+pub(crate) fn from_columns(rank: i64, category: Option<&str>, child: Option<&str>) -> Triage {
+    Triage {
+        priority: priority_from_rank(rank),
+        category: category.and_then(|c| c.parse::<Category>().ok()),
+        child: child.and_then(ChildSafety::parse),
+    }
+}
+
+/// Reads the triage columns at `at`, `at + 1`, `at + 2` of a row (priority, category,
+/// child_safety).
+pub(crate) fn from_row(row: &Row, at: usize) -> Result<Triage> {
+    Ok(from_columns(
+        row.i64(at)?,
+        row.opt_str(at + 1)?,
+        row.opt_str(at + 2)?,
+    ))
+}
+
+/// A case's triage state.
+pub(crate) fn load(tx: &mut Tx<'_>, case_id: i64) -> Result<Triage> {
+    let row = tx.conn().query_one(
+        "SELECT priority, category, child_safety FROM cases WHERE id = $1",
+        params![case_id],
+    )?;
+    from_row(&row, 0)
+}
+
+/// Writes a case's triage state (and `updated_at`).
+pub(crate) fn save(tx: &mut Tx<'_>, case_id: i64, t: &Triage) -> Result<()> {
+    let now = tx.now_ms();
+    tx.conn().execute(
+        "UPDATE cases SET priority = $2, category = $3, child_safety = $4, updated_at = $5 WHERE id = $1",
+        params![
+            case_id,
+            priority_rank(t.priority),
+            t.category.map(|c| c.as_str()),
+            t.child.map(|c| c.as_str()),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// The triage state as the audit log and the API show it.
+pub(crate) fn to_json(t: &Triage) -> Value {
+    json!({
+        "priority": t.priority,
+        "category": t.category,
+        "child_safety": t.child.map(|c| c.as_str()),
+    })
+}
