@@ -80,10 +80,27 @@ impl Detector {
     /// Fills what intake stores besides the report itself: the detection of its text and, for
     /// an account target, the linking features of its text and profile. Public and police
     /// reports are read as complaints: the reporter's words about someone else's content.
+    /// In a complaint the reporter's own description is read too (it is often all there is):
+    /// the report's detection is the stronger of the two readings, with the minor and sexual
+    /// signals of both, and each span names the field it points into.
     pub fn read(&self, report: &mut ValidReport) {
-        if let Some(text) = &report.text {
-            report.detection = Some(self.detect_as(text, reading_for(report.source)));
-        }
+        let reading = reading_for(report.source);
+        let engine = self.current();
+        let text = report
+            .text
+            .as_deref()
+            .map(|t| to_detection_of(&engine.analyze_as(t, reading), "text"));
+        let description = match reading {
+            Reading::Complaint => report
+                .description
+                .as_deref()
+                .map(|d| to_detection_of(&engine.analyze_as(d, reading), "description")),
+            Reading::Post => None,
+        };
+        report.detection = match (text, description) {
+            (Some(t), Some(d)) => Some(merge(t, d)),
+            (t, d) => t.or(d),
+        };
         report.link = ronda_store::linking::link_input(&self.features, report);
     }
 }
@@ -114,10 +131,47 @@ fn priority(p: ronda_detect::Priority) -> Priority {
     }
 }
 
-/// What intake keeps of an analysis. The details carry the spans an analyst sees highlighted:
-/// byte ranges of the original text (`[start, end)`), per rule, identifier and minor mention.
+/// What intake keeps of an analysis of a report's `text`.
 pub fn to_detection(a: &Analysis) -> Detection {
-    let span = |r: &std::ops::Range<usize>| json!([r.start, r.end]);
+    to_detection_of(a, "text")
+}
+
+/// Two readings of one report (its text and its description) as one detection: the stronger
+/// (by priority, then score) with the signals, identifiers and spans of both.
+fn merge(a: Detection, b: Detection) -> Detection {
+    let (mut base, other) = if (b.priority, b.score) > (a.priority, a.score) {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    base.minor |= other.minor;
+    base.sexual |= other.sexual;
+    for id in other.identifiers {
+        if !base.identifiers.contains(&id) {
+            base.identifiers.push(id);
+        }
+    }
+    let mut details: serde_json::Value =
+        serde_json::from_str(&base.details_json).unwrap_or_else(|_| json!({}));
+    let other_details: serde_json::Value =
+        serde_json::from_str(&other.details_json).unwrap_or_else(|_| json!({}));
+    if let (Some(spans), Some(more)) = (
+        details["spans"].as_array_mut(),
+        other_details["spans"].as_array(),
+    ) {
+        spans.extend(more.iter().cloned());
+    }
+    details["minor"] = json!(base.minor);
+    details["sexual"] = json!(base.sexual);
+    base.details_json = details.to_string();
+    base
+}
+
+/// What intake keeps of an analysis of one field of a report. The details carry the spans an
+/// analyst sees highlighted: byte ranges (`[start, end)`) of that field, per rule, identifier
+/// and minor mention.
+pub fn to_detection_of(a: &Analysis, field: &str) -> Detection {
+    let span = |r: &std::ops::Range<usize>| json!({"field": field, "start": r.start, "end": r.end});
     let details = json!({
         "reading": match a.reading {
             Reading::Post => "post",
@@ -129,10 +183,10 @@ pub fn to_detection(a: &Analysis) -> Detection {
             "gambling": a.scores[2],
         },
         "rules": a.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        "spans": a.rules.iter().map(|r| json!({"rule": r.id, "category": r.category, "span": span(&r.span)}))
+        "spans": a.rules.iter().map(|r| json!({"rule": r.id, "category": r.category, "at": span(&r.span)}))
             .chain(a.identifiers.iter().filter(|i| i.span.end > i.span.start)
-                .map(|i| json!({"identifier": i.kind.as_str(), "value": i.value, "span": span(&i.span)})))
-            .chain(a.minor_mentions.iter().map(|m| json!({"minor": true, "span": span(m)})))
+                .map(|i| json!({"identifier": i.kind.as_str(), "value": i.value, "at": span(&i.span)})))
+            .chain(a.minor_mentions.iter().map(|m| json!({"minor": true, "at": span(m)})))
             .collect::<Vec<_>>(),
         "ages": a.ages,
         "minor": a.minor,
