@@ -10,6 +10,7 @@ pub mod config;
 pub mod detection;
 pub mod error;
 pub mod evidence_zip;
+pub mod export;
 pub mod json;
 pub mod metrics;
 pub mod rate_limit;

@@ -120,9 +120,36 @@ pub struct CaseFilter {
     pub platform: Option<String>,
     pub source: Option<Source>,
     pub priority: Option<Priority>,
+    /// Free-text search (see [`CaseSearch`]).
+    pub search: Option<CaseSearch>,
     /// Only cases with an id below this one (the page cursor).
     pub before_id: Option<i64>,
     pub limit: usize,
+}
+
+/// `GET /cases?q=`: a case matches when its target (account or URL), one of its identifiers,
+/// or the text, description or target of one of its reports contains `contains`
+/// (case-insensitive), or when its target or an identifier equals one of `exact` (canonical
+/// forms the caller derived from the query: a phone number in E.164, a normalised handle).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseSearch {
+    /// Lower-case.
+    pub contains: String,
+    pub exact: Vec<String>,
+}
+
+/// A LIKE pattern matching `s` anywhere, with `\` escaping LIKE's wildcards.
+fn like_pattern(s: &str) -> String {
+    let mut p = String::with_capacity(s.len() + 2);
+    p.push('%');
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
 }
 
 /// A page of cases, newest first, and the cursor of the next page.
@@ -173,6 +200,33 @@ pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
         ps.push(Param::Text(name));
         conds.push(format!("p.name = ${}", ps.len()));
     }
+    let pattern = f.search.as_ref().map(|q| like_pattern(&q.contains));
+    if let (Some(q), Some(pattern)) = (&f.search, &pattern) {
+        ps.push(Param::Text(pattern));
+        let like = format!("${}", ps.len());
+        let mut exact = Vec::new();
+        for e in q.exact.iter().take(4) {
+            ps.push(Param::Text(e));
+            exact.push(format!("${}", ps.len()));
+        }
+        let exact_in = |col: &str| {
+            if exact.is_empty() {
+                String::new()
+            } else {
+                format!(" OR {col} IN ({})", exact.join(", "))
+            }
+        };
+        conds.push(format!(
+            "(LOWER(c.target_value) LIKE {like} ESCAPE '\\'{} \
+             OR EXISTS (SELECT 1 FROM case_identifiers i WHERE i.case_id = c.id \
+                AND (LOWER(i.value) LIKE {like} ESCAPE '\\'{})) \
+             OR EXISTS (SELECT 1 FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id WHERE r.case_id = c.id \
+                AND (LOWER(ci.text) LIKE {like} ESCAPE '\\' OR LOWER(r.description) LIKE {like} ESCAPE '\\' \
+                     OR LOWER(r.target_raw) LIKE {like} ESCAPE '\\')))",
+            exact_in("c.target_value"),
+            exact_in("i.value"),
+        ));
+    }
     let limit = f.limit.clamp(1, 500);
     ps.push(Param::Int(i64::try_from(limit + 1).unwrap_or(501)));
     let where_clause = if conds.is_empty() {
@@ -208,6 +262,44 @@ pub fn case_identifiers(conn: &mut dyn Conn, case_id: i64) -> Result<Vec<(String
     .iter()
     .map(|r| Ok((r.string(0)?, r.string(1)?)))
     .collect()
+}
+
+/// One report of a case as staff read it (`GET /cases/{id}/reports`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportView {
+    pub id: i64,
+    pub source: Source,
+    pub created_at: i64,
+    /// The category the reporter claimed.
+    pub category: Option<Category>,
+    /// The target as the reporter wrote it.
+    pub target_raw: String,
+    pub external_id: Option<String>,
+    /// The content as reported (absent once retention removed it).
+    pub text: Option<String>,
+    pub url: Option<String>,
+    /// The media hashes (JSON array of `{pdq, sha256}`).
+    pub media_json: Option<String>,
+    pub description: Option<String>,
+    /// What detection read in this report (verdict, category, score, spans; JSON).
+    pub detection_json: Option<String>,
+    /// Who filed it: the token's role (`intake`, `police`, `platform`, …; `public_form` for the public form).
+    pub reporter_kind: String,
+    /// Whether the reporter left a name or a contact (sealed).
+    pub reporter_identified: bool,
+    /// The reporter's name and contact, unsealed: only when asked for (supervisors, admins).
+    pub reporter: Option<(Option<String>, Option<String>)>,
+    /// When retention removed the reporter's identity.
+    pub reporter_removed_at: Option<i64>,
+    /// When retention removed the content.
+    pub content_removed_at: Option<i64>,
+}
+
+/// A page of a case's reports, oldest first, and the cursor of the next page.
+#[derive(Debug, Clone)]
+pub struct ReportPage {
+    pub reports: Vec<ReportView>,
+    pub next_after_id: Option<i64>,
 }
 
 /// What a public reporter may learn about their report: the stage, nothing else.
@@ -288,5 +380,90 @@ impl Store {
 
     pub fn counts(&self) -> Result<Counts> {
         self.read(counts)
+    }
+
+    /// A page of a case's reports, oldest first, after report `after_id`. With
+    /// `identity`, the sealed reporter names and contacts are opened and the reading is
+    /// audited under `actor` (who saw which reporters).
+    pub fn case_reports(
+        &self,
+        actor: &str,
+        case_id: i64,
+        after_id: Option<i64>,
+        limit: usize,
+        identity: bool,
+    ) -> Result<ReportPage> {
+        let limit = limit.clamp(1, 200);
+        let rows = self.read(|c| {
+            c.query(
+                "SELECT r.id, r.source, r.created_at, r.category, r.target_raw, r.external_id, ci.text, ci.url, \
+                 ci.media_json, r.description, r.detect_json, COALESCE(t.role, 'public_form'), r.reporter_name, \
+                 r.reporter_contact, r.reporter_purged_at, ci.purged_at \
+                 FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id \
+                 LEFT JOIN api_tokens t ON t.id = r.token_id \
+                 WHERE r.case_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3",
+                params![
+                    case_id,
+                    after_id.unwrap_or(0),
+                    i64::try_from(limit + 1).unwrap_or(201)
+                ],
+            )
+        })?;
+        let mut reports = Vec::with_capacity(rows.len());
+        for r in rows.iter().take(limit) {
+            let name = r.opt_string(12)?;
+            let contact = r.opt_string(13)?;
+            let reporter = if identity && (name.is_some() || contact.is_some()) {
+                Some((
+                    name.as_deref().map(|v| self.unseal(v)).transpose()?,
+                    contact.as_deref().map(|v| self.unseal(v)).transpose()?,
+                ))
+            } else {
+                None
+            };
+            reports.push(ReportView {
+                id: r.i64(0)?,
+                source: r.parse(1)?,
+                created_at: r.i64(2)?,
+                category: r.opt_str(3)?.and_then(|c| c.parse().ok()),
+                target_raw: r.string(4)?,
+                external_id: r.opt_string(5)?,
+                text: r.opt_string(6)?,
+                url: r.opt_string(7)?,
+                media_json: r.opt_string(8)?,
+                description: r.opt_string(9)?,
+                detection_json: r.opt_string(10)?,
+                reporter_kind: r.string(11)?,
+                reporter_identified: name.is_some() || contact.is_some(),
+                reporter,
+                reporter_removed_at: r.opt_i64(14)?,
+                content_removed_at: r.opt_i64(15)?,
+            });
+        }
+        let opened: Vec<i64> = reports
+            .iter()
+            .filter(|r| r.reporter.is_some())
+            .map(|r| r.id)
+            .collect();
+        if !opened.is_empty() {
+            let actor = actor.to_string();
+            let after = serde_json::json!({"reports": opened}).to_string();
+            self.write_blocking(1, move |tx| {
+                tx.audit(
+                    &actor,
+                    "report.reporter_viewed",
+                    &format!("case:{case_id}"),
+                    None,
+                    Some(&after),
+                )
+            })?;
+        }
+        let next_after_id = (rows.len() > limit)
+            .then(|| reports.last().map(|r| r.id))
+            .flatten();
+        Ok(ReportPage {
+            reports,
+            next_after_id,
+        })
     }
 }

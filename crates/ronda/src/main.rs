@@ -27,6 +27,8 @@ enum Command {
     Import(cmd::import::Args),
     /// Load generators and benchmarks.
     Bench(cmd::bench::Args),
+    /// Case lists: export as CSV or JSON Lines.
+    Cases(cmd::cases::Args),
     /// Takedown notices.
     Notices(cmd::notices::Args),
     /// Apply the escalation ladder to overdue notices.
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => cmd::audit::run(a),
         Command::Import(a) => cmd::import::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Cases(a) => cmd::cases::run(a),
         Command::Notices(a) => cmd::notices::run(a),
         Command::Escalations(a) => cmd::escalations::run(a),
         Command::Scan(a) => cmd::scan::run(a),

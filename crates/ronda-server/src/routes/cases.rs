@@ -11,7 +11,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::{Role, Source};
 use ronda_store::banks::CaseMediaMatch;
-use ronda_store::cases::{CaseFilter, CaseView};
+use ronda_store::cases::{CaseFilter, CaseView, ReportView};
+
+use crate::export::{Format, case_search, export};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
@@ -24,7 +26,9 @@ const READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst, Role::P
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/cases", get(list))
+        .route("/cases.csv", get(list_csv))
         .route("/cases/{id}", get(show))
+        .route("/cases/{id}/reports", get(reports))
 }
 
 pub fn case_json(c: &CaseView) -> Value {
@@ -127,27 +131,37 @@ where
 }
 
 const FILTERS: &[&str] = &[
-    "status", "category", "platform", "source", "priority", "cursor", "limit",
+    "status", "category", "platform", "source", "priority", "q", "cursor", "limit",
 ];
 
-async fn list(
-    State(st): State<Arc<AppState>>,
-    caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<axum::Json<Value>> {
-    caller.require(READERS)?;
-    if let Some(unknown) = q.keys().find(|k| !FILTERS.contains(&k.as_str())) {
+/// The filter of a case list from its query, scoped to the caller's platform; `None` when a
+/// platform token asks for another platform (an empty list). `extra` names further allowed
+/// parameters.
+fn filter_of(
+    caller: &Caller,
+    q: &HashMap<String, String>,
+    extra: &[&str],
+) -> ApiResult<Option<CaseFilter>> {
+    if let Some(unknown) = q
+        .keys()
+        .find(|k| !FILTERS.contains(&k.as_str()) && !extra.contains(&k.as_str()))
+    {
         return Err(ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_field",
             format!(
                 "unknown query parameter `{unknown}`; allowed: {}",
-                FILTERS.join(", ")
+                FILTERS
+                    .iter()
+                    .chain(extra)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
         .with_field(unknown.clone()));
     }
-    let limit: usize = parse_param(&q, "limit")?.unwrap_or(50);
+    let limit: usize = parse_param(q, "limit")?.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit is 1 to 500"));
     }
@@ -159,23 +173,39 @@ async fn list(
         None => None,
     };
     let mut filter = CaseFilter {
-        status: parse_param(&q, "status")?,
-        category: parse_param(&q, "category")?,
+        status: parse_param(q, "status")?,
+        category: parse_param(q, "category")?,
         platform: q
             .get("platform")
             .filter(|p| !p.is_empty())
             .map(|p| p.to_ascii_lowercase()),
-        source: parse_param(&q, "source")?,
-        priority: parse_param(&q, "priority")?,
+        source: parse_param(q, "source")?,
+        priority: parse_param(q, "priority")?,
+        search: match q.get("q") {
+            Some(text) => case_search(text).map_err(|e| ApiError::invalid("q", e))?,
+            None => None,
+        },
         before_id,
         limit,
     };
     if let Some(own) = caller.platform_scope() {
         if filter.platform.as_deref().is_some_and(|p| p != own) {
-            return Ok(axum::Json(json!({"cases": [], "next_cursor": null})));
+            return Ok(None);
         }
         filter.platform = Some(own.to_string());
     }
+    Ok(Some(filter))
+}
+
+async fn list(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(READERS)?;
+    let Some(filter) = filter_of(&caller, &q, &[])? else {
+        return Ok(axum::Json(json!({"cases": [], "next_cursor": null})));
+    };
     let store = st.store.clone();
     let page = tokio::task::spawn_blocking(move || store.list_cases(&filter)).await??;
     let platform = caller.platform_scope().is_some();
@@ -183,6 +213,59 @@ async fn list(
         "cases": page.cases.iter().map(|c| case_json_for(c, platform)).collect::<Vec<_>>(),
         "next_cursor": page.next_before_id.map(encode_cursor),
     })))
+}
+
+/// Who exports case lists: staff.
+const EXPORTERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
+
+/// `GET /cases.csv`: every case the filters of `GET /cases` select, newest first, as CSV (at
+/// most `MAX_EXPORT_ROWS`; `X-Ronda-Truncated: true` when the cap cut it). `cursor` and
+/// `limit` do not apply. The export is audited.
+async fn list_csv(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    caller.require(EXPORTERS)?;
+    if let Some(p) = ["cursor", "limit"].iter().find(|p| q.contains_key(**p)) {
+        return Err(ApiError::invalid(
+            *p,
+            "an export holds every matching case; use the other filters to narrow it",
+        ));
+    }
+    let Some(filter) = filter_of(&caller, &q, &[])? else {
+        return Err(ApiError::not_found("platform"));
+    };
+    let store = st.store.clone();
+    let actor = caller.actor();
+    let query = serde_json::to_string(&q).unwrap_or_default();
+    let (body, truncated) = tokio::task::spawn_blocking(move || {
+        let out = export(&store, &filter, Format::Csv)?;
+        store.write_blocking(1, move |tx| {
+            tx.audit(&actor, "cases.exported", "cases", None, Some(&query))
+        })?;
+        Ok::<_, ronda_store::StoreError>(out)
+    })
+    .await??;
+    let mut resp = (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ronda-cases.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    if truncated {
+        resp.headers_mut().insert(
+            "x-ronda-truncated",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(resp)
 }
 
 /// Who reads one case: the readers above, and the police for cases in a referral.
@@ -239,6 +322,104 @@ async fn show(
         }
         _ => Err(ApiError::not_found("case")),
     }
+}
+
+/// Who reads a case's reports: staff. The reporters' sealed names and contacts only for
+/// supervisors and admins, when asked for (`reporter_identity=true`), and audited.
+const REPORT_READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
+
+fn report_json(r: &ReportView) -> Value {
+    let media: Value = r
+        .media_json
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_else(|| json!([]));
+    let detection: Value = r
+        .detection_json
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null);
+    let mut reporter = json!({
+        "kind": r.reporter_kind,
+        "identified": r.reporter_identified,
+        "removed_at": r.reporter_removed_at.map(to_rfc3339),
+    });
+    if let Some((name, contact)) = &r.reporter {
+        reporter["name"] = json!(name);
+        reporter["contact"] = json!(contact);
+    }
+    json!({
+        "id": r.id,
+        "source": r.source,
+        "created_at": to_rfc3339(r.created_at),
+        "category": r.category,
+        "target": r.target_raw,
+        "external_id": r.external_id,
+        "text": r.text,
+        "url": r.url,
+        "description": r.description,
+        "media": media,
+        "content_removed_at": r.content_removed_at.map(to_rfc3339),
+        "detection": detection,
+        "reporter": reporter,
+    })
+}
+
+const REPORT_PARAMS: &[&str] = &["cursor", "limit", "reporter_identity"];
+
+async fn reports(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(REPORT_READERS)?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;
+    if let Some(unknown) = q.keys().find(|k| !REPORT_PARAMS.contains(&k.as_str())) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+            format!(
+                "unknown query parameter `{unknown}`; allowed: {}",
+                REPORT_PARAMS.join(", ")
+            ),
+        )
+        .with_field(unknown.clone()));
+    }
+    let limit: usize = parse_param(&q, "limit")?.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit is 1 to 200"));
+    }
+    let identity: bool = parse_param(&q, "reporter_identity")?.unwrap_or(false);
+    if identity && !matches!(caller.role(), Role::Admin | Role::Supervisor) {
+        return Err(ApiError::forbidden(
+            "reporters' names and contacts are shown to supervisors and admins only",
+        ));
+    }
+    let after_id = match q.get("cursor").filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            decode_cursor(c)
+                .ok_or_else(|| ApiError::invalid("cursor", "not a cursor from this API"))?,
+        ),
+        None => None,
+    };
+    let store = st.store.clone();
+    let actor = caller.actor();
+    let page = tokio::task::spawn_blocking(move || {
+        if store.get_case(id)?.is_none() {
+            return Ok(None);
+        }
+        store
+            .case_reports(&actor, id, after_id, limit, identity)
+            .map(Some)
+    })
+    .await??
+    .ok_or_else(|| ApiError::not_found("case"))?;
+    Ok(axum::Json(json!({
+        "case_id": id,
+        "reports": page.reports.iter().map(report_json).collect::<Vec<_>>(),
+        "next_cursor": page.next_after_id.map(encode_cursor),
+    })))
 }
 
 #[cfg(test)]

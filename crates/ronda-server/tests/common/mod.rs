@@ -227,6 +227,22 @@ macro_rules! api_tests {
 }
 
 impl TestApp {
+    /// The actions audited on `target`, in order.
+    pub async fn audit_actions(&self, target: &str) -> Vec<String> {
+        let store = self.state.store.clone();
+        let target = target.to_string();
+        tokio::task::spawn_blocking(move || {
+            store
+                .audit_events_for(&target)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect()
+        })
+        .await
+        .unwrap()
+    }
+
     /// GET returning the raw body (zips) and its content type.
     pub async fn get_bytes(&self, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
         let resp = self

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bank;
 pub mod bench;
 pub mod bench_stats;
+pub mod cases;
 pub mod escalations;
 pub mod eval;
 pub mod evidence;
