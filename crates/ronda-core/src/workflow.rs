@@ -15,8 +15,13 @@
 //! notice_sent | acknowledged | still_online ──escalate──> escalated
 //! notice_sent | acknowledged | still_online | escalated ──dispute──> disputed
 //! disputed ──uphold──> notice_sent (the order stands; a new deadline)   disputed ──withdraw──> closed
-//! escalated ──verify_removed──> removed            removed | closed ──reopen──> in_review
+//! escalated ──verify_removed──> removed     rejected | removed | closed ──reopen──> in_review
 //! ```
+//!
+//! Every action but two is taken through the API ([`Action::endpoint`]); `send_notice` happens
+//! inside the confirmation that issues the notice, and `escalate` is the escalation worker's
+//! (or `ronda escalations run`). A refused action names only the allowed actions a person can
+//! take, each with its endpoint; `confirmed` is never seen outside the confirming transaction.
 
 use std::fmt;
 
@@ -89,6 +94,26 @@ impl Action {
             Action::Reopen => "reopen",
         }
     }
+
+    /// The API call that takes this action (`{id}` is the case id, `{notice}` its open
+    /// notice's id); `None` for the two actions no person takes (see the module docs).
+    pub fn endpoint(self) -> Option<&'static str> {
+        Some(match self {
+            Action::StartReview => "POST /api/v1/cases/{id}/claim",
+            Action::Confirm | Action::RequestApproval | Action::Reject => {
+                "POST /api/v1/cases/{id}/decision"
+            }
+            Action::Approve | Action::Disapprove => "POST /api/v1/cases/{id}/approval",
+            Action::Acknowledge | Action::ClaimRemoval | Action::Dispute => {
+                "POST /api/v1/platform/notices/{notice}/response"
+            }
+            Action::VerifyRemoved | Action::FindStillOnline => "POST /api/v1/cases/{id}/recheck",
+            Action::Uphold | Action::Withdraw => "POST /api/v1/cases/{id}/dispute",
+            Action::Close => "POST /api/v1/cases/{id}/close",
+            Action::Reopen => "POST /api/v1/cases/{id}/reopen",
+            Action::SendNotice | Action::Escalate => return None,
+        })
+    }
 }
 
 impl fmt::Display for Action {
@@ -97,7 +122,8 @@ impl fmt::Display for Action {
     }
 }
 
-/// An action that the case's status does not allow; names the ones it does (for a 409).
+/// An action that the case's status does not allow; names the ones a person can take there,
+/// with their endpoints (for a 409).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot {action} a case that is {from}; allowed: {}", allowed_list(.allowed))]
 pub struct IllegalTransition {
@@ -108,10 +134,15 @@ pub struct IllegalTransition {
 
 fn allowed_list(a: &[Action]) -> String {
     if a.is_empty() {
-        "nothing".into()
-    } else {
-        a.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
+        return "nothing".into();
     }
+    a.iter()
+        .map(|x| match x.endpoint() {
+            Some(e) => format!("{} ({e})", x.as_str()),
+            None => x.as_str().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The status an action leads to from `from`, if the action is allowed there.
@@ -139,7 +170,7 @@ fn target(from: CaseStatus, action: Action) -> Option<CaseStatus> {
         (S::Disputed, A::Uphold) => S::NoticeSent,
         (S::Disputed, A::Withdraw) => S::Closed,
         (S::Rejected | S::Removed, A::Close) => S::Closed,
-        (S::Removed | S::Closed, A::Reopen) => S::InReview,
+        (S::Rejected | S::Removed | S::Closed, A::Reopen) => S::InReview,
         _ => return None,
     })
 }
@@ -153,12 +184,20 @@ pub fn allowed_actions(from: CaseStatus) -> Vec<Action> {
         .collect()
 }
 
+/// The actions allowed from `from` that a person takes through the API.
+pub fn api_actions(from: CaseStatus) -> Vec<Action> {
+    allowed_actions(from)
+        .into_iter()
+        .filter(|a| a.endpoint().is_some())
+        .collect()
+}
+
 /// Applies `action` to a case in status `from`.
 pub fn transition(from: CaseStatus, action: Action) -> Result<CaseStatus, IllegalTransition> {
     target(from, action).ok_or_else(|| IllegalTransition {
         from,
         action,
-        allowed: allowed_actions(from),
+        allowed: api_actions(from),
     })
 }
 
@@ -327,13 +366,22 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "cannot send_notice a case that is new; allowed: start_review, confirm, request_approval, reject"
+            "cannot send_notice a case that is new; allowed: start_review (POST /api/v1/cases/{id}/claim), \
+             confirm (POST /api/v1/cases/{id}/decision), request_approval (POST /api/v1/cases/{id}/decision), \
+             reject (POST /api/v1/cases/{id}/decision)"
         );
         assert_eq!(
             transition(S::Rejected, Action::Confirm)
                 .unwrap_err()
                 .allowed,
-            vec![Action::Close]
+            vec![Action::Close, Action::Reopen]
+        );
+        assert_eq!(
+            transition(S::Disputed, Action::Close)
+                .unwrap_err()
+                .to_string(),
+            "cannot close a case that is disputed; allowed: uphold (POST /api/v1/cases/{id}/dispute), \
+             withdraw (POST /api/v1/cases/{id}/dispute)"
         );
     }
 
@@ -373,7 +421,82 @@ mod tests {
     fn every_status_but_none_has_a_way_on() {
         for s in CaseStatus::ALL {
             assert!(!allowed_actions(*s).is_empty(), "{s} is a dead end");
+            // A person can move every case on, except inside the confirming transaction.
+            if *s != S::Confirmed {
+                assert!(!api_actions(*s).is_empty(), "{s} is a dead end for people");
+            }
         }
+    }
+
+    /// Every pair (status, action): the allowed ones lead where the table in ARCHITECTURE.md
+    /// says; every refused one names only actions a person can take, each with its endpoint.
+    #[test]
+    fn every_transition_allowed_and_refused() {
+        use Action as A;
+        let allowed: &[(S, A, S)] = &[
+            (S::New, A::StartReview, S::InReview),
+            (S::New, A::Confirm, S::Confirmed),
+            (S::New, A::RequestApproval, S::AwaitingApproval),
+            (S::New, A::Reject, S::Rejected),
+            (S::InReview, A::Confirm, S::Confirmed),
+            (S::InReview, A::RequestApproval, S::AwaitingApproval),
+            (S::InReview, A::Reject, S::Rejected),
+            (S::AwaitingApproval, A::Approve, S::Confirmed),
+            (S::AwaitingApproval, A::Disapprove, S::InReview),
+            (S::AwaitingApproval, A::Reject, S::Rejected),
+            (S::Confirmed, A::SendNotice, S::NoticeSent),
+            (S::NoticeSent, A::Acknowledge, S::Acknowledged),
+            (S::NoticeSent, A::ClaimRemoval, S::RemovalClaimed),
+            (S::NoticeSent, A::Escalate, S::Escalated),
+            (S::NoticeSent, A::Dispute, S::Disputed),
+            (S::Acknowledged, A::ClaimRemoval, S::RemovalClaimed),
+            (S::Acknowledged, A::Escalate, S::Escalated),
+            (S::Acknowledged, A::Dispute, S::Disputed),
+            (S::RemovalClaimed, A::VerifyRemoved, S::Removed),
+            (S::RemovalClaimed, A::FindStillOnline, S::StillOnline),
+            (S::StillOnline, A::ClaimRemoval, S::RemovalClaimed),
+            (S::StillOnline, A::VerifyRemoved, S::Removed),
+            (S::StillOnline, A::Escalate, S::Escalated),
+            (S::StillOnline, A::Dispute, S::Disputed),
+            (S::Escalated, A::ClaimRemoval, S::RemovalClaimed),
+            (S::Escalated, A::VerifyRemoved, S::Removed),
+            (S::Escalated, A::Dispute, S::Disputed),
+            (S::Disputed, A::Uphold, S::NoticeSent),
+            (S::Disputed, A::Withdraw, S::Closed),
+            (S::Rejected, A::Close, S::Closed),
+            (S::Rejected, A::Reopen, S::InReview),
+            (S::Removed, A::Close, S::Closed),
+            (S::Removed, A::Reopen, S::InReview),
+            (S::Closed, A::Reopen, S::InReview),
+        ];
+        let mut seen = 0;
+        for from in CaseStatus::ALL {
+            for action in Action::ALL {
+                let want = allowed
+                    .iter()
+                    .find(|(f, a, _)| f == from && a == action)
+                    .map(|(_, _, to)| *to);
+                match (transition(*from, *action), want) {
+                    (Ok(to), Some(w)) => {
+                        assert_eq!(to, w, "{from} --{action}-->");
+                        seen += 1;
+                    }
+                    (Err(e), None) => {
+                        assert!(!e.allowed.is_empty() || *from == S::Confirmed, "{e}");
+                        for a in &e.allowed {
+                            let endpoint = a
+                                .endpoint()
+                                .unwrap_or_else(|| panic!("{e}: {a} has no endpoint"));
+                            assert!(e.to_string().contains(&format!("{a} ({endpoint})")), "{e}");
+                        }
+                        assert!(!e.to_string().contains("send_notice ("), "{e}");
+                        assert!(!e.to_string().contains(", escalate"), "{e}");
+                    }
+                    (got, want) => panic!("{from} --{action}-->: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+        assert_eq!(seen, allowed.len());
     }
 
     #[test]

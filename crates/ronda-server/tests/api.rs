@@ -560,7 +560,7 @@ async fn the_verification_queue_over_http_on_both_backends() {
             v["error"]["message"]
                 .as_str()
                 .unwrap()
-                .contains("allowed: acknowledge, claim_removal"),
+                .contains("allowed: acknowledge (POST /api/v1/platform/notices/{notice}/response), claim_removal"),
             "{v}"
         );
         // The platform API: MiChat sees its notice, WhatsApp does not.

@@ -6,6 +6,7 @@
 //! The ladder climbs while a notice is `sent`, `acknowledged`, `refused` or `still_online`, and
 //! pauses while a removal is claimed or a dispute is open.
 
+use ronda_core::clock::to_rfc3339;
 use ronda_core::model::{CaseStatus, Category, Priority};
 use ronda_core::workflow::{Action, DeadlinePolicy, EscalationStep, transition};
 use serde_json::json;
@@ -37,11 +38,14 @@ pub struct NoticeView {
     pub response_reason: Option<String>,
     pub responded_at: Option<i64>,
     pub closed_at: Option<i64>,
+    /// How the ministry resolved a dispute (`upheld`, `withdrawn`), why and when.
+    pub dispute: Option<(String, String, i64)>,
 }
 
 const NOTICE_COLUMNS: &str = "n.id, n.case_id, p.name, n.status, n.category, n.legal_basis, n.urgent, \
      n.target_kind, n.target_value, n.evidence, n.created_at, n.deadline, n.escalation_step, n.escalation_at, \
-     n.response_action, n.response_reason, n.responded_at, n.closed_at";
+     n.response_action, n.response_reason, n.responded_at, n.closed_at, \
+     n.dispute_resolution, n.dispute_reason, n.dispute_resolved_at";
 
 fn notice_from_row(r: &Row) -> Result<NoticeView> {
     Ok(NoticeView {
@@ -63,6 +67,10 @@ fn notice_from_row(r: &Row) -> Result<NoticeView> {
         response_reason: r.opt_string(15)?,
         responded_at: r.opt_i64(16)?,
         closed_at: r.opt_i64(17)?,
+        dispute: match (r.opt_string(18)?, r.opt_string(19)?, r.opt_i64(20)?) {
+            (Some(resolution), Some(reason), Some(at)) => Some((resolution, reason, at)),
+            _ => None,
+        },
     })
 }
 
@@ -155,14 +163,16 @@ pub(crate) fn send(
     );
     let now = tx.now_ms();
     let deadline = policy.deadline(now, urgent);
+    let platform_id = row.i64(1)?;
+    let (kind, value) = (row.string(5)?, row.string(6)?);
+    let content = content_summary(tx, case_id, &kind, &value)?;
     let evidence = json!({
         "reports": {"total": row.i64(7)?, "patrol": row.i64(8)?, "police": row.i64(9)?,
                     "public": row.i64(10)?, "platform": row.i64(11)?},
-        "first_reported_at": row.i64(12)?, "last_reported_at": row.i64(13)?,
+        "first_reported_at": to_rfc3339(row.i64(12)?), "last_reported_at": to_rfc3339(row.i64(13)?),
+        "content": content,
     })
     .to_string();
-    let platform_id = row.i64(1)?;
-    let (kind, value) = (row.string(5)?, row.string(6)?);
     let id = tx.conn().insert_id(
         "INSERT INTO notices (case_id, platform_id, status, category, legal_basis, urgent, target_kind, target_value, \
          evidence, created_at, deadline, escalation_step) \
@@ -179,10 +189,166 @@ pub(crate) fn send(
     )?;
     let payload = json!({"notice_id": id, "case_id": case_id, "category": category_text,
         "legal_basis": legal_basis, "urgent": urgent, "target": {kind.clone(): value},
-        "created_at": now, "deadline": deadline});
+        "created_at": to_rfc3339(now), "deadline": to_rfc3339(deadline)});
     crate::webhooks::enqueue(tx, platform_id, "notice.sent", &payload)?;
     set_case_status(tx, actor, case_id, status, next)?;
     Ok(id)
+}
+
+/// What a notice tells the platform about the content, so that it can find and judge it
+/// without the ministry's case file: the URLs where it was seen (the target, when a URL, and
+/// every captured content URL) and the start of the content's own text, at most
+/// [`crate::cases::EXCERPT_CHARS`] characters. Only content as captured (what was public on the
+/// platform) is shown; reporters' descriptions and identities never are.
+fn content_summary(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    target_kind: &str,
+    target_value: &str,
+) -> Result<serde_json::Value> {
+    let rows = tx.conn().query(
+        "SELECT ci.url, ci.text FROM reports r JOIN content_items ci ON ci.id = r.content_id \
+         WHERE r.case_id = $1 AND ci.purged_at IS NULL ORDER BY r.id DESC LIMIT 50",
+        params![case_id],
+    )?;
+    let mut urls: Vec<String> = Vec::new();
+    if target_kind == "url" {
+        urls.push(target_value.to_string());
+    }
+    let mut excerpt = None;
+    for r in &rows {
+        if let Some(u) = r.opt_string(0)?
+            && !urls.contains(&u)
+            && urls.len() < 10
+        {
+            urls.push(u);
+        }
+        if excerpt.is_none()
+            && let Some(t) = r.opt_str(1)?
+        {
+            excerpt = Some(crate::cases::excerpt(t, crate::cases::EXCERPT_CHARS));
+        }
+    }
+    Ok(json!({"urls": urls, "excerpt": excerpt}))
+}
+
+/// How the ministry resolves a platform's dispute of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// The order stands: the notice is open again with a new deadline.
+    Uphold,
+    /// The notice is withdrawn and the case closed.
+    Withdraw,
+}
+
+impl Resolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::Uphold => "uphold",
+            Resolution::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// What resolving a dispute did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub case_id: i64,
+    pub status: CaseStatus,
+    pub notice: NoticeView,
+}
+
+fn resolve_dispute(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    case_id: i64,
+    resolution: Resolution,
+    reason: &str,
+    policy: &DeadlinePolicy,
+) -> Result<Resolved> {
+    let from = case_status(tx, case_id)?;
+    let to = transition(
+        from,
+        match resolution {
+            Resolution::Uphold => Action::Uphold,
+            Resolution::Withdraw => Action::Withdraw,
+        },
+    )?;
+    let notice = tx
+        .conn()
+        .query_opt(
+            "SELECT id FROM notices WHERE case_id = $1 AND status = 'disputed' AND closed_at IS NULL \
+             ORDER BY id DESC LIMIT 1",
+            params![case_id],
+        )?
+        .ok_or_else(|| StoreError::Conflict(format!("case {case_id} has no disputed notice")))?
+        .i64(0)?;
+    let before =
+        get(tx.conn(), notice)?.ok_or_else(|| StoreError::NotFound(format!("notice {notice}")))?;
+    let now = tx.now_ms();
+    let (status, resolution_text, deadline, closed_at) = match resolution {
+        Resolution::Uphold => ("sent", "upheld", policy.deadline(now, before.urgent), None),
+        Resolution::Withdraw => ("withdrawn", "withdrawn", before.deadline, Some(now)),
+    };
+    // The platform's earlier answer is history now (kept in the audit log): it may answer the
+    // upheld notice afresh, and a new deadline starts a new escalation ladder.
+    tx.conn().execute(
+        "UPDATE notices SET status = $2, deadline = $3, closed_at = $4, response_action = NULL, \
+         response_reason = NULL, responded_at = NULL, dispute_resolution = $5, dispute_reason = $6, \
+         dispute_resolved_at = $7, escalation_step = CASE WHEN $8 THEN 'none' ELSE escalation_step END, \
+         escalation_at = CASE WHEN $8 THEN NULL ELSE escalation_at END WHERE id = $1",
+        params![
+            notice,
+            status,
+            deadline,
+            closed_at,
+            resolution_text,
+            reason,
+            now,
+            resolution == Resolution::Uphold
+        ],
+    )?;
+    tx.audit(
+        actor,
+        match resolution {
+            Resolution::Uphold => "notice.upheld",
+            Resolution::Withdraw => "notice.withdrawn",
+        },
+        &format!("notice:{notice}"),
+        Some(
+            &json!({"status": before.status, "deadline": before.deadline,
+                "dispute": before.response_reason})
+            .to_string(),
+        ),
+        Some(&json!({"status": status, "deadline": deadline, "reason": reason}).to_string()),
+    )?;
+    set_case_status(tx, actor, case_id, from, to)?;
+    let platform_id = tx
+        .conn()
+        .query_one(
+            "SELECT platform_id FROM notices WHERE id = $1",
+            params![notice],
+        )?
+        .i64(0)?;
+    let payload = json!({"notice_id": notice, "case_id": case_id, "resolution": resolution_text,
+        "reason": reason, "status": status, "deadline": to_rfc3339(deadline),
+        "resolved_at": to_rfc3339(now)});
+    crate::webhooks::enqueue(
+        tx,
+        platform_id,
+        match resolution {
+            Resolution::Uphold => "notice.upheld",
+            Resolution::Withdraw => "notice.withdrawn",
+        },
+        &payload,
+    )?;
+    let notice =
+        get(tx.conn(), notice)?.ok_or_else(|| StoreError::NotFound(format!("notice {notice}")))?;
+    Ok(Resolved {
+        case_id,
+        status: to,
+        notice,
+    })
 }
 
 /// A platform's answer to a notice.
@@ -393,7 +559,8 @@ pub fn escalate_due(
                 .conn()
                 .query_one("SELECT platform_id FROM notices WHERE id = $1", params![id])?
                 .i64(0)?;
-            let payload = json!({"notice_id": id, "case_id": case_id, "step": next.as_str(), "due_at": due_at});
+            let payload = json!({"notice_id": id, "case_id": case_id, "step": next.as_str(),
+                "due_at": to_rfc3339(due_at)});
             crate::webhooks::enqueue(tx, platform_id, "notice.escalated", &payload)?;
             applied.push(Escalated {
                 notice_id: id,
@@ -440,6 +607,22 @@ impl Store {
                 action,
                 reason.as_deref(),
             )
+        })
+        .await
+    }
+
+    /// The ministry's answer to a platform's dispute (see [`Resolution`]); `reason` is shown
+    /// to the platform (webhook `notice.upheld` / `notice.withdrawn`).
+    pub async fn resolve_dispute(
+        &self,
+        actor: String,
+        case_id: i64,
+        resolution: Resolution,
+        reason: String,
+        policy: DeadlinePolicy,
+    ) -> Result<Resolved> {
+        self.write(1, move |tx| {
+            resolve_dispute(tx, &actor, case_id, resolution, &reason, &policy)
         })
         .await
     }

@@ -167,12 +167,6 @@ fn decide(
 ) -> Result<Decided> {
     let now = tx.now_ms();
     let s = load(tx, case_id)?;
-    let holds = s.claimed_by == Some(who.token_id) && s.claim_expires_at.is_some_and(|t| t > now);
-    if !holds && !d.override_claim {
-        return Err(StoreError::Conflict(format!(
-            "claim case {case_id} before deciding it (POST /api/v1/cases/{case_id}/claim)"
-        )));
-    }
     // A confirmation goes through triage: confirming child_exploitation is a child-safety sign
     // (urgent); on a case with a sign, only a supervisor may confirm another category.
     let triage_before = crate::triage::load(tx, case_id)?;
@@ -200,7 +194,14 @@ fn decide(
         (Verdict::Confirm, false) => Action::Confirm,
         (Verdict::Reject, _) => Action::Reject,
     };
+    // A decision the case's status does not allow is refused first: claiming would not help.
     let status = transition(s.status, action)?;
+    let holds = s.claimed_by == Some(who.token_id) && s.claim_expires_at.is_some_and(|t| t > now);
+    if !holds && !d.override_claim {
+        return Err(StoreError::Conflict(format!(
+            "claim case {case_id} before deciding it (POST /api/v1/cases/{case_id}/claim)"
+        )));
+    }
     if d.verdict == Verdict::Confirm && category.is_none() {
         return Err(
             FieldError::new("required", "category", "a confirmed case needs a category").into(),
@@ -251,6 +252,64 @@ fn decide(
         Some(&after),
     )?;
     finish(tx, who, decision_id, case_id, status, policy)
+}
+
+/// Closes a rejected or removed case (`close`), with the reason, audited.
+fn close(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, reason: &str) -> Result<CaseStatus> {
+    let s = load(tx, case_id)?;
+    let to = transition(s.status, Action::Close)?;
+    let now = tx.now_ms();
+    tx.conn().execute(
+        "UPDATE cases SET status = $2, is_open = 0, claimed_by = NULL, claim_expires_at = NULL, updated_at = $3 \
+         WHERE id = $1",
+        params![case_id, to.as_str(), now],
+    )?;
+    tx.audit(
+        &who.actor,
+        "case.closed",
+        &format!("case:{case_id}"),
+        Some(&json!({"status": s.status}).to_string()),
+        Some(&json!({"status": to, "reason": reason}).to_string()),
+    )?;
+    Ok(to)
+}
+
+/// Reopens a rejected, removed or closed case for review (`reopen`: a mistaken rejection, or
+/// content whose removal did not hold), with the reason, audited. The target may hold one open
+/// case at a time: when another is open, the answer names it.
+fn reopen(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, reason: &str) -> Result<CaseStatus> {
+    let s = load(tx, case_id)?;
+    let to = transition(s.status, Action::Reopen)?;
+    let key = tx
+        .conn()
+        .query_one(
+            "SELECT target_key FROM cases WHERE id = $1",
+            params![case_id],
+        )?
+        .string(0)?;
+    if let Some(open) = tx.conn().query_opt(
+        "SELECT id FROM cases WHERE target_key = $1 AND is_open = 1 AND id <> $2",
+        params![&key, case_id],
+    )? {
+        return Err(StoreError::Conflict(format!(
+            "the target of case {case_id} has an open case, {}; work on that one",
+            open.i64(0)?
+        )));
+    }
+    let now = tx.now_ms();
+    tx.conn().execute(
+        "UPDATE cases SET status = $2, is_open = 1, claimed_by = NULL, claim_expires_at = NULL, updated_at = $3 \
+         WHERE id = $1",
+        params![case_id, to.as_str(), now],
+    )?;
+    tx.audit(
+        &who.actor,
+        "case.reopened",
+        &format!("case:{case_id}"),
+        Some(&json!({"status": s.status}).to_string()),
+        Some(&json!({"status": to, "reason": reason}).to_string()),
+    )?;
+    Ok(to)
 }
 
 /// A case that ends up `confirmed` is an order to the platform: its notice goes out in the same
@@ -338,6 +397,28 @@ pub fn queue(conn: &mut dyn Conn, token_id: i64, now: i64, limit: usize) -> Resu
 impl Store {
     pub async fn claim_case(&self, who: Reviewer, case_id: i64, ttl_ms: i64) -> Result<Claim> {
         self.write(1, move |tx| claim(tx, &who, case_id, ttl_ms))
+            .await
+    }
+
+    /// `close` with a reason (see [`close`]).
+    pub async fn close_case(
+        &self,
+        who: Reviewer,
+        case_id: i64,
+        reason: String,
+    ) -> Result<CaseStatus> {
+        self.write(1, move |tx| close(tx, &who, case_id, &reason))
+            .await
+    }
+
+    /// `reopen` with a reason (see [`reopen`]); the caller checks that a supervisor asks.
+    pub async fn reopen_case(
+        &self,
+        who: Reviewer,
+        case_id: i64,
+        reason: String,
+    ) -> Result<CaseStatus> {
+        self.write(1, move |tx| reopen(tx, &who, case_id, &reason))
             .await
     }
 

@@ -32,7 +32,13 @@ pub fn router() -> Router<Arc<AppState>> {
 }
 
 pub fn notice_json(n: &NoticeView) -> Value {
-    let evidence: Value = serde_json::from_str(&n.evidence).unwrap_or(Value::Null);
+    let mut evidence: Value = serde_json::from_str(&n.evidence).unwrap_or(Value::Null);
+    // Notices sent before times were written as RFC 3339 stored epoch milliseconds.
+    for key in ["first_reported_at", "last_reported_at"] {
+        if let Some(ms) = evidence[key].as_i64() {
+            evidence[key] = json!(to_rfc3339(ms));
+        }
+    }
     json!({
         "id": n.id,
         "case_id": n.case_id,
@@ -50,6 +56,8 @@ pub fn notice_json(n: &NoticeView) -> Value {
         "response": n.response_action.as_ref().map(|a| json!({
             "action": a, "reason": n.response_reason, "at": n.responded_at.map(to_rfc3339)})),
         "closed_at": n.closed_at.map(to_rfc3339),
+        "dispute_resolution": n.dispute.as_ref().map(|(resolution, reason, at)| json!({
+            "resolution": resolution, "reason": reason, "at": to_rfc3339(*at)})),
     })
 }
 

@@ -1,5 +1,5 @@
 //! The verification queue: `GET /queue`, claims on cases, decisions, and the legal bases a
-//! decision may cite.
+//! decision may cite; and the ways out of the end states: dispute resolution, close, reopen.
 
 use std::sync::Arc;
 
@@ -9,6 +9,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::{Category, Role};
+use ronda_core::report::FieldError;
+use ronda_store::notices::Resolution;
 use ronda_store::review::{Decided, Decision, Reviewer, Verdict};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -31,6 +33,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/decisions:bulk", post(decide_bulk))
         .route("/approvals", get(approvals))
         .route("/cases/{id}/approval", post(approve))
+        .route("/cases/{id}/dispute", post(dispute))
+        .route("/cases/{id}/close", post(close))
+        .route("/cases/{id}/reopen", post(reopen))
 }
 
 fn decided_json(d: &Decided) -> Value {
@@ -328,4 +333,104 @@ async fn approve(
         )
         .await?;
     Ok(axum::Json(decided_json(&done)))
+}
+
+/// A reason for a workflow action: required, trimmed, at most [`MAX_NOTE_CHARS`].
+fn reason_of(raw: Option<String>) -> ApiResult<String> {
+    let reason = raw.map(|r| r.trim().to_string()).unwrap_or_default();
+    if reason.is_empty() {
+        return Err(ApiError::from(FieldError::new(
+            "required",
+            "reason",
+            "say why (it is recorded in the audit log and, for a dispute, sent to the platform)",
+        )));
+    }
+    if reason.chars().count() > MAX_NOTE_CHARS {
+        return Err(ApiError::invalid(
+            "reason",
+            format!("at most {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    Ok(reason)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputeInput {
+    decision: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// A supervisor answers a platform's dispute: `uphold` (the order stands, a new deadline) or
+/// `withdraw` (the notice is withdrawn, the case closed). The platform hears it by webhook.
+async fn dispute(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DisputeInput>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(APPROVERS)?;
+    let resolution = match body.decision.as_str() {
+        "uphold" => Resolution::Uphold,
+        "withdraw" => Resolution::Withdraw,
+        _ => {
+            return Err(ApiError::from(FieldError::new(
+                "invalid_value",
+                "decision",
+                "expected `uphold` or `withdraw`",
+            )));
+        }
+    };
+    let reason = reason_of(body.reason)?;
+    let done = st
+        .store
+        .resolve_dispute(
+            caller.actor(),
+            case_id(&id)?,
+            resolution,
+            reason,
+            st.config.deadline_policy(),
+        )
+        .await?;
+    Ok(axum::Json(json!({
+        "case_id": done.case_id,
+        "status": done.status,
+        "notice": crate::routes::notices::notice_json(&done.notice),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonInput {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Closes a rejected or removed case.
+async fn close(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReasonInput>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(REVIEWERS)?;
+    let reason = reason_of(body.reason)?;
+    let id = case_id(&id)?;
+    let status = st.store.close_case(reviewer(&caller), id, reason).await?;
+    Ok(axum::Json(json!({"case_id": id, "status": status})))
+}
+
+/// A supervisor reopens a rejected, removed or closed case for review.
+async fn reopen(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReasonInput>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(APPROVERS)?;
+    let reason = reason_of(body.reason)?;
+    let id = case_id(&id)?;
+    let status = st.store.reopen_case(reviewer(&caller), id, reason).await?;
+    Ok(axum::Json(json!({"case_id": id, "status": status})))
 }
