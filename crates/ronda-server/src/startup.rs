@@ -68,9 +68,16 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `state.config.listen` (port 0 picks a free port).
+    /// Binds `state.config.listen` (port 0 picks a free port). The error names the address
+    /// and where it is set (`listen`, `RONDA_LISTEN`, `--listen`).
     pub async fn bind(state: Arc<AppState>) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(state.config.listen).await?;
+        let addr = state.config.listen;
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {addr}: {e} (set another address with --listen, RONDA_LISTEN or `listen` in the config file)"),
+            )
+        })?;
         Ok(Self { listener, state })
     }
 

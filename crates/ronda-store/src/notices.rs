@@ -495,11 +495,13 @@ fn recheck(tx: &mut Tx<'_>, actor: &str, case_id: i64, result: Recheck) -> Resul
     Ok(to)
 }
 
-/// One escalation rung applied to a notice.
+/// One escalation rung applied to a notice (or, in a dry run, that would be).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Escalated {
     pub notice_id: i64,
     pub case_id: i64,
+    /// The rung before this one.
+    pub from: EscalationStep,
     pub step: EscalationStep,
     pub due_at: i64,
 }
@@ -514,22 +516,21 @@ fn parse_step(s: &str) -> EscalationStep {
     }
 }
 
-/// The escalation step: applies every rung due at `now` to every overdue notice, each rung
-/// recorded with the time it fell due and audited. Safe to run from several places: each pass
-/// sees the rungs already applied.
-pub fn escalate_due(
-    tx: &mut Tx<'_>,
-    actor: &str,
+/// Every rung due at `now` on every overdue notice, in order (deadline, notice, rung), each
+/// with the time it fell due; reads only. A notice is overdue while it is open and `sent`,
+/// `acknowledged`, `refused` or `still_online` past its deadline.
+pub fn escalations_due(
+    conn: &mut dyn Conn,
     policy: &DeadlinePolicy,
     now: i64,
 ) -> Result<Vec<Escalated>> {
-    let due = tx.conn().query(
+    let due = conn.query(
         "SELECT id, case_id, deadline, escalation_step, escalation_at FROM notices \
          WHERE closed_at IS NULL AND deadline <= $1 AND status IN ('sent', 'acknowledged', 'refused', 'still_online') \
          AND escalation_step <> 'blocking_recommended' ORDER BY deadline, id",
         params![now],
     )?;
-    let mut applied = Vec::new();
+    let mut plan = Vec::new();
     for r in &due {
         let (id, case_id, deadline) = (r.i64(0)?, r.i64(1)?, r.i64(2)?);
         let mut step = parse_step(r.str(3)?);
@@ -538,33 +539,10 @@ pub fn escalate_due(
             .next_step(deadline, step, at)
             .filter(|(_, d)| *d <= now)
         {
-            tx.conn().execute(
-                "UPDATE notices SET escalation_step = $2, escalation_at = $3 WHERE id = $1",
-                params![id, next.as_str(), due_at],
-            )?;
-            tx.audit(
-                actor,
-                "notice.escalated",
-                &format!("notice:{id}"),
-                Some(&json!({"step": step.as_str()}).to_string()),
-                Some(&json!({"step": next.as_str(), "due_at": due_at}).to_string()),
-            )?;
-            if step == EscalationStep::None {
-                let from = case_status(tx, case_id)?;
-                if let Ok(to) = transition(from, Action::Escalate) {
-                    set_case_status(tx, actor, case_id, from, to)?;
-                }
-            }
-            let platform_id = tx
-                .conn()
-                .query_one("SELECT platform_id FROM notices WHERE id = $1", params![id])?
-                .i64(0)?;
-            let payload = json!({"notice_id": id, "case_id": case_id, "step": next.as_str(),
-                "due_at": to_rfc3339(due_at)});
-            crate::webhooks::enqueue(tx, platform_id, "notice.escalated", &payload)?;
-            applied.push(Escalated {
+            plan.push(Escalated {
                 notice_id: id,
                 case_id,
+                from: step,
                 step: next,
                 due_at,
             });
@@ -572,7 +550,49 @@ pub fn escalate_due(
             at = Some(due_at);
         }
     }
-    Ok(applied)
+    Ok(plan)
+}
+
+/// The escalation step: applies every rung due at `now` ([`escalations_due`]), each recorded
+/// with the time it fell due, audited, and told to the platform. Safe to run from several
+/// places: each pass sees the rungs already applied.
+pub fn escalate_due(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    policy: &DeadlinePolicy,
+    now: i64,
+) -> Result<Vec<Escalated>> {
+    let plan = escalations_due(tx.conn(), policy, now)?;
+    for e in &plan {
+        tx.conn().execute(
+            "UPDATE notices SET escalation_step = $2, escalation_at = $3 WHERE id = $1",
+            params![e.notice_id, e.step.as_str(), e.due_at],
+        )?;
+        tx.audit(
+            actor,
+            "notice.escalated",
+            &format!("notice:{}", e.notice_id),
+            Some(&json!({"step": e.from.as_str()}).to_string()),
+            Some(&json!({"step": e.step.as_str(), "due_at": e.due_at}).to_string()),
+        )?;
+        if e.from == EscalationStep::None {
+            let from = case_status(tx, e.case_id)?;
+            if let Ok(to) = transition(from, Action::Escalate) {
+                set_case_status(tx, actor, e.case_id, from, to)?;
+            }
+        }
+        let platform_id = tx
+            .conn()
+            .query_one(
+                "SELECT platform_id FROM notices WHERE id = $1",
+                params![e.notice_id],
+            )?
+            .i64(0)?;
+        let payload = json!({"notice_id": e.notice_id, "case_id": e.case_id, "step": e.step.as_str(),
+            "due_at": to_rfc3339(e.due_at)});
+        crate::webhooks::enqueue(tx, platform_id, "notice.escalated", &payload)?;
+    }
+    Ok(plan)
 }
 
 impl Store {
@@ -646,5 +666,10 @@ impl Store {
     ) -> Result<Vec<Escalated>> {
         let (actor, policy) = (actor.to_string(), policy.clone());
         self.write_blocking(1, move |tx| escalate_due(tx, &actor, &policy, now))
+    }
+
+    /// What a pass at `now` would apply, changing nothing (`ronda escalations run --dry-run`).
+    pub fn escalations_due(&self, policy: &DeadlinePolicy, now: i64) -> Result<Vec<Escalated>> {
+        self.read(|c| escalations_due(c, policy, now))
     }
 }

@@ -517,8 +517,30 @@ fn escalations_run_by_hand_at_a_given_time() {
     );
     let due = ronda_core::clock::parse_rfc3339(&deadline).unwrap() + 25 * 3_600_000;
     let at = ronda_core::clock::to_rfc3339(due);
-    let out = place.ronda(&["escalations", "run", "--now", &at]);
+    // A pass in the future escalates for good: refused without --yes, shown by --dry-run.
+    let refused = place.ronda(&["escalations", "run", "--now", &at]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("in the future") && stderr(&refused).contains("--dry-run"),
+        "{}",
+        stderr(&refused)
+    );
+    let dry = place.ronda(&["escalations", "run", "--now", &at, "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("none -> warning_1")
+            && stdout(&dry).contains("warning_1 -> warning_2")
+            && stdout(&dry).contains("WIB")
+            && stdout(&dry).contains("nothing changed"),
+        "{}",
+        stdout(&dry)
+    );
+    let list = place.ronda(&["notices", "list", "--format", "json"]);
+    let line: Value = serde_json::from_str(stdout(&list).lines().next().unwrap()).unwrap();
+    assert_eq!(line["escalation_step"], "none", "a dry run changes nothing");
+    let out = place.ronda(&["escalations", "run", "--now", &at, "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("WIB"), "{}", stdout(&out));
     assert!(
         stdout(&out).contains("warning_1") && stdout(&out).contains("warning_2"),
         "{}",
@@ -594,4 +616,23 @@ fn sighup_reloads_detection_rules_and_a_bad_file_is_refused() {
     assert!(wait_for("SIGHUP: detection rules and model reloaded"));
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn an_address_in_use_is_named() {
+    let place = Place::sqlite();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", &addr])
+        .args(place.args())
+        .env_remove("RONDA_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("cannot listen on {addr}")) && err.contains("--listen"),
+        "{err}"
+    );
 }
