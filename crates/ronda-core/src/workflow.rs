@@ -14,7 +14,7 @@
 //! removal_claimed ──find_still_online──> still_online ──escalate──> escalated
 //! notice_sent | acknowledged | still_online ──escalate──> escalated
 //! notice_sent | acknowledged | still_online | escalated ──dispute──> disputed
-//! disputed ──uphold──> notice_sent (the order stands; a new deadline)   disputed ──withdraw──> closed
+//! disputed ──uphold──> notice_sent (the order stands; the ladder resumes)   disputed ──withdraw──> closed
 //! escalated ──verify_removed──> removed     rejected | removed | closed ──reopen──> in_review
 //! ```
 //!

@@ -14,7 +14,7 @@ UPDATE cases SET child_safety = 'bank_match', priority = 3, category = 'child_ex
 UPDATE cases SET child_safety = 'claim', priority = 3
  WHERE is_open = 1 AND child_safety IS NULL AND category = 'child_exploitation';
 -- Disputes: how the ministry resolved a platform's dispute of a notice (upheld: the order
--- stands with a new deadline; withdrawn: the notice is withdrawn and the case closed), why, when.
+-- stands and its ladder resumes; withdrawn: the notice is withdrawn and the case closed), why, when.
 ALTER TABLE notices ADD COLUMN dispute_resolution TEXT;
 ALTER TABLE notices ADD COLUMN dispute_reason TEXT;
 ALTER TABLE notices ADD COLUMN dispute_resolved_at BIGINT;

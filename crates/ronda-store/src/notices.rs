@@ -235,7 +235,8 @@ fn content_summary(
 /// How the ministry resolves a platform's dispute of a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
-    /// The order stands: the notice is open again with a new deadline.
+    /// The order stands: the notice is open again and its ladder resumes (the deadline moves
+    /// on by the time the dispute was open).
     Uphold,
     /// The notice is withdrawn and the case closed.
     Withdraw,
@@ -264,7 +265,6 @@ fn resolve_dispute(
     case_id: i64,
     resolution: Resolution,
     reason: &str,
-    policy: &DeadlinePolicy,
 ) -> Result<Resolved> {
     let from = case_status(tx, case_id)?;
     let to = transition(
@@ -286,17 +286,28 @@ fn resolve_dispute(
     let before =
         get(tx.conn(), notice)?.ok_or_else(|| StoreError::NotFound(format!("notice {notice}")))?;
     let now = tx.now_ms();
-    let (status, resolution_text, deadline, closed_at) = match resolution {
-        Resolution::Uphold => ("sent", "upheld", policy.deadline(now, before.urgent), None),
-        Resolution::Withdraw => ("withdrawn", "withdrawn", before.deadline, Some(now)),
+    // The ladder paused while the dispute was open; upheld, it resumes where it stood: the
+    // deadline and the last rung's time move on by the time spent in dispute, so a dispute
+    // neither costs the platform time nor buys it a fresh deadline.
+    let paused = before
+        .responded_at
+        .map_or(0, |at| now.saturating_sub(at).max(0));
+    let (status, resolution_text, deadline, shift, closed_at) = match resolution {
+        Resolution::Uphold => (
+            "sent",
+            "upheld",
+            before.deadline.saturating_add(paused),
+            paused,
+            None,
+        ),
+        Resolution::Withdraw => ("withdrawn", "withdrawn", before.deadline, 0, Some(now)),
     };
     // The platform's earlier answer is history now (kept in the audit log): it may answer the
-    // upheld notice afresh, and a new deadline starts a new escalation ladder.
+    // upheld notice afresh.
     tx.conn().execute(
         "UPDATE notices SET status = $2, deadline = $3, closed_at = $4, response_action = NULL, \
          response_reason = NULL, responded_at = NULL, dispute_resolution = $5, dispute_reason = $6, \
-         dispute_resolved_at = $7, escalation_step = CASE WHEN $8 THEN 'none' ELSE escalation_step END, \
-         escalation_at = CASE WHEN $8 THEN NULL ELSE escalation_at END WHERE id = $1",
+         dispute_resolved_at = $7, escalation_at = escalation_at + $8 WHERE id = $1",
         params![
             notice,
             status,
@@ -305,7 +316,7 @@ fn resolve_dispute(
             resolution_text,
             reason,
             now,
-            resolution == Resolution::Uphold
+            shift
         ],
     )?;
     tx.audit(
@@ -639,10 +650,9 @@ impl Store {
         case_id: i64,
         resolution: Resolution,
         reason: String,
-        policy: DeadlinePolicy,
     ) -> Result<Resolved> {
         self.write(1, move |tx| {
-            resolve_dispute(tx, &actor, case_id, resolution, &reason, &policy)
+            resolve_dispute(tx, &actor, case_id, resolution, &reason)
         })
         .await
     }

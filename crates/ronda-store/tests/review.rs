@@ -418,3 +418,132 @@ fn notices_deadlines_and_escalation_on_sqlite() {
 fn notices_deadlines_and_escalation_on_postgres() {
     run(testing::postgres_with, notices_scenario);
 }
+
+/// A dispute pauses the ladder: upheld, the deadline and the last rung's time move on by the
+/// time the dispute was open and the ladder resumes from the rung it had reached; withdrawn,
+/// the notice is closed and the case with it. Nothing a dispute does is unaudited.
+fn disputes_scenario(db: &TestDb, clock: &ManualClock) {
+    use ronda_store::notices::Resolution;
+    let s = &db.store;
+    let policy = DeadlinePolicy {
+        step_hours: [1, 24, 24, 24],
+        ..DeadlinePolicy::default()
+    };
+    let case = submit(
+        db,
+        r#"{"source":"patrol","platform":"michat","target":{"account":"d1"}}"#,
+    );
+    let t0 = clock.now_ms();
+    block(s.claim_case(who(1), case, 600_000)).unwrap();
+    let d = block(s.decide_case(
+        who(1),
+        case,
+        confirm(Some(Category::Prostitution)),
+        policy.clone(),
+    ))
+    .unwrap();
+    let id = d.notice_id.unwrap();
+    // Past the deadline: the first rung.
+    clock.set(t0 + 25 * HOUR + 1);
+    let steps = s
+        .run_escalations_blocking("worker", &policy, clock.now_ms())
+        .unwrap();
+    assert_eq!(
+        steps.iter().map(|e| e.step).collect::<Vec<_>>(),
+        vec![EscalationStep::Warning1]
+    );
+    // Disputed for ten hours, then upheld.
+    let disputed_at = clock.now_ms();
+    block(s.respond_to_notice(
+        "michat".into(),
+        Some("michat".into()),
+        id,
+        Response::Disputed,
+        Some("satire".into()),
+    ))
+    .unwrap();
+    clock.set(disputed_at + 10 * HOUR);
+    assert!(
+        s.run_escalations_blocking("worker", &policy, clock.now_ms())
+            .unwrap()
+            .is_empty(),
+        "paused while disputed"
+    );
+    let up = block(s.resolve_dispute("sup".into(), case, Resolution::Uphold, "not satire".into()))
+        .unwrap();
+    assert_eq!(
+        (up.status, up.notice.status.as_str()),
+        (CaseStatus::NoticeSent, "sent")
+    );
+    assert_eq!(up.notice.deadline, t0 + 24 * HOUR + 10 * HOUR);
+    assert_eq!(up.notice.escalation_step, "warning_1");
+    assert_eq!(up.notice.escalation_at, Some(t0 + 25 * HOUR + 10 * HOUR));
+    assert_eq!(
+        up.notice.dispute.as_ref().map(|d| d.0.as_str()),
+        Some("upheld")
+    );
+    // The ladder resumes from warning 1: warning 2 is due 24 h after it, shifted.
+    clock.set(t0 + 25 * HOUR + 10 * HOUR + 24 * HOUR - 1);
+    assert!(
+        s.run_escalations_blocking("worker", &policy, clock.now_ms())
+            .unwrap()
+            .is_empty()
+    );
+    clock.advance_ms(1);
+    let steps = s
+        .run_escalations_blocking("worker", &policy, clock.now_ms())
+        .unwrap();
+    assert_eq!(
+        steps.iter().map(|e| (e.from, e.step)).collect::<Vec<_>>(),
+        vec![(EscalationStep::Warning1, EscalationStep::Warning2)]
+    );
+    // Uphold again is not a state the machine allows; disputed again and withdrawn.
+    assert!(matches!(
+        block(s.resolve_dispute("sup".into(), case, Resolution::Uphold, "x".into())),
+        Err(StoreError::IllegalTransition(_))
+    ));
+    block(s.respond_to_notice(
+        "michat".into(),
+        Some("michat".into()),
+        id,
+        Response::Disputed,
+        Some("court order".into()),
+    ))
+    .unwrap();
+    let w = block(s.resolve_dispute(
+        "sup".into(),
+        case,
+        Resolution::Withdraw,
+        "court order".into(),
+    ))
+    .unwrap();
+    assert_eq!(
+        (
+            w.status,
+            w.notice.status.as_str(),
+            w.notice.closed_at.is_some()
+        ),
+        (CaseStatus::Closed, "withdrawn", true)
+    );
+    let actions: Vec<String> = s
+        .audit_events_for(&format!("notice:{id}"))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.contains(&"notice.upheld".into()) && actions.contains(&"notice.withdrawn".into()),
+        "{actions:?}"
+    );
+    assert!(s.verify_audit().unwrap().is_ok());
+}
+
+#[test]
+fn disputes_pause_the_ladder_on_sqlite() {
+    run(testing::sqlite_with, disputes_scenario);
+}
+
+#[test]
+fn disputes_pause_the_ladder_on_postgres() {
+    run(testing::postgres_with, disputes_scenario);
+}

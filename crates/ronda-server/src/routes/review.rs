@@ -362,7 +362,7 @@ struct DisputeInput {
     reason: Option<String>,
 }
 
-/// A supervisor answers a platform's dispute: `uphold` (the order stands, a new deadline) or
+/// A supervisor answers a platform's dispute: `uphold` (the order stands, the ladder resumes) or
 /// `withdraw` (the notice is withdrawn, the case closed). The platform hears it by webhook.
 async fn dispute(
     State(st): State<Arc<AppState>>,
@@ -385,13 +385,7 @@ async fn dispute(
     let reason = reason_of(body.reason)?;
     let done = st
         .store
-        .resolve_dispute(
-            caller.actor(),
-            case_id(&id)?,
-            resolution,
-            reason,
-            st.config.deadline_policy(),
-        )
+        .resolve_dispute(caller.actor(), case_id(&id)?, resolution, reason)
         .await?;
     Ok(axum::Json(json!({
         "case_id": done.case_id,
