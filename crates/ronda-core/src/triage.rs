@@ -450,9 +450,39 @@ mod tests {
             ),
             ("an empty event", Signals::default()),
         ];
-        for (name, s) in later {
-            let t = child.apply(&raise(&s));
-            assert_eq!(t, child, "{name}");
+        // Every trigger, each followed by every weaker event.
+        let starts = [
+            child,
+            Triage::new(&raise(&report(Source::Public, Some(C::ChildExploitation)))),
+            Triage::new(&raise(&report(Source::Police, Some(C::ChildExploitation)))),
+            Triage::new(&raise(&Signals {
+                text: Some(text(P::Urgent, Some(C::Prostitution), true, true)),
+                ..report(Source::Public, None)
+            })),
+            Triage::new(&raise(&report(Source::Patrol, Some(C::Gambling))))
+                .confirm(C::ChildExploitation, false)
+                .unwrap(),
+        ];
+        let triggers: Vec<_> = starts.iter().map(|t| t.child).collect();
+        assert_eq!(
+            triggers,
+            [
+                Some(ChildSafety::BankMatch),
+                Some(ChildSafety::Claim),
+                Some(ChildSafety::PoliceReport),
+                Some(ChildSafety::MinorSignal),
+                Some(ChildSafety::Confirmation)
+            ]
+        );
+        for start in starts {
+            assert_eq!(
+                (start.priority, start.category),
+                (P::Urgent, Some(C::ChildExploitation))
+            );
+            for (name, s) in &later {
+                let t = start.apply(&raise(s));
+                assert_eq!(t, start, "{:?} then {name}", start.child);
+            }
         }
         // The trigger first recorded stays.
         let t = child.apply(&raise(&report(Source::Police, Some(C::ChildExploitation))));

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::intake::{priority_from_rank, priority_rank};
 use crate::params;
 use crate::store::{Store, Tx};
+use ronda_core::triage::{Signals, raise};
 
 /// The most evidence edges and earlier cases one flag or actor view lists.
 const MAX_LISTED: i64 = 200;
@@ -256,7 +257,14 @@ pub(crate) fn flag_recreation(
         let case_id = case.i64(0)?;
         let old_rank = case.i64(1)?;
         let was_flagged = case.i64(2)? == 1;
-        let rank = old_rank.max(priority_rank(Priority::High));
+        // Triage's raise for a re-creation (at least `high`); the category and a child-safety
+        // sign are untouched, so only the priority column is written.
+        let floor = raise(&Signals {
+            recreation: true,
+            ..Signals::default()
+        })
+        .priority;
+        let rank = old_rank.max(priority_rank(floor));
         let now = tx.now_ms();
         tx.conn().execute(
             "UPDATE cases SET recreation = 1, recreation_json = $2, priority = $3, updated_at = $4 WHERE id = $1",
