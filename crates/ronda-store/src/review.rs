@@ -254,57 +254,46 @@ fn decide(
     finish(tx, who, decision_id, case_id, status, policy)
 }
 
-/// Closes a rejected or removed case (`close`), with the reason, audited.
-fn close(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, reason: &str) -> Result<CaseStatus> {
+/// Moves a case by `action` with a reason (`close`, `reopen`): the lease is dropped, the move
+/// audited as `event` with the reason.
+fn move_with_reason(
+    tx: &mut Tx<'_>,
+    who: &Reviewer,
+    case_id: i64,
+    action: Action,
+    event: &str,
+    reason: &str,
+) -> Result<CaseStatus> {
     let s = load(tx, case_id)?;
-    let to = transition(s.status, Action::Close)?;
-    let now = tx.now_ms();
-    tx.conn().execute(
-        "UPDATE cases SET status = $2, is_open = 0, claimed_by = NULL, claim_expires_at = NULL, updated_at = $3 \
-         WHERE id = $1",
-        params![case_id, to.as_str(), now],
-    )?;
-    tx.audit(
-        &who.actor,
-        "case.closed",
-        &format!("case:{case_id}"),
-        Some(&json!({"status": s.status}).to_string()),
-        Some(&json!({"status": to, "reason": reason}).to_string()),
-    )?;
-    Ok(to)
-}
-
-/// Reopens a rejected, removed or closed case for review (`reopen`: a mistaken rejection, or
-/// content whose removal did not hold), with the reason, audited. The target may hold one open
-/// case at a time: when another is open, the answer names it.
-fn reopen(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, reason: &str) -> Result<CaseStatus> {
-    let s = load(tx, case_id)?;
-    let to = transition(s.status, Action::Reopen)?;
-    let key = tx
-        .conn()
-        .query_one(
-            "SELECT target_key FROM cases WHERE id = $1",
-            params![case_id],
-        )?
-        .string(0)?;
-    if let Some(open) = tx.conn().query_opt(
-        "SELECT id FROM cases WHERE target_key = $1 AND is_open = 1 AND id <> $2",
-        params![&key, case_id],
-    )? {
-        return Err(StoreError::Conflict(format!(
-            "the target of case {case_id} has an open case, {}; work on that one",
-            open.i64(0)?
-        )));
+    let to = transition(s.status, action)?;
+    if to.is_open() {
+        // One open case per target: a reopened case must not stand beside another.
+        let key = tx
+            .conn()
+            .query_one(
+                "SELECT target_key FROM cases WHERE id = $1",
+                params![case_id],
+            )?
+            .string(0)?;
+        if let Some(open) = tx.conn().query_opt(
+            "SELECT id FROM cases WHERE target_key = $1 AND is_open = 1 AND id <> $2",
+            params![&key, case_id],
+        )? {
+            return Err(StoreError::Conflict(format!(
+                "the target of case {case_id} has an open case, {}; work on that one",
+                open.i64(0)?
+            )));
+        }
     }
     let now = tx.now_ms();
     tx.conn().execute(
-        "UPDATE cases SET status = $2, is_open = 1, claimed_by = NULL, claim_expires_at = NULL, updated_at = $3 \
+        "UPDATE cases SET status = $2, is_open = $3, claimed_by = NULL, claim_expires_at = NULL, updated_at = $4 \
          WHERE id = $1",
-        params![case_id, to.as_str(), now],
+        params![case_id, to.as_str(), to.is_open(), now],
     )?;
     tx.audit(
         &who.actor,
-        "case.reopened",
+        event,
         &format!("case:{case_id}"),
         Some(&json!({"status": s.status}).to_string()),
         Some(&json!({"status": to, "reason": reason}).to_string()),
@@ -400,26 +389,33 @@ impl Store {
             .await
     }
 
-    /// `close` with a reason (see [`close`]).
+    /// Closes a rejected or removed case, with the reason, audited (`case.closed`).
     pub async fn close_case(
         &self,
         who: Reviewer,
         case_id: i64,
         reason: String,
     ) -> Result<CaseStatus> {
-        self.write(1, move |tx| close(tx, &who, case_id, &reason))
-            .await
+        self.write(1, move |tx| {
+            move_with_reason(tx, &who, case_id, Action::Close, "case.closed", &reason)
+        })
+        .await
     }
 
-    /// `reopen` with a reason (see [`reopen`]); the caller checks that a supervisor asks.
+    /// Reopens a rejected, removed or closed case for review (a mistaken rejection, content
+    /// whose removal did not hold), with the reason, audited (`case.reopened`). The target holds
+    /// one open case at a time: when another is open, the conflict names it. The caller checks
+    /// that a supervisor asks.
     pub async fn reopen_case(
         &self,
         who: Reviewer,
         case_id: i64,
         reason: String,
     ) -> Result<CaseStatus> {
-        self.write(1, move |tx| reopen(tx, &who, case_id, &reason))
-            .await
+        self.write(1, move |tx| {
+            move_with_reason(tx, &who, case_id, Action::Reopen, "case.reopened", &reason)
+        })
+        .await
     }
 
     pub async fn release_case(&self, who: Reviewer, case_id: i64) -> Result<()> {
