@@ -238,3 +238,48 @@ fn scan_explains_on_request() {
     let out = ronda(&["scan"], Some("{\"id\":1,\"text\":\"open bo\"}\n"));
     assert!(lines(&out)[0].get("explain").is_none());
 }
+
+#[test]
+fn scan_and_eval_read_complaints_as_the_service_does() {
+    let complaint = r#"{"id":1,"text":"ada yang nawarin open BO di michat, akunnya sasa_manja, katanya masih 16 tahun"}"#;
+    let out = ronda(&["scan", "--complaint"], Some(complaint));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = &lines(&out)[0];
+    assert_eq!(l["category"], "prostitution", "{l}");
+    assert_eq!(
+        (l["minor"].as_bool(), l["sexual"].as_bool()),
+        (Some(true), Some(true)),
+        "{l}"
+    );
+    // Read as a post, the reporter's words ("katanya") make it news.
+    let out = ronda(&["scan"], Some(complaint));
+    assert_eq!(lines(&out)[0]["verdict"], "clear");
+
+    let set = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/heldout/complaints.jsonl"
+    );
+    let out = ronda(&["eval", "--data", set, "--complaint", "--json"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let post = ronda(&["eval", "--data", set, "--json"], None);
+    let recall = |o: &Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["categories"]["prostitution"]["recall"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{v}"))
+    };
+    assert!(
+        recall(&out) > recall(&post) + 0.3,
+        "{} vs {}",
+        recall(&out),
+        recall(&post)
+    );
+}

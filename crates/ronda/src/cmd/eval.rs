@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rayon::prelude::*;
-use ronda_detect::{Category, IdKind};
+use ronda_detect::{Category, IdKind, Reading};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,6 +36,9 @@ pub struct Args {
     /// Print each misclassified line to stderr.
     #[arg(long)]
     pub errors: bool,
+    /// Read each text as a complaint (a public or police report), as the service does.
+    #[arg(long)]
+    pub complaint: bool,
 }
 
 #[derive(Deserialize)]
@@ -70,11 +73,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         lines.push((i + 1, l, label));
     }
+    let reading = if args.complaint {
+        Reading::Complaint
+    } else {
+        Reading::Post
+    };
     let results: Vec<(Option<Category>, Option<bool>)> = with_pool(args.threads, || {
         lines
             .par_iter()
             .map(|(_, l, _)| {
-                let a = engine.analyze(&l.text);
+                let a = engine.analyze_as(&l.text, reading);
                 let pred = a.category.unwrap_or(Category::Clear);
                 let phone_ok = l.phones.as_ref().map(|want| {
                     let mut got: Vec<&str> = a

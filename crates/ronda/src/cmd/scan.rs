@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rayon::prelude::*;
-use ronda_detect::{Analysis, Engine, Model, PolicyConfig, RuleSet};
+use ronda_detect::{Analysis, Engine, Model, PolicyConfig, Reading, RuleSet};
 use serde::{Deserialize, Serialize};
 
 /// Arguments of this subcommand.
@@ -33,6 +33,10 @@ pub struct Args {
     /// Add the N features that contributed most to the top category.
     #[arg(long, value_name = "N")]
     pub explain: Option<usize>,
+    /// Read each text as a complaint (a public or police report about someone else's
+    /// content), as the service reads those reports.
+    #[arg(long)]
+    pub complaint: bool,
 }
 
 /// Builds the engine from the built-in assets or the given files.
@@ -128,6 +132,10 @@ struct Out<'a> {
     rules: Vec<&'a str>,
     identifiers: Vec<Ident<'a>>,
     ages: &'a [u8],
+    /// A stated age under 18 or a mention of a minor.
+    minor: bool,
+    /// A sexual or solicitation signal.
+    sexual: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     explain: Option<Vec<(String, f32)>>,
 }
@@ -165,6 +173,8 @@ fn render(id: &serde_json::Value, a: &Analysis, explain: Option<Vec<(String, f32
             })
             .collect(),
         ages: &a.ages,
+        minor: a.minor,
+        sexual: a.sexual,
         explain,
     };
     serde_json::to_string(&out).unwrap_or_else(|e| error_line(0, &format!("cannot serialise: {e}")))
@@ -187,10 +197,16 @@ pub(crate) fn parse_post(raw: &[u8]) -> Result<(serde_json::Value, Cow<'_, str>)
     Ok((post.id.unwrap_or(serde_json::Value::Null), text))
 }
 
-fn process(engine: &Engine, line_no: u64, raw: &[u8], explain: Option<usize>) -> String {
+fn process(
+    engine: &Engine,
+    line_no: u64,
+    raw: &[u8],
+    explain: Option<usize>,
+    reading: Reading,
+) -> String {
     match parse_post(raw) {
         Ok((id, text)) => {
-            let a = engine.analyze(&text);
+            let a = engine.analyze_as(&text, reading);
             let ex = explain.map(|k| engine.explain(&text, k));
             render(&id, &a, ex)
         }
@@ -229,6 +245,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = load_engine(args.rules.as_deref(), args.model.as_deref())?;
     let mut input = open_input(args.input.as_deref())?;
     let explain = args.explain;
+    let reading = if args.complaint {
+        Reading::Complaint
+    } else {
+        Reading::Post
+    };
     let pb = progress();
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout());
     with_pool(args.threads, || -> anyhow::Result<()> {
@@ -241,7 +262,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let rendered: Vec<String> = lines
                 .par_iter()
                 .enumerate()
-                .map(|(k, raw)| process(&engine, first + k as u64, raw, explain))
+                .map(|(k, raw)| process(&engine, first + k as u64, raw, explain, reading))
                 .collect();
             line_no += lines.len() as u64;
             for r in &rendered {
