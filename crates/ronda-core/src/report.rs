@@ -112,6 +112,9 @@ pub struct Detection {
     pub priority: Priority,
     /// Per-category scores, rule ids and explanation, as JSON for the case.
     pub details_json: String,
+    /// What is stored on the report itself: verdict, category, score, priority beside the
+    /// details (JSON). Built where detection runs, outside the write transaction.
+    pub report_json: String,
     /// Identifiers found: (kind, canonical value), e.g. ("phone", "+6281234567890").
     pub identifiers: Vec<(&'static str, String)>,
     /// A stated age under 18, or a mention of a minor.

@@ -8,7 +8,8 @@ use ronda_core::model::{Category, Priority, Source};
 use ronda_core::report::{Detection, ValidReport};
 use ronda_detect::{Analysis, Engine, Model, PolicyConfig, Reading, RuleSet};
 use ronda_link::{FeatureExtractor, LinkConfig};
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::config::Config;
 
@@ -137,7 +138,8 @@ pub fn to_detection(a: &Analysis) -> Detection {
 }
 
 /// Two readings of one report (its text and its description) as one detection: the stronger
-/// (by priority, then score) with the signals, identifiers and spans of both.
+/// (by priority, then score) with the signals, identifiers and spans of both. Rare (a public or
+/// police report with both), so it re-reads the JSON it merges.
 fn merge(a: Detection, b: Detection) -> Detection {
     let (mut base, other) = if (b.priority, b.score) > (a.priority, a.score) {
         (b, a)
@@ -151,53 +153,156 @@ fn merge(a: Detection, b: Detection) -> Detection {
             base.identifiers.push(id);
         }
     }
-    let mut details: serde_json::Value =
-        serde_json::from_str(&base.details_json).unwrap_or_else(|_| json!({}));
-    let other_details: serde_json::Value =
-        serde_json::from_str(&other.details_json).unwrap_or_else(|_| json!({}));
-    if let (Some(spans), Some(more)) = (
-        details["spans"].as_array_mut(),
-        other_details["spans"].as_array(),
-    ) {
-        spans.extend(more.iter().cloned());
-    }
+    let mut details: Value = serde_json::from_str(&base.details_json).unwrap_or_else(|_| json!({}));
     details["minor"] = json!(base.minor);
     details["sexual"] = json!(base.sexual);
     base.details_json = details.to_string();
+    let mut record: Value = serde_json::from_str(&base.report_json).unwrap_or_else(|_| json!({}));
+    let other_record: Value =
+        serde_json::from_str(&other.report_json).unwrap_or_else(|_| json!({}));
+    if let (Some(spans), Some(more)) = (
+        record["spans"].as_array_mut(),
+        other_record["spans"].as_array(),
+    ) {
+        spans.extend(more.iter().cloned());
+    }
+    record["minor"] = json!(base.minor);
+    record["sexual"] = json!(base.sexual);
+    base.report_json = record.to_string();
     base
 }
 
-/// What intake keeps of an analysis of one field of a report. The details carry the spans an
-/// analyst sees highlighted: byte ranges (`[start, end)`) of that field, per rule, identifier
-/// and minor mention.
+#[derive(Serialize)]
+struct Scores {
+    prostitution: f32,
+    pornography: f32,
+    gambling: f32,
+}
+
+/// What the case keeps of its strongest reading (`cases.detect_json`).
+#[derive(Serialize)]
+struct CaseDetails<'a> {
+    reading: &'static str,
+    scores: Scores,
+    rules: Vec<&'a str>,
+    ages: &'a [u8],
+    minor: bool,
+    sexual: bool,
+}
+
+/// Where a span lies: a byte range of one field of the report.
+#[derive(Serialize)]
+struct At<'a> {
+    field: &'a str,
+    start: usize,
+    end: usize,
+}
+
+/// One highlighted span: a rule's hit, an identifier, or a mention of a minor.
+#[derive(Serialize)]
+struct Span<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identifier: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    minor: bool,
+    at: At<'a>,
+}
+
+/// What each report keeps of its own reading (`reports.detect_json`).
+#[derive(Serialize)]
+struct ReportRecord<'a> {
+    verdict: &'static str,
+    category: Option<Category>,
+    score: f64,
+    priority: Priority,
+    #[serde(flatten)]
+    details: &'a CaseDetails<'a>,
+    spans: Vec<Span<'a>>,
+}
+
+/// What intake keeps of an analysis of one field of a report: the case's compact details, and
+/// the report's own record with the spans an analyst sees highlighted (byte ranges `[start,
+/// end)` of that field, per rule, identifier and minor mention). Serialised here, on the
+/// request thread, never inside the write transaction.
 pub fn to_detection_of(a: &Analysis, field: &str) -> Detection {
-    let span = |r: &std::ops::Range<usize>| json!({"field": field, "start": r.start, "end": r.end});
-    let details = json!({
-        "reading": match a.reading {
+    let at = |r: &std::ops::Range<usize>| At {
+        field,
+        start: r.start,
+        end: r.end,
+    };
+    let details = CaseDetails {
+        reading: match a.reading {
             Reading::Post => "post",
             Reading::Complaint => "complaint",
         },
-        "scores": {
-            "prostitution": a.scores[0],
-            "pornography": a.scores[1],
-            "gambling": a.scores[2],
+        scores: Scores {
+            prostitution: a.scores[0],
+            pornography: a.scores[1],
+            gambling: a.scores[2],
         },
-        "rules": a.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        "spans": a.rules.iter().map(|r| json!({"rule": r.id, "category": r.category, "at": span(&r.span)}))
-            .chain(a.identifiers.iter().filter(|i| i.span.end > i.span.start)
-                .map(|i| json!({"identifier": i.kind.as_str(), "value": i.value, "at": span(&i.span)})))
-            .chain(a.minor_mentions.iter().map(|m| json!({"minor": true, "at": span(m)})))
-            .collect::<Vec<_>>(),
-        "ages": a.ages,
-        "minor": a.minor,
-        "sexual": a.sexual,
-    });
+        rules: a.rules.iter().map(|r| r.id.as_str()).collect(),
+        ages: &a.ages,
+        minor: a.minor,
+        sexual: a.sexual,
+    };
+    let spans = a
+        .rules
+        .iter()
+        .map(|r| Span {
+            rule: Some(&r.id),
+            category: Some(&r.category),
+            identifier: None,
+            value: None,
+            minor: false,
+            at: at(&r.span),
+        })
+        .chain(
+            a.identifiers
+                .iter()
+                .filter(|i| i.span.end > i.span.start)
+                .map(|i| Span {
+                    rule: None,
+                    category: None,
+                    identifier: Some(i.kind.as_str()),
+                    value: Some(&i.value),
+                    minor: false,
+                    at: at(&i.span),
+                }),
+        )
+        .chain(a.minor_mentions.iter().map(|m| Span {
+            rule: None,
+            category: None,
+            identifier: None,
+            value: None,
+            minor: true,
+            at: at(m),
+        }))
+        .collect();
+    let verdict = a.verdict.as_str();
+    let category = a.category.and_then(category);
+    let score = f64::from(a.score);
+    let priority = priority(a.priority);
+    let record = ReportRecord {
+        verdict,
+        category,
+        score,
+        priority,
+        details: &details,
+        spans,
+    };
     Detection {
-        verdict: a.verdict.as_str(),
-        category: a.category.and_then(category),
-        score: f64::from(a.score),
-        priority: priority(a.priority),
-        details_json: details.to_string(),
+        verdict,
+        category,
+        score,
+        priority,
+        details_json: serde_json::to_string(&details).unwrap_or_else(|_| "{}".into()),
+        report_json: serde_json::to_string(&record).unwrap_or_else(|_| "{}".into()),
         identifiers: a
             .identifiers
             .iter()

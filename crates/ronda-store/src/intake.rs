@@ -102,22 +102,6 @@ fn bump_sql(s: Source, with_detection: bool) -> &'static str {
     }
 }
 
-/// What detection read in one report's text, as stored on the report: the verdict, category,
-/// score and priority beside the engine's details (scores, rules, spans).
-fn report_detection_json(d: Option<&Detection>) -> Option<String> {
-    let d = d?;
-    let mut v: serde_json::Value =
-        serde_json::from_str(&d.details_json).unwrap_or_else(|_| json!({}));
-    if !v.is_object() {
-        v = json!({});
-    }
-    v["verdict"] = json!(d.verdict);
-    v["category"] = json!(d.category);
-    v["score"] = json!(d.score);
-    v["priority"] = json!(d.priority);
-    Some(v.to_string())
-}
-
 fn replay(tx: &mut Tx<'_>, report_id: i64) -> Result<Accepted> {
     let row = tx.conn().query_one(
         "SELECT id, case_id, opened_case, tracking_code FROM reports WHERE id = $1",
@@ -446,7 +430,7 @@ pub fn accept_matched(
                 tracking.as_deref(),
                 ctx.token_id,
                 now,
-                report_detection_json(r.detection.as_ref()).as_deref()
+                r.detection.as_ref().map(|d| d.report_json.as_str())
             ],
         )?;
 
