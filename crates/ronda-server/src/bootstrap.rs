@@ -24,6 +24,7 @@ pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Stor
             max_readers: config.read_connections,
             sealer: Sealer::new(&key),
             link: config.link_config(),
+            deadlines: config.deadline_policy(),
         },
         clock,
     )

@@ -157,6 +157,31 @@ api_tests! {
         assert_eq!(s, StatusCode::OK, "{d}");
         assert_eq!(triage(&case(&app, &b["case_id"]).await), ("urgent", "prostitution", "claim"));
     }
+
+    async fn a_sign_after_the_notice_went_out_makes_the_notice_urgent(app) {
+        let intake = app.token(Role::Intake, None).await;
+        let supervisor = app.token(Role::Supervisor, None).await;
+        let (_, a) = app.post(Some(&intake), "/reports", &report("late1")).await;
+        let (s, d) = app.post(Some(&supervisor), &format!("/cases/{}/decision", a["case_id"]),
+            &json!({"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"})).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        let path = format!("/notices/{}", d["notice_id"]);
+        let (_, n) = app.get(Some(&app.admin), &path).await;
+        assert_eq!(n["urgent"], false);
+        let normal_deadline = chrono_ms(n["deadline"].as_str().unwrap());
+        // A public complaint on the same account states the person is 15.
+        let (s, _) = app.post(None, "/public/reports", &json!({"platform": "michat", "target": {"account": "late1"},
+            "description": "akun ini open BO, katanya umurnya baru 15"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(triage(&case(&app, &a["case_id"]).await), ("urgent", "child_exploitation", "minor_signal"));
+        let (_, n) = app.get(Some(&app.admin), &path).await;
+        assert_eq!(n["urgent"], true, "{n}");
+        let urgent_deadline = chrono_ms(n["deadline"].as_str().unwrap());
+        let created = chrono_ms(n["created_at"].as_str().unwrap());
+        assert!(urgent_deadline < normal_deadline && urgent_deadline - created <= 4 * 3_600_000 + 60_000, "{n}");
+        let audited = app.audit_actions(&format!("notice:{}", d["notice_id"])).await;
+        assert!(audited.contains(&"notice.made_urgent".to_string()), "{audited:?}");
+    }
 }
 
 /// Milliseconds of an RFC 3339 UTC timestamp (`2026-12-06T10:00:00.000Z`).

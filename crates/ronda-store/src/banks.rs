@@ -449,6 +449,7 @@ fn apply_case_effect(
         ..Signals::default()
     }));
     crate::triage::save(tx, case_id, &t)?;
+    crate::triage::notice_follows(tx, actor, case_id, &old, &t)?;
     let banks: Vec<serde_json::Value> = matches
         .iter()
         .map(|(bank, category, distance)| {

@@ -274,6 +274,7 @@ pub fn accept_matched(
                     params![id, now, rank, category, child],
                 )?,
             };
+            crate::triage::notice_follows(tx, &ctx.actor, id, &old, &t)?;
             let mut before = crate::triage::to_json(&old);
             before["status"] = json!(status);
             before["reports_total"] = json!(total);

@@ -131,6 +131,11 @@ impl<'a> Tx<'a> {
         &self.sealer.link
     }
 
+    /// The configured notice deadlines.
+    pub fn deadline_policy(&self) -> &ronda_core::workflow::DeadlinePolicy {
+        &self.sealer.deadlines
+    }
+
     /// The connection together with the linking memo of values known to be common.
     pub(crate) fn conn_and_known_common(
         &mut self,
@@ -258,12 +263,16 @@ pub struct StoreOptions {
     pub max_readers: usize,
     /// Thresholds of account linking at intake.
     pub link: ronda_link::LinkConfig,
+    /// Notice deadlines, for writes that make an open notice urgent (a case that turns into a
+    /// child-safety case after its notice went out).
+    pub deadlines: ronda_core::workflow::DeadlinePolicy,
 }
 
 /// What every write transaction is given besides its connection.
 struct WriteContext {
     sealer: Sealer,
     link: ronda_link::LinkConfig,
+    deadlines: ronda_core::workflow::DeadlinePolicy,
     known_common: crate::linking::KnownCommon,
 }
 
@@ -346,6 +355,7 @@ impl Store {
         let sealer = WriteContext {
             sealer: opts.sealer.clone(),
             link,
+            deadlines: opts.deadlines.clone(),
             known_common: crate::linking::KnownCommon::default(),
         };
         let handle = std::thread::Builder::new()

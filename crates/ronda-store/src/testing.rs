@@ -68,6 +68,7 @@ pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
             max_readers: 4,
             sealer: crate::seal::Sealer::new(&[7; 32]),
             link: ronda_link::LinkConfig::default(),
+            deadlines: ronda_core::workflow::DeadlinePolicy::default(),
         },
         clock,
     )

@@ -2,7 +2,8 @@
 //! that compute it are pure and live in [`ronda_core::triage`]; every writer of a case's
 //! priority or category reads the state here, applies the rule and writes it back here.
 
-use ronda_core::model::Category;
+use ronda_core::clock::to_rfc3339;
+use ronda_core::model::{Category, Priority};
 use ronda_core::triage::{ChildSafety, Triage};
 use serde_json::{Value, json};
 
@@ -64,4 +65,49 @@ pub(crate) fn to_json(t: &Triage) -> Value {
         "category": t.category,
         "child_safety": t.child.map(|c| c.as_str()),
     })
+}
+
+/// After a case's triage went from `old` to `new`: a case that has just become urgent (a
+/// child-safety sign after its notice went out) makes its open notice urgent too. The
+/// deadline comes forward to the urgent one counted from now, never later than it was; the
+/// change is audited and told to the platform (webhook `notice.urgent`).
+pub(crate) fn notice_follows(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    case_id: i64,
+    old: &Triage,
+    new: &Triage,
+) -> Result<()> {
+    if new.priority != Priority::Urgent || old.priority == Priority::Urgent {
+        return Ok(());
+    }
+    let Some(row) = tx.conn().query_opt(
+        "SELECT id, deadline, platform_id FROM notices WHERE case_id = $1 AND closed_at IS NULL AND urgent = 0 \
+         ORDER BY id DESC LIMIT 1",
+        params![case_id],
+    )?
+    else {
+        return Ok(());
+    };
+    let (id, deadline, platform_id) = (row.i64(0)?, row.i64(1)?, row.i64(2)?);
+    let now = tx.now_ms();
+    let urgent_deadline = tx.deadline_policy().deadline(now, true).min(deadline);
+    tx.conn().execute(
+        "UPDATE notices SET urgent = 1, deadline = $2 WHERE id = $1",
+        params![id, urgent_deadline],
+    )?;
+    tx.audit(
+        actor,
+        "notice.made_urgent",
+        &format!("notice:{id}"),
+        Some(&json!({"urgent": false, "deadline": deadline}).to_string()),
+        Some(
+            &json!({"urgent": true, "deadline": urgent_deadline,
+                "child_safety": new.child.map(|c| c.as_str())})
+            .to_string(),
+        ),
+    )?;
+    let payload = json!({"notice_id": id, "case_id": case_id, "urgent": true,
+        "deadline": to_rfc3339(urgent_deadline)});
+    crate::webhooks::enqueue(tx, platform_id, "notice.urgent", &payload)
 }
