@@ -236,6 +236,35 @@ const KEYS: &[&str] = &[
     "signing_key_file",
 ];
 
+/// A configuration error naming each key and where it came from: `` `max_body_bytes` in
+/// /etc/ronda.toml: invalid type … `` or `` `RONDA_LISTEN` (environment variable): … ``.
+fn describe(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| {
+            let file = e.metadata.as_ref().and_then(|m| match &m.source {
+                Some(figment::Source::File(p)) => Some(p.display().to_string()),
+                _ => None,
+            });
+            let from_env = e
+                .metadata
+                .as_ref()
+                .is_some_and(|m| m.name.contains("environment"));
+            let key = if from_env {
+                format!("RONDA_{}", e.path.join("_").to_ascii_uppercase())
+            } else {
+                e.path.join(".")
+            };
+            let place = match (file, from_env) {
+                (Some(f), _) => format!(" in {f}"),
+                (None, true) => " (environment variable)".to_string(),
+                (None, false) => String::new(),
+            };
+            format!("`{key}`{place}: {}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Config {
     /// Loads the layers. `file` must exist when given.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
@@ -250,7 +279,7 @@ impl Config {
             .merge(Env::prefixed("RONDA_").only(KEYS))
             .merge(Serialized::defaults(overrides))
             .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            .map_err(|e| ConfigError::Invalid(describe(e)))?;
         config.check()?;
         Ok(config)
     }
@@ -261,12 +290,12 @@ impl Config {
         }
         if self.max_batch_items == 0 || self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(
-                "max_batch_items must be positive and max_body_bytes at least 1024".into(),
+                "`max_batch_items` must be positive and `max_body_bytes` at least 1024".into(),
             ));
         }
         if self.legal_bases.is_empty() || self.claim_ttl_secs == 0 {
             return Err(ConfigError::Invalid(
-                "legal_bases must not be empty and claim_ttl_secs must be positive".into(),
+                "`legal_bases` must not be empty and `claim_ttl_secs` must be positive".into(),
             ));
         }
         if self.deadline_hours <= 0
@@ -275,7 +304,9 @@ impl Config {
             || self.escalation_interval_secs == 0
         {
             return Err(ConfigError::Invalid(
-                "deadlines must be positive, escalation periods not negative".into(),
+                "`deadline_hours`, `urgent_deadline_hours` and `escalation_interval_secs` must be positive, \
+                 `escalation_step_hours` not negative"
+                    .into(),
             ));
         }
         self.link_config()
@@ -283,7 +314,7 @@ impl Config {
             .map_err(|e| ConfigError::Invalid(format!("link settings: {e}")))?;
         if self.public_per_minute == 0 {
             return Err(ConfigError::Invalid(
-                "public_per_minute must be positive".into(),
+                "`public_per_minute` must be positive".into(),
             ));
         }
         Ok(())
@@ -339,6 +370,30 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ronda.toml");
+        std::fs::write(&path, "max_body_bytes = \"lots\"\n").unwrap();
+        let e = Config::load(Some(&path), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`max_body_bytes`") && e.contains(&path.display().to_string()),
+            "{e}"
+        );
+        std::fs::write(&path, "deadline_hours = 0\n").unwrap();
+        let e = Config::load(Some(&path), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`deadline_hours`"), "{e}");
+        let missing = dir.path().join("nope.toml");
+        let e = Config::load(Some(&missing), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nope.toml"), "{e}");
+    }
 
     #[test]
     fn layers_apply_in_order() {
