@@ -207,7 +207,34 @@ impl FieldError {
 fn check_len(value: &Option<String>, field: &str, max: usize) -> Result<(), FieldError> {
     match value {
         Some(v) if v.chars().count() > max => Err(FieldError::too_long(field, max)),
-        _ => Ok(()),
+        Some(v) => check_chars(v, field),
+        None => Ok(()),
+    }
+}
+
+/// A control character no text field takes: NUL and the other C0 controls except tab, line
+/// feed and carriage return (a form's line ends), DEL and the C1 controls. PostgreSQL refuses
+/// NUL outright; the rest are never text a person wrote and hide content from reviewers.
+pub fn is_forbidden_control(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+}
+
+/// Refuses a text with a forbidden control character ([`is_forbidden_control`]), naming the
+/// field and the character's position.
+pub fn check_chars(value: &str, field: &str) -> Result<(), FieldError> {
+    match value.chars().position(is_forbidden_control) {
+        None => Ok(()),
+        Some(at) => {
+            let c = value.chars().nth(at).unwrap_or('\0');
+            Err(FieldError::new(
+                "invalid_value",
+                field,
+                format!(
+                    "control character U+{:04X} at character {at} is not allowed",
+                    u32::from(c)
+                ),
+            ))
+        }
     }
 }
 
@@ -296,6 +323,12 @@ impl ReportInput {
         };
         let platform = normalize_platform(self.platform.as_deref().unwrap_or(""))?;
         let target_in = self.target.ok_or_else(|| FieldError::required("target"))?;
+        if let Some(a) = &target_in.account {
+            check_chars(a, "target.account")?;
+        }
+        if let Some(u) = &target_in.url {
+            check_chars(u, "target.url")?;
+        }
         let (target, target_raw) = match (target_in.account, target_in.url) {
             (Some(a), None) => (
                 Target::Account {
@@ -394,6 +427,48 @@ impl ReportInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_naming_the_field() {
+        for (json, field) in [
+            (
+                r#"{"source":"patrol","platform":"michat","target":{"account":"a"},"text":"x\u0000y"}"#,
+                "text",
+            ),
+            (
+                r#"{"source":"patrol","platform":"michat","target":{"account":"a"},"description":"\u001b[31m"}"#,
+                "description",
+            ),
+            (
+                r#"{"source":"patrol","platform":"michat","target":{"account":"a"},"external_id":"e\u0000"}"#,
+                "external_id",
+            ),
+            (
+                r#"{"source":"patrol","platform":"michat","target":{"account":"a"},"profile":{"bio":"b\u0085c"}}"#,
+                "profile.bio",
+            ),
+            (
+                r#"{"source":"patrol","platform":"michat","target":{"url":"https://x.org/\u0000"}}"#,
+                "target.url",
+            ),
+            (
+                r#"{"source":"patrol","platform":"michat","target":{"account":"a"},"reporter":{"name":"n\u007f"}}"#,
+                "reporter.name",
+            ),
+        ] {
+            let e = parse(json).validate(None).unwrap_err();
+            assert_eq!(
+                (e.code, e.field.as_str()),
+                ("invalid_value", field),
+                "{json}"
+            );
+        }
+        // Tab, line feed and carriage return are text.
+        let ok = parse(
+            r#"{"source":"patrol","platform":"michat","target":{"account":"a"},"text":"a\tb\r\nc"}"#,
+        );
+        assert!(ok.validate(None).is_ok());
+    }
 
     fn parse(json: &str) -> ReportInput {
         serde_json::from_str(json).unwrap()

@@ -93,6 +93,17 @@ impl From<StoreError> for ApiError {
                     .with_field("status")
             }
             StoreError::Closed => ApiError::unavailable("the server is shutting down"),
+            // A value the database refuses (PostgreSQL's data exceptions, class 22: bad
+            // encoding, out of range) is the request's fault, never a 500. Validation refuses
+            // such values first; this is the net under it.
+            StoreError::Postgres(e) if e.code().is_some_and(|c| c.code().starts_with("22")) => {
+                tracing::warn!(error = %e, "the database refused a value");
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_value",
+                    "the database refused a value of this request",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 ApiError::internal()

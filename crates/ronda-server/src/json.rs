@@ -20,25 +20,31 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| {
-                let mime = ct.split(';').next().unwrap_or("").trim();
-                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
-            });
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
-        }
+        require_json(req.headers())?;
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|rej| body_error(rej.status()))?;
         parse(&bytes).map(ApiJson)
+    }
+}
+
+/// A 415 unless the request says its body is JSON (`application/json` or `…+json`).
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            let mime = ct.split(';').next().unwrap_or("").trim();
+            mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ))
     }
 }
 
@@ -58,12 +64,88 @@ pub(crate) fn body_error(status: StatusCode) -> ApiError {
     }
 }
 
-/// Deserialises JSON, mapping errors to the field they concern.
+/// Deserialises JSON, mapping errors to the field they concern. The body is one JSON value
+/// and nothing after it (trailing data is a 400 `malformed_json`), and no string in it holds a
+/// forbidden control character (422 `invalid_value` naming the field; see
+/// [`ronda_core::report::is_forbidden_control`]).
 pub fn parse<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError> {
+    let v = parse_envelope(bytes)?;
+    if let Some(e) = control_error(bytes) {
+        return Err(e);
+    }
+    Ok(v)
+}
+
+/// [`parse`] without the control-character check: for a batch, whose items are checked one
+/// by one so that one bad item refuses only itself.
+pub fn parse_envelope<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(de) {
-        Ok(v) => Ok(v),
-        Err(e) => Err(from_path_error(&e)),
+    let v = serde_path_to_error::deserialize(&mut *de).map_err(|e| from_path_error(&e))?;
+    de.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("request body has data after its JSON value: {e}"),
+        )
+    })?;
+    Ok(v)
+}
+
+/// Whether the raw body may hold a forbidden control character: a `\u00XX` escape of one, or
+/// a raw DEL or C1 character (raw C0 characters are not valid JSON). A cheap filter: a hit is
+/// confirmed on the parsed value.
+fn may_hold_control(b: &[u8]) -> bool {
+    let hex = |c: u8| (c as char).to_digit(16);
+    b.windows(2)
+        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+        || b.contains(&0x7F)
+        || b.windows(6).any(|w| {
+            w[0] == b'\\'
+                && w[1] == b'u'
+                && w[2] == b'0'
+                && w[3] == b'0'
+                && match (hex(w[4]), hex(w[5])) {
+                    (Some(h), Some(l)) => {
+                        ronda_core::report::is_forbidden_control(char::from((h * 16 + l) as u8))
+                    }
+                    _ => false,
+                }
+        })
+}
+
+/// The first string (or key) of the body holding a forbidden control character, as an error
+/// naming its field path (`profile.bio`, `hashes[2].label`).
+fn control_error(bytes: &[u8]) -> Option<ApiError> {
+    if !may_hold_control(bytes) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let (path, text) = find_control(&value, String::new())?;
+    let e = ronda_core::report::check_chars(&text, &path).err()?;
+    Some(ApiError::from(e))
+}
+
+fn find_control(v: &serde_json::Value, path: String) -> Option<(String, String)> {
+    let bad = |s: &str| s.chars().any(ronda_core::report::is_forbidden_control);
+    match v {
+        serde_json::Value::String(s) if bad(s) => Some((path, s.clone())),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| find_control(x, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if bad(k) {
+                Some((p, k.clone()))
+            } else {
+                find_control(x, p)
+            }
+        }),
+        _ => None,
     }
 }
 

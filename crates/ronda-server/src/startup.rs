@@ -26,6 +26,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::health::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(reject_bad_uri))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
@@ -44,6 +45,57 @@ async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "this endpoint does not accept that method",
     )
+}
+
+/// Refuses a request whose path or query decodes to something no handler can take: bytes
+/// that are not UTF-8, or a forbidden control character (`%00`). Answered in the API's error
+/// shape (400 `invalid_value`, field `path` or `query`) before any extractor or query sees it.
+async fn reject_bad_uri(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    if let Err(field) = check_component(uri.path(), "path")
+        .and_then(|()| uri.query().map_or(Ok(()), |q| check_component(q, "query")))
+    {
+        return field.into_response();
+    }
+    next.run(req).await
+}
+
+/// Percent-decodes `raw` (a path or a query) and checks the result (see [`reject_bad_uri`]).
+fn check_component(raw: &str, field: &'static str) -> Result<(), ApiError> {
+    let b = raw.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(0));
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    let bad = |message: &str| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_value",
+            message.to_string(),
+        )
+        .with_field(field)
+    };
+    let text =
+        std::str::from_utf8(&out).map_err(|_| bad("the address does not decode to UTF-8 text"))?;
+    if text.chars().any(ronda_core::report::is_forbidden_control) {
+        return Err(bad("the address holds a control character (such as %00)"));
+    }
+    Ok(())
 }
 
 /// Counts and times every request by its route template (never by raw path: ids and tracking
@@ -233,6 +285,25 @@ async fn webhook_worker(state: Arc<AppState>) {
                     "recording a webhook attempt failed"
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_with_controls_or_bad_encoding_are_refused() {
+        assert!(check_component("/api/v1/public/reports/ABCD-EFGH", "path").is_ok());
+        assert!(check_component("q=rina%2022&x=%C3%A9&y=100%", "query").is_ok());
+        for bad in [
+            "/public/reports/AB%00CD",
+            "/banks/a%1Fb",
+            "/x/%FF",
+            "/x/%C2%85",
+        ] {
+            assert!(check_component(bad, "path").is_err(), "{bad}");
         }
     }
 }

@@ -190,6 +190,10 @@ fn parse_hash_body(headers: &HeaderMap, body: &[u8]) -> ApiResult<HashList> {
     } else if mime.starts_with("text/") || mime.is_empty() {
         let text = std::str::from_utf8(body)
             .map_err(|_| ApiError::invalid("body", "a hash list must be UTF-8 text"))?;
+        // Labels are text like any other: no control characters (tab and line ends separate).
+        for (n, line) in text.lines().enumerate() {
+            ronda_core::report::check_chars(line, &format!("line {}", n + 1))?;
+        }
         HashList::parse(text).map_err(|e| ApiError::invalid("body", e.to_string()))
     } else {
         Err(ApiError::new(

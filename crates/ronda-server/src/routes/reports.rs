@@ -138,10 +138,12 @@ struct BatchBody<'a> {
 async fn create_batch(
     State(st): State<Arc<AppState>>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<impl IntoResponse> {
     caller.require(SUBMITTERS)?;
-    let batch: BatchBody<'_> = crate::json::parse(&body)?;
+    crate::json::require_json(&headers)?;
+    let batch: BatchBody<'_> = crate::json::parse_envelope(&body)?;
     let max = st.config.max_batch_items;
     if batch.reports.len() > max {
         return Err(ApiError::new(

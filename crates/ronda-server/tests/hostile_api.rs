@@ -1,0 +1,102 @@
+//! Hostile input, on both backends: control characters in any text field, in a path or a
+//! query, trailing data after a JSON body, a batch sent as something else than JSON. Each is a
+//! 4xx in the API's error shape, and nothing already accepted is lost.
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn with(mut v: Value, key: &str, text: &str) -> Value {
+    v[key] = json!(text);
+    v
+}
+
+api_tests! {
+    async fn control_characters_are_refused_naming_the_field(app) {
+        let before = app.report_count().await;
+        for (body, field) in [
+            (with(report("nul1"), "text", "open\u{0}bo"), "text"),
+            (with(report("nul2"), "description", "iklan\u{1b}[2J"), "description"),
+            (with(report("nul3"), "external_id", "x\u{0}"), "external_id"),
+            (json!({"source": "patrol", "platform": "michat", "target": {"account": "nul4"}, "profile": {"bio": "a\u{0}b"}}), "profile.bio"),
+        ] {
+            let (s, e) = app.post(Some(&app.admin), "/reports", &body).await;
+            assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", field)), "{body}");
+        }
+        // Without a token, on the public form.
+        let (s, e) = app.post(None, "/public/reports", &json!({"platform": "michat", "target": {"account": "nul5"},
+            "description": "ada\u{0}yang"})).await;
+        assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "description")));
+        assert_eq!(app.report_count().await, before, "nothing stored");
+
+        // A batch refuses only the bad item.
+        let (s, v) = app.post(Some(&app.admin), "/reports:batch", &json!({"reports": [
+            report("ok1"), with(report("nul6"), "text", "a\u{0}"), report("ok2")]})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let r = v["results"].as_array().unwrap();
+        assert!(r[0]["report_id"].is_i64() && r[2]["report_id"].is_i64(), "{v}");
+        assert_eq!(error_of(&r[1]), ("invalid_value", "text"));
+        assert_eq!(app.report_count().await, before + 2);
+
+        // Other endpoints' text: the shared JSON layer names the field.
+        let (s, e) = app.post(Some(&app.admin), "/platforms", &json!({"name": "nulapp", "display_name": "Nul\u{0}App"})).await;
+        assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "display_name")));
+        app.post(Some(&app.admin), "/banks", &json!({"name": "ads", "category": "solicitation_photos"})).await;
+        let (s, e) = app.post(Some(&app.admin), "/banks/ads/hashes", &json!({"hashes": [
+            {"pdq": "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22", "label": "x\u{0}"}]})).await;
+        assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "hashes[0].label")));
+        let (s, e) = app.post_raw("/banks/ads/hashes",
+            b"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,90,lab\x00el\n".to_vec(), Some("text/plain")).await;
+        assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "line 1")));
+        let (_, a) = app.post(Some(&app.admin), "/reports", &report("dec1")).await;
+        let (s, e) = app.post(Some(&app.admin), &format!("/cases/{}/decision", a["case_id"]),
+            &json!({"decision": "reject", "note": "no\u{0}te"})).await;
+        assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "note")));
+        let (s, e) = app.post(Some(&app.admin), "/referrals", &json!({"case_id": a["case_id"], "request_number": "LP/1\u{0}"})).await;
+        assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "request_number")));
+        // C1 controls written raw are refused too.
+        let (s, e) = app.post(Some(&app.admin), "/reports", &with(report("c1"), "text", "a\u{85}b")).await;
+        assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "text")));
+        // Tabs and line ends are text.
+        let (s, _) = app.post(Some(&app.admin), "/reports", &with(report("tab1"), "text", "open\tbo\r\nwa")).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+
+    async fn addresses_with_controls_answer_in_the_error_shape(app) {
+        for path in ["/public/reports/AB%00CD", "/banks/a%00b", "/cases?q=%00", "/cases/1%FF"] {
+            let (s, e) = app.get(Some(&app.admin), path).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {e}");
+            assert_eq!(error_of(&e).0, "invalid_value", "{path}: {e}");
+        }
+        let (s, e) = app.get(None, "/public/reports/AB%00CD").await;
+        assert_eq!((s, error_of(&e)), (StatusCode::BAD_REQUEST, ("invalid_value", "path")));
+    }
+
+    async fn trailing_data_after_a_json_body_is_malformed(app) {
+        let before = app.report_count().await;
+        let mut body = serde_json::to_vec(&report("tail1")).unwrap();
+        body.extend_from_slice(b"GARBAGE");
+        let (s, e) = app.post_raw("/reports", body, Some("application/json")).await;
+        assert_eq!((s, error_of(&e).0), (StatusCode::BAD_REQUEST, "malformed_json"), "{e}");
+        let (_, a) = app.post(Some(&app.admin), "/reports", &report("tail2")).await;
+        let two = format!("{}{}", json!({"decision": "reject"}), json!({"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"}));
+        let (s, e) = app.post_raw(&format!("/cases/{}/decision", a["case_id"]), two.into_bytes(), Some("application/json")).await;
+        assert_eq!((s, error_of(&e).0), (StatusCode::BAD_REQUEST, "malformed_json"), "{e}");
+        let (_, c) = app.get(Some(&app.admin), &format!("/cases/{}", a["case_id"])).await;
+        assert_eq!(c["status"], "new", "neither decision applied");
+        // Trailing white space is fine.
+        let mut body = serde_json::to_vec(&report("tail3")).unwrap();
+        body.extend_from_slice(b" \n");
+        let (s, _) = app.post_raw("/reports", body, Some("application/json")).await;
+        assert_eq!(s, StatusCode::CREATED);
+        // A batch is JSON or nothing.
+        let batch = serde_json::to_vec(&json!({"reports": [report("tail4")]})).unwrap();
+        let (s, e) = app.post_raw("/reports:batch", batch, Some("text/plain")).await;
+        assert_eq!((s, error_of(&e).0), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+        assert_eq!(app.report_count().await, before + 2);
+    }
+}
