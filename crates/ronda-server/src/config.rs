@@ -32,8 +32,13 @@ pub struct Config {
     pub public_per_minute: u32,
     /// Burst allowance on top of the per-minute rate.
     pub public_burst: u32,
-    /// Use the first `X-Forwarded-For` address as the client (only behind a trusted proxy).
+    /// Take the client's address from `X-Forwarded-For` (only behind a reverse proxy): the
+    /// rightmost address that is not one of `trusted_proxies` (each proxy appends the address
+    /// it saw, so everything left of the first untrusted hop is the client's own claim).
     pub trust_forwarded_for: bool,
+    /// Addresses or CIDR blocks of the reverse proxies in front of Ronda (`10.0.0.0/8`,
+    /// `127.0.0.1`), skipped from the right of `X-Forwarded-For`.
+    pub trusted_proxies: Vec<String>,
     /// How long a verified API token is trusted before the database is asked again; a revoked
     /// token stops working within this time.
     pub auth_cache_ms: u64,
@@ -156,6 +161,7 @@ impl Default for Config {
             public_per_minute: 30,
             public_burst: 10,
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             auth_cache_ms: 2_000,
             read_connections: 8,
             shutdown_grace_secs: 20,
@@ -215,6 +221,7 @@ const KEYS: &[&str] = &[
     "public_per_minute",
     "public_burst",
     "trust_forwarded_for",
+    "trusted_proxies",
     "auth_cache_ms",
     "read_connections",
     "shutdown_grace_secs",
@@ -235,6 +242,45 @@ const KEYS: &[&str] = &[
     "link_name_similarity",
     "signing_key_file",
 ];
+
+/// An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(s: &str) -> Option<IpNet> {
+        let (a, p) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let addr: std::net::IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+            None => max,
+        };
+        Some(IpNet { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let bits = |ip: std::net::IpAddr| -> (u128, u8) {
+            match ip {
+                std::net::IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+                std::net::IpAddr::V6(v) => (u128::from(v), 128),
+            }
+        };
+        let (net, width) = bits(self.addr);
+        let (x, w) = bits(ip);
+        if width != w {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix);
+        shift >= 128 || (net >> shift) == (x >> shift)
+    }
+}
 
 /// A configuration error naming each key and where it came from: `` `max_body_bytes` in
 /// /etc/ronda.toml: invalid type … `` or `` `RONDA_LISTEN` (environment variable): … ``.
@@ -312,6 +358,13 @@ impl Config {
         self.link_config()
             .validate()
             .map_err(|e| ConfigError::Invalid(format!("link settings: {e}")))?;
+        for p in &self.trusted_proxies {
+            if IpNet::parse(p).is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "`trusted_proxies`: `{p}` is not an IP address or CIDR block"
+                )));
+            }
+        }
         if self.public_per_minute == 0 {
             return Err(ConfigError::Invalid(
                 "`public_per_minute` must be positive".into(),

@@ -100,3 +100,73 @@ api_tests! {
         assert_eq!(app.report_count().await, before + 2);
     }
 }
+
+mod public {
+    use super::*;
+
+    api_tests! {
+        async fn public_reports_take_no_external_id(app) {
+            let body = |account: &str| json!({"platform": "michat", "target": {"account": account},
+                "external_id": "same-1", "reporter": {"contact": format!("{account}@example.org")}});
+            let before = app.report_count().await;
+            let (s, e) = app.post(None, "/public/reports", &body("first")).await;
+            assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, ("unknown_field", "external_id")));
+            // Two reporters, two reports, two tracking codes.
+            let (_, a) = app.post(None, "/public/reports", &json!({"platform": "michat", "target": {"account": "first"}})).await;
+            let (_, b) = app.post(None, "/public/reports", &json!({"platform": "michat", "target": {"account": "second"}})).await;
+            assert_ne!(a["tracking_code"], b["tracking_code"]);
+            assert_eq!(app.report_count().await, before + 2);
+        }
+    }
+}
+
+/// A client behind no proxy cannot pick its own address by sending `X-Forwarded-For`: the
+/// rightmost untrusted hop is the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_takes_the_rightmost_untrusted_hop() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.public_per_minute = 1;
+            c.public_burst = 3;
+            c.trust_forwarded_for = true;
+        })
+        .await;
+        let body = json!({"platform": "michat", "target": {"account": "spam"}});
+        let mut statuses = Vec::new();
+        for i in 0..6 {
+            let resp = app
+                .client
+                .post(format!("{}/public/reports", app.base))
+                .header("x-forwarded-for", format!("198.51.100.{i}, 127.0.0.1"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            statuses.push(resp.status().as_u16());
+        }
+        assert_eq!(
+            statuses,
+            [201, 201, 201, 429, 429, 429],
+            "one client, one bucket"
+        );
+        // Behind a configured proxy, the hop left of it is the client.
+        let app = TestApp::spawn_with(backend, |c| {
+            c.public_per_minute = 1;
+            c.public_burst = 1;
+            c.trust_forwarded_for = true;
+            c.trusted_proxies = vec!["127.0.0.0/8".into()];
+        })
+        .await;
+        for i in 0..3 {
+            let resp = app
+                .client
+                .post(format!("{}/public/reports", app.base))
+                .header("x-forwarded-for", format!("203.0.113.{i}, 127.0.0.1"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 201, "client {i} has its own bucket");
+        }
+    }
+}

@@ -16,6 +16,7 @@ use ronda_store::codes::normalize_tracking_code;
 use ronda_store::intake::IntakeContext;
 use serde_json::json;
 
+use crate::config::IpNet;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -29,21 +30,47 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/public/reports/{code}", get(status))
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when configured.
+/// The client's address: the socket peer; with `trust_forwarded_for`, the rightmost
+/// `X-Forwarded-For` address that is not a trusted proxy (the leftmost entries are whatever
+/// the client chose to send).
 fn client_ip(st: &AppState, req: &Request) -> IpAddr {
-    if st.config.trust_forwarded_for
-        && let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    {
-        return ip;
-    }
-    req.extensions()
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    if !st.config.trust_forwarded_for {
+        return peer;
+    }
+    let trusted: Vec<IpNet> = st
+        .config
+        .trusted_proxies
+        .iter()
+        .filter_map(|p| IpNet::parse(p))
+        .collect();
+    forwarded_client(
+        req.headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        &trusted,
+    )
+    .unwrap_or(peer)
+}
+
+/// The rightmost address of the `X-Forwarded-For` values (in order) that no trusted proxy
+/// holds; `None` when there is none (or a hop does not parse: the chain cannot be followed).
+fn forwarded_client<'a>(
+    values: impl Iterator<Item = &'a str>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let hops: Vec<&str> = values.flat_map(|v| v.split(',')).collect();
+    for hop in hops.iter().rev() {
+        let ip: IpAddr = hop.trim().parse().ok()?;
+        if !trusted.iter().any(|t| t.contains(ip)) {
+            return Some(ip);
+        }
+    }
+    None
 }
 
 fn limit(st: &AppState, req: &Request) -> Result<(), ApiError> {
@@ -62,6 +89,17 @@ fn limit(st: &AppState, req: &Request) -> Result<(), ApiError> {
 async fn create(State(st): State<Arc<AppState>>, req: Request) -> ApiResult<impl IntoResponse> {
     limit(&st, &req)?;
     let ApiJson(input) = ApiJson::<ReportInput>::from_request(req, &st).await?;
+    // `external_id` makes a report idempotent within its submitter's scope; the public has no
+    // scope of its own (one reporter's id would replay another's report), so it takes none.
+    if input.external_id.is_some() {
+        st.metrics.report_refused();
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+            "public reports take no `external_id`",
+        )
+        .with_field("external_id"));
+    }
     let mut report = input
         .validate(Some(Source::Public))
         .inspect_err(|_| st.metrics.report_refused())?;
@@ -100,5 +138,40 @@ async fn status(
             "received_at": to_rfc3339(s.received_at),
         }))),
         None => Err(ApiError::not_found("tracking code")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_rightmost_untrusted_hop() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let none: Vec<IpNet> = Vec::new();
+        assert_eq!(
+            forwarded_client(["6.6.6.6, 127.0.0.1"].into_iter(), &none),
+            Some(ip("127.0.0.1"))
+        );
+        let proxies = vec![
+            IpNet::parse("10.0.0.0/8").unwrap(),
+            IpNet::parse("127.0.0.1").unwrap(),
+        ];
+        assert_eq!(
+            forwarded_client(
+                ["6.6.6.6, 203.0.113.9, 10.1.2.3", "127.0.0.1"].into_iter(),
+                &proxies
+            ),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(forwarded_client(["10.0.0.1"].into_iter(), &proxies), None);
+        assert_eq!(
+            forwarded_client(["junk, 10.0.0.1"].into_iter(), &proxies),
+            None
+        );
+        assert!(IpNet::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
+        assert!(!IpNet::parse("10.0.0.0/8").unwrap().contains(ip("11.0.0.1")));
+        assert!(IpNet::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(IpNet::parse("10.0.0.0/33").is_none());
     }
 }
