@@ -5,7 +5,7 @@ Writes JSONL lines {"text", "label"} with labels prostitution | pornography | ga
 templated solicitation, pornography and gambling promotion in Indonesian slang with every
 obfuscation of docs/domain.md; hard negatives (shops, massage, lodging, dating safety, health
 campaigns, raid news, scam warnings, insults); and benign Indonesian text sampled from the
-licensed corpora in ../shared/data/corpora (indonlu Apache-2.0, nlp-id MIT).
+licensed corpora copied into data/corpora (indonlu Apache-2.0, nlp-id MIT).
 
     python3 data/gen_corpus.py --out data/train.jsonl            # training corpus
     python3 data/gen_corpus.py --bench 100000 --out bench/out/posts.jsonl   # speed corpus
@@ -25,7 +25,7 @@ import gen_common as g  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SEED = 20261129
-CORPORA = os.environ.get("RONDA_CORPORA", os.path.join(HERE, "..", "..", "shared", "data", "corpora"))
+CORPORA = os.environ.get("RONDA_CORPORA", os.path.join(HERE, "corpora"))
 
 CITIES = ["jakarta", "jaksel", "jakbar", "jaktim", "bekasi", "depok", "tangerang", "bogor", "bandung",
           "jogja", "solo", "semarang", "surabaya", "malang", "bali", "denpasar", "medan", "batam",

@@ -8,7 +8,7 @@
 # Everything runs on one thread per implementation. Results go to bench/out/media/ (git-ignored).
 #
 # Environment: SIZES (default "1000000 10000000"), QUERIES (1000), FLAT_QUERIES (200),
-# PDQ_ROUNDS (5), PDQ_DATA (default ../shared/data/pdq next to the workspace).
+# PDQ_ROUNDS (5), PDQ_DATA (default tests/data/pdq).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +18,7 @@ SIZES=${SIZES:-"1000000 10000000"}
 QUERIES=${QUERIES:-1000}
 FLAT_QUERIES=${FLAT_QUERIES:-200}
 PDQ_ROUNDS=${PDQ_ROUNDS:-5}
-PDQ_DATA=${PDQ_DATA:-$ROOT/../shared/data/pdq}
+PDQ_DATA=${PDQ_DATA:-$ROOT/tests/data/pdq}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$OUT"
 

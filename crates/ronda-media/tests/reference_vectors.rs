@@ -1,4 +1,4 @@
-//! PDQ against the reference vectors in `shared/data/pdq` (hashes computed by Meta's C++ on
+//! PDQ against the reference vectors in `tests/data/pdq` (hashes computed by Meta's C++ on
 //! Pillow-decoded RGB): every vector, PNG and JPEG, must give the reference hash and quality
 //! exactly. JPEG decodes through libjpeg-turbo's code, as in Pillow, so the pixels are the same.
 
@@ -13,9 +13,9 @@ struct Vector {
     quality: u8,
 }
 
-fn data_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pdq");
-    dir.is_dir().then_some(dir)
+/// The reference images and hashes, kept in the repository (BSD: `tests/data/pdq/LICENSE`).
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/pdq")
 }
 
 fn vectors(dir: &std::path::Path) -> Vec<Vector> {
@@ -45,7 +45,7 @@ struct Tally {
 }
 
 fn check(rounding: LumaRounding) -> Tally {
-    let dir = data_dir().expect("checked by caller");
+    let dir = data_dir();
     let mut hasher = PdqHasher::with_luma_rounding(rounding);
     let mut tally = Tally::default();
     for v in vectors(&dir) {
@@ -74,10 +74,6 @@ fn check(rounding: LumaRounding) -> Tally {
 
 #[test]
 fn reproduces_reference_vectors() {
-    if data_dir().is_none() {
-        eprintln!("SKIPPED: shared/data/pdq not found next to the workspace");
-        return;
-    }
     let t = check(LumaRounding::Float64);
     for line in &t.report {
         eprintln!("{line}");
@@ -98,10 +94,7 @@ fn reproduces_reference_vectors() {
 
 #[test]
 fn dihedral_hashes_of_the_original_match_the_transformed_files() {
-    let Some(dir) = data_dir() else {
-        eprintln!("SKIPPED: shared/data/pdq not found next to the workspace");
-        return;
-    };
+    let dir = data_dir();
     let decode = |name: &str| {
         let bytes = std::fs::read(dir.join("images").join(name)).expect("read image");
         decode_rgb(&bytes, &DecodeLimits::default()).expect("decode")
@@ -135,10 +128,6 @@ fn dihedral_hashes_of_the_original_match_the_transformed_files() {
 
 #[test]
 fn float32_luma_as_in_the_cpp_tool_gives_the_same_hashes() {
-    if data_dir().is_none() {
-        eprintln!("SKIPPED: shared/data/pdq not found next to the workspace");
-        return;
-    }
     let t = check(LumaRounding::Float32);
     eprintln!(
         "f32 luma: {} png + {} jpeg vectors, {} not exact",

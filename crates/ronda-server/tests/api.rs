@@ -233,7 +233,7 @@ async fn public_reports_are_rate_limited_per_address() {
 }
 
 /// Hash banks and media endpoints (issue 4). Only synthetic hashes and the benign reference
-/// images of `shared/data/pdq` are used.
+/// images of `tests/data/pdq` are used.
 mod banks {
     use super::*;
 
@@ -243,7 +243,7 @@ mod banks {
 
     fn image() -> Vec<u8> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/pdq/images/random_image_from_test.png");
+            .join("../../tests/data/pdq/images/random_image_from_test.png");
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 

@@ -62,9 +62,9 @@ fn write_bmp(path: &Path, width: u32, height: u32) {
     std::fs::write(path, bytes).expect("write bmp");
 }
 
-fn shared_pdq() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pdq");
-    dir.is_dir().then_some(dir)
+/// The PDQ reference images and hashes (`tests/data/pdq`, BSD: its `LICENSE`).
+fn reference_pdq() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/pdq")
 }
 
 #[test]
@@ -119,10 +119,7 @@ fn hash_reads_paths_from_stdin_and_prints_dihedral_hashes() {
 
 #[test]
 fn hash_matches_the_reference_vectors() {
-    let Some(dir) = shared_pdq() else {
-        eprintln!("SKIPPED: shared/data/pdq not found");
-        return;
-    };
+    let dir = reference_pdq();
     let out = ronda(
         &dir,
         &["hash", "images/L.png", "images/random_image_from_test.png"],
