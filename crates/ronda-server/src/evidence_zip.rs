@@ -8,8 +8,13 @@ use std::io::{Cursor, Read, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-/// Largest entry read back when verifying (a guard against zip bombs).
-pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
+/// Largest entry read back when verifying (a guard against zip bombs): bundles hold JSON
+/// files of cases, reports and content snapshots, far below this.
+pub const MAX_ENTRY_BYTES: u64 = 64 << 20;
+/// Largest total of all entries read back.
+pub const MAX_TOTAL_BYTES: u64 = 512 << 20;
+/// Most entries read back.
+pub const MAX_ENTRIES: usize = 200_000;
 
 /// Zips a bundle's files.
 pub fn write_zip(files: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
@@ -25,32 +30,43 @@ pub fn write_zip(files: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
     Ok(w.finish().map_err(std::io::Error::other)?.into_inner())
 }
 
-/// Reads every file entry of a zip (directories skipped), in archive order.
+/// Reads every entry of a zip, in archive order, within [`MAX_ENTRIES`], [`MAX_ENTRY_BYTES`]
+/// and [`MAX_TOTAL_BYTES`] (counted on the bytes inflated, never on the sizes the archive
+/// claims). Directory entries are returned too, with whatever data they carry: a bundle has
+/// none, so verification reports one as a file that is not in the manifest.
 pub fn read_zip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut archive =
         ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a readable zip: {e}"))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(format!(
+            "the zip has {} entries; a bundle has at most {MAX_ENTRIES}",
+            archive.len()
+        ));
+    }
     let mut out = Vec::with_capacity(archive.len());
+    let mut total: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive
             .by_index(i)
             .map_err(|e| format!("zip entry {i}: {e}"))?;
-        if entry.is_dir() {
-            continue;
-        }
         let name = entry
             .name()
             .map_err(|e| format!("zip entry {i}: {e}"))?
             .into_owned();
+        let budget = MAX_ENTRY_BYTES.min(MAX_TOTAL_BYTES - total);
         let mut data = Vec::new();
         entry
-            .take(MAX_ENTRY_BYTES + 1)
+            .take(budget + 1)
             .read_to_end(&mut data)
             .map_err(|e| format!("zip entry {name}: {e}"))?;
-        if data.len() as u64 > MAX_ENTRY_BYTES {
-            return Err(format!(
-                "zip entry {name} is larger than {MAX_ENTRY_BYTES} bytes"
-            ));
+        if data.len() as u64 > budget {
+            return Err(if budget == MAX_ENTRY_BYTES {
+                format!("zip entry {name} is larger than {MAX_ENTRY_BYTES} bytes")
+            } else {
+                format!("the zip's entries add up to more than {MAX_TOTAL_BYTES} bytes")
+            });
         }
+        total += data.len() as u64;
         out.push((name, data));
     }
     Ok(out)
@@ -71,5 +87,37 @@ mod tests {
         assert_eq!(write_zip(&files).unwrap(), zipped, "deterministic");
         assert_eq!(read_zip(&zipped).unwrap(), files);
         assert!(read_zip(b"not a zip").is_err());
+    }
+
+    /// Zip bombs stop at the caps, counted on inflated bytes; directory entries come back so
+    /// that data hidden under one is seen.
+    #[test]
+    fn bombs_stop_at_the_caps_and_directories_are_read() {
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+        w.start_file("big.json", options).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..(MAX_ENTRY_BYTES >> 20) + 1 {
+            w.write_all(&chunk).unwrap();
+        }
+        let bomb = w.finish().unwrap().into_inner();
+        assert!(bomb.len() < 1 << 20, "a small file: {}", bomb.len());
+        assert!(read_zip(&bomb).unwrap_err().contains("larger than"));
+
+        let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..(MAX_TOTAL_BYTES / MAX_ENTRY_BYTES) + 1 {
+            w.start_file(format!("f{i}.json"), options).unwrap();
+            for _ in 0..(MAX_ENTRY_BYTES >> 20) {
+                w.write_all(&chunk).unwrap();
+            }
+        }
+        let many = w.finish().unwrap().into_inner();
+        assert!(read_zip(&many).unwrap_err().contains("add up to"));
+
+        let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+        w.add_directory("smuggled_dir/", options).unwrap();
+        let dir = w.finish().unwrap().into_inner();
+        let entries = read_zip(&dir).unwrap();
+        assert_eq!(entries[0].0, "smuggled_dir/");
     }
 }

@@ -113,9 +113,64 @@ fn a_bundle_is_exported_verified_offline_and_every_tampering_is_named() {
         text(&ok.stdout)
     );
     assert!(text(&ok.stdout).contains("(the pinned key)"));
+    // Without a pinned key, who signed is not checked: exit 3 unless the embedded key is
+    // trusted on purpose; the signer is named either way.
     let unpinned = verify(&zip, None);
-    assert_eq!(unpinned.status.code(), Some(0));
-    assert!(text(&unpinned.stdout).contains(&format!("signed by {key} (NOT pinned")));
+    assert_eq!(
+        unpinned.status.code(),
+        Some(3),
+        "{}",
+        text(&unpinned.stderr)
+    );
+    assert!(text(&unpinned.stdout).contains(&format!("signed by {key}, a key the bundle names")));
+    assert!(text(&unpinned.stderr).contains("--trust-embedded-key"));
+    let trusted = Command::new(BIN)
+        .args(["evidence", "verify", "--trust-embedded-key"])
+        .arg(&zip)
+        .env_remove("RONDA_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted.stderr));
+
+    // Edited and re-signed with another key: intact as a bundle, but not ours.
+    let forged = rezip(&zip, &data.join("forged.zip"), |e| {
+        let manifest: ronda_core::evidence::Manifest = serde_json::from_slice(&e[0].1).unwrap();
+        let files: Vec<(String, Vec<u8>)> = e
+            .drain(2..)
+            .map(|(p, b)| {
+                if p == "cases/1/case.json" {
+                    (p, b"{\"status\":\"rejected\"}".to_vec())
+                } else {
+                    (p, b)
+                }
+            })
+            .collect();
+        let header = ronda_core::evidence::Header {
+            subject: manifest.subject,
+            generated_at: manifest.generated_at,
+            generated_by: manifest.generated_by,
+            reporter_identity: manifest.reporter_identity,
+            cases: manifest.cases,
+        };
+        *e = ronda_core::evidence::seal(header, files, &[1; 32]).unwrap();
+    });
+    let out = verify(&forged, None);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&public_key_hex(&[1; 32])));
+    let out = verify(&forged, Some(&key));
+    assert_eq!(out.status.code(), Some(1));
+
+    // Data stored under a directory entry is a file the manifest does not list.
+    let smuggled = rezip(&zip, &data.join("smuggled.zip"), |e| {
+        e.push(("smuggled_dir/".to_string(), b"hidden".to_vec()));
+    });
+    let out = verify(&smuggled, Some(&key));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("smuggled_dir/"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // Reporter identity stays out unless asked for.
     let entries = read_zip(&std::fs::read(&zip).unwrap()).unwrap();
@@ -246,7 +301,7 @@ fn an_actor_bundle_covers_the_cases_of_its_accounts() {
         text(&out.stdout)
     );
     let ok = verify(&zip, None);
-    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert_eq!(ok.status.code(), Some(3), "{}", text(&ok.stderr));
     let names: Vec<String> = read_zip(&std::fs::read(&zip).unwrap())
         .unwrap()
         .into_iter()

@@ -46,13 +46,18 @@ enum EvidenceCommand {
         store: StoreArgs,
     },
     /// Verify a bundle offline; exits 1 naming each file altered, added or removed, an altered
-    /// manifest, or a key other than the pinned one.
+    /// manifest, or a key other than the pinned one. Without --public-key the signature is only
+    /// checked against the key the bundle names: anyone can re-sign an edited bundle, so that
+    /// exits 3 unless --trust-embedded-key says so.
     Verify {
         /// The bundle (zip).
         file: PathBuf,
         /// The expected signer: the instance's public key (64 hex digits, `ronda keys show`).
         #[arg(long, value_name = "HEX")]
         public_key: Option<String>,
+        /// Accept the key the bundle names itself (its integrity is checked, not its origin).
+        #[arg(long, conflicts_with = "public_key")]
+        trust_embedded_key: bool,
     },
 }
 
@@ -92,7 +97,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("signed by {}", ronda_core::evidence::public_key_hex(&seed));
             Ok(ExitCode::SUCCESS)
         }
-        EvidenceCommand::Verify { file, public_key } => {
+        EvidenceCommand::Verify {
+            file,
+            public_key,
+            trust_embedded_key,
+        } => {
             let pinned = public_key
                 .as_deref()
                 .map(parse_public_key)
@@ -115,12 +124,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("bundle intact: {files} files match the signed manifest");
             if v.pinned {
                 println!("signed by {signer} (the pinned key)");
+                Ok(ExitCode::SUCCESS)
+            } else if trust_embedded_key {
+                println!("signed by {signer} (the key the bundle names, trusted as asked)");
+                Ok(ExitCode::SUCCESS)
             } else {
-                println!(
-                    "signed by {signer} (NOT pinned: pass --public-key with the instance's key from `ronda keys show` to check who signed)"
+                println!("signed by {signer}, a key the bundle names itself");
+                eprintln!(
+                    "who signed is NOT checked: pass --public-key with the instance's key (`ronda keys show`), \
+                     or --trust-embedded-key to accept this one"
                 );
+                Ok(ExitCode::from(3))
             }
-            Ok(ExitCode::SUCCESS)
         }
     }
 }
