@@ -14,6 +14,8 @@ use crate::config::Config;
 
 /// Opens (and migrates) the configured store; a new one gets the default platforms.
 pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
+    private_dir(&config.data_dir)
+        .map_err(|e| anyhow::anyhow!("the data directory {}: {e}", config.data_dir.display()))?;
     let location = config.db_location();
     let key_path = config.secret_key_path();
     let key = load_or_create_key(&key_path)
@@ -29,6 +31,16 @@ pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Stor
         clock,
     )
     .map_err(|e| anyhow::anyhow!("opening the database {}: {e}", location.display()))?;
+    // The embedded database holds reports and cases: its files are the owner's only (SQLite
+    // gives its WAL and shared-memory files the database file's mode).
+    if let ronda_store::DbLocation::Sqlite(path) = &location {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            owner_only(Path::new(&name), 0o600)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", Path::new(&name).display()))?;
+        }
+    }
     // A new database starts with the common platforms, whichever command opens it first.
     if store.list_platforms()?.is_empty() {
         store.seed_platforms_blocking("system:first-start")?;
@@ -63,6 +75,29 @@ pub fn first_start(store: &Store, config: &Config) -> anyhow::Result<Option<Stri
     std::fs::create_dir_all(&config.data_dir)?;
     write_secret_file(&admin_token_path(&config.data_dir), &token.secret)?;
     Ok(Some(token.secret))
+}
+
+/// Creates the data directory if needed and makes it the owner's only (0700).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    owner_only(dir, 0o700)
+}
+
+/// Sets `mode` on an existing file or directory (nothing when it does not exist; nothing off
+/// Unix).
+fn owner_only(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(path) {
+            Ok(_) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 /// Writes a secret readable by the owner only.

@@ -62,6 +62,8 @@ struct Server {
     base: String,
     lines: mpsc::Receiver<String>,
     first_token: Option<String>,
+    /// Whether a token was printed on standard output.
+    printed_token: bool,
 }
 
 impl Drop for Server {
@@ -89,6 +91,7 @@ impl Server {
             base: String::new(),
             lines: rx,
             first_token: None,
+            printed_token: false,
         };
         let out = server.child.stdout.take().unwrap();
         let err = server.child.stderr.take().unwrap();
@@ -109,7 +112,13 @@ impl Server {
                 .recv_timeout(Duration::from_secs(60))
                 .expect("server did not start");
             if line.starts_with("rnd_") {
-                server.first_token = Some(line.clone());
+                server.printed_token = true;
+            }
+            // The first start names the token file; the token is read from there.
+            if let Some(rest) = line.strip_prefix("First start: created an admin token in ") {
+                let path = rest.split(" (mode").next().unwrap();
+                server.first_token =
+                    Some(std::fs::read_to_string(path).unwrap().trim().to_string());
             }
             if let Some(rest) = line.strip_prefix("ronda listening on http://") {
                 let addr = rest.split_whitespace().next().unwrap();
@@ -236,15 +245,26 @@ fn first_start_writes_the_admin_token_once_with_mode_0600() {
     let place = Place::sqlite();
     let server = Server::start(&place);
     let printed = server.first_token.clone().unwrap();
+    assert!(
+        !server.printed_token,
+        "the token is not printed: stdout ends up in logs"
+    );
     let path = place.dir.path().join("admin.token");
     assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), printed);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        // The data directory and the embedded database are the owner's only.
+        assert_eq!(mode(place.dir.path()), 0o700);
+        for f in ["ronda.db", "ronda.db-wal"] {
+            let p = place.dir.path().join(f);
+            if p.exists() {
+                assert_eq!(mode(&p), 0o600, "{f}");
+            }
+        }
+        assert!(place.dir.path().join("ronda.db").exists());
     }
     let (s, v) = get(&server.base, &printed, "/platforms");
     assert_eq!(s, 200);

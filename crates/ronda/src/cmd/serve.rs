@@ -19,6 +19,10 @@ pub struct Args {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// On the first start, also print the new admin token on standard output (by default it
+    /// is only written to `<data_dir>/admin.token`, mode 0600: standard output ends up in logs).
+    #[arg(long)]
+    print_token: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -26,10 +30,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = open_store(&config, Arc::new(SystemClock))?;
     if let Some(secret) = first_start(&store, &config)? {
         println!(
-            "First start: created an admin token. It is shown once; a copy is in {}:",
+            "First start: created an admin token in {} (mode 0600; read it there)",
             admin_token_path(&config.data_dir).display()
         );
-        println!("{secret}");
+        if args.print_token {
+            println!("{secret}");
+        }
     }
     // The evidence signing key exists from the first start on (mode 0600).
     let seed = ronda_server::bootstrap::signing_key(&config)?;
