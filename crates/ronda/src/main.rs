@@ -62,8 +62,15 @@ enum Command {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RONDA_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("RONDA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The PostgreSQL client logs every statement's parameter values at debug level: report
+    // texts, handles, tracking codes, token hashes. Whatever RONDA_LOG asks, never below info.
+    for quiet in ["tokio_postgres=info", "postgres=info"] {
+        if let Ok(d) = quiet.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -115,3 +115,30 @@ fn cases_export_on_postgres() {
     let (url, _schema) = ronda_store::testing::fresh_pg_schema();
     export(Some(&url));
 }
+
+/// `RONDA_LOG=debug` on PostgreSQL logs no statement parameter: no report text, no handle.
+#[test]
+fn debug_logs_on_postgres_hold_no_parameter_values() {
+    let (url, _schema) = ronda_store::testing::fresh_pg_schema();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.jsonl");
+    std::fs::write(
+        &file,
+        r#"{"source":"patrol","platform":"michat","target":{"account":"handle_zq81"},"text":"open bo teks_rahasia_77"}"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["import", "reports", file.to_str().unwrap(), "--data-dir"])
+        .arg(dir.path())
+        .args(["--database-url", &url])
+        .env("RONDA_LOG", "debug")
+        .env_remove("RONDA_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let logs = text(&out.stderr);
+    assert!(
+        !logs.contains("teks_rahasia_77") && !logs.contains("handle_zq81"),
+        "{logs}"
+    );
+}
