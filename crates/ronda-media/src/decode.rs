@@ -121,6 +121,30 @@ pub enum DecodeError {
     },
 }
 
+/// The width and height an image's header declares, read without decoding its pixels (for
+/// budgeting memory before a decode). Errors as [`decode_rgb`] would give them.
+pub fn probe_dimensions(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32), DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(DecodeError::TooManyBytes {
+            size: bytes.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    let image_format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
+    let format = MediaFormat::from_image(image_format).ok_or(DecodeError::UnknownFormat)?;
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), image_format)
+        .into_dimensions()
+        .map_err(|error| DecodeError::Malformed {
+            format: format.name(),
+            message: error.to_string(),
+        })?;
+    check_size(width, height, limits)?;
+    Ok((width, height))
+}
+
 /// Decodes bytes to RGB within the given limits.
 pub fn decode_rgb(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, DecodeError> {
     if bytes.is_empty() {

@@ -32,6 +32,12 @@ pub struct Config {
     pub public_per_minute: u32,
     /// Burst allowance on top of the per-minute rate.
     pub public_burst: u32,
+    /// Megapixels of images being decoded at once by `POST /media/hash`, all requests together
+    /// (a decode and its PDQ hash hold about 11 bytes per pixel at their peak: the pixels, their
+    /// RGB copy and the luminance plane): the bound on the memory uploads can take. A request waits for its share up to `decode_wait_ms`, then gets 503.
+    pub decode_budget_megapixels: u32,
+    /// How long an upload waits for decode budget before a 503 with `Retry-After`.
+    pub decode_wait_ms: u64,
     /// Take the client's address from `X-Forwarded-For` (only behind a reverse proxy): the
     /// rightmost address that is not one of `trusted_proxies` (each proxy appends the address
     /// it saw, so everything left of the first untrusted hop is the client's own claim).
@@ -160,6 +166,8 @@ impl Default for Config {
             max_upload_bytes: 16 << 20,
             public_per_minute: 30,
             public_burst: 10,
+            decode_budget_megapixels: 64,
+            decode_wait_ms: 5_000,
             trust_forwarded_for: false,
             trusted_proxies: Vec::new(),
             auth_cache_ms: 2_000,
@@ -222,6 +230,8 @@ const KEYS: &[&str] = &[
     "public_burst",
     "trust_forwarded_for",
     "trusted_proxies",
+    "decode_budget_megapixels",
+    "decode_wait_ms",
     "auth_cache_ms",
     "read_connections",
     "shutdown_grace_secs",
@@ -364,6 +374,11 @@ impl Config {
                     "`trusted_proxies`: `{p}` is not an IP address or CIDR block"
                 )));
             }
+        }
+        if self.decode_budget_megapixels == 0 {
+            return Err(ConfigError::Invalid(
+                "`decode_budget_megapixels` must be positive".into(),
+            ));
         }
         if self.public_per_minute == 0 {
             return Err(ConfigError::Invalid(

@@ -1,5 +1,7 @@
 //! The application context shared by every handler.
 
+use std::sync::Arc;
+
 use ronda_store::Store;
 
 use crate::auth::TokenCache;
@@ -16,6 +18,8 @@ pub struct AppState {
     pub tokens: TokenCache,
     pub public_limiter: RateLimiter,
     pub detector: Detector,
+    /// Megapixels that image decodes may hold at once (`decode_budget_megapixels`).
+    pub decode_budget: Arc<tokio::sync::Semaphore>,
     /// The evidence signing key, read (or created) on first use; see [`AppState::signing_key`].
     signing_key: std::sync::OnceLock<[u8; 32]>,
 }
@@ -25,6 +29,9 @@ impl AppState {
     pub fn new(store: Store, config: Config) -> Result<Self, String> {
         let public_limiter = RateLimiter::new(config.public_per_minute, config.public_burst);
         let detector = Detector::new(load_engine(&config)?, &config.link_config());
+        let decode_budget = Arc::new(tokio::sync::Semaphore::new(
+            config.decode_budget_megapixels as usize,
+        ));
         Ok(Self {
             store,
             config,
@@ -32,6 +39,7 @@ impl AppState {
             tokens: TokenCache::default(),
             public_limiter,
             detector,
+            decode_budget,
             signing_key: std::sync::OnceLock::new(),
         })
     }

@@ -83,8 +83,43 @@ async fn hash(
         max_bytes: st.config.max_upload_bytes,
         ..DecodeLimits::default()
     };
+    // Memory: a decode and its hash hold about 11 bytes per pixel at their peak. Each upload takes its
+    // megapixels from one budget shared by all requests before it decodes, and waits for them
+    // a bounded time: a burst of huge images queues, then gets 503, instead of growing the
+    // process.
+    let (width, height) =
+        ronda_media::decode::probe_dimensions(&body, &limits).map_err(|e| decode_error(&e))?;
+    let megapixels = (u64::from(width) * u64::from(height))
+        .div_ceil(1_000_000)
+        .max(1);
+    let budget = st.config.decode_budget_megapixels;
+    let wanted = u32::try_from(megapixels).unwrap_or(u32::MAX);
+    if wanted > budget {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "image_too_large",
+            format!(
+                "{width}×{height} is more than the {budget} megapixels this server decodes at once"
+            ),
+        ));
+    }
+    let wait = std::time::Duration::from_millis(st.config.decode_wait_ms);
+    let permit =
+        match tokio::time::timeout(wait, st.decode_budget.clone().acquire_many_owned(wanted)).await
+        {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                st.metrics.rate_limited();
+                let mut e = ApiError::unavailable(
+                    "the server is decoding as many images as it can; try again shortly",
+                );
+                e.retry_after_secs = Some(1);
+                return Err(e);
+            }
+        };
     // The bytes live only in this task and are dropped with it.
     let out = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let pdq = ronda_media::pdq_from_bytes(&body, &limits)?;
         Ok::<_, DecodeError>((pdq, digest::md5_hex(&body), digest::sha256_hex(&body)))
     })
