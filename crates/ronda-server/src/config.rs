@@ -38,6 +38,8 @@ pub struct Config {
     pub decode_budget_megapixels: u32,
     /// How long an upload waits for decode budget before a 503 with `Retry-After`.
     pub decode_wait_ms: u64,
+    /// Serve `/metrics` without a token (default: admin or supervisor tokens only).
+    pub metrics_public: bool,
     /// Take the client's address from `X-Forwarded-For` (only behind a reverse proxy): the
     /// rightmost address that is not one of `trusted_proxies` (each proxy appends the address
     /// it saw, so everything left of the first untrusted hop is the client's own claim).
@@ -168,6 +170,7 @@ impl Default for Config {
             public_burst: 10,
             decode_budget_megapixels: 64,
             decode_wait_ms: 5_000,
+            metrics_public: false,
             trust_forwarded_for: false,
             trusted_proxies: Vec::new(),
             auth_cache_ms: 2_000,
@@ -232,6 +235,7 @@ const KEYS: &[&str] = &[
     "trusted_proxies",
     "decode_budget_megapixels",
     "decode_wait_ms",
+    "metrics_public",
     "auth_cache_ms",
     "read_connections",
     "shutdown_grace_secs",

@@ -187,7 +187,13 @@ api_tests! {
         let (s, r) = app.get(None, "/readyz").await;
         assert_eq!((s, r["status"].as_str()), (StatusCode::OK, Some("ready")));
         app.post(Some(&app.admin), "/reports", &report("m")).await;
-        let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        // Metrics need an admin or supervisor token.
+        let (s, e) = app.get(None, "/metrics").await;
+        assert_eq!((s, error_of(&e).0), (StatusCode::UNAUTHORIZED, "unauthorized"));
+        let analyst = app.token(Role::Analyst, None).await;
+        let (s, _) = app.get(Some(&analyst), "/metrics").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let text = app.client.get(format!("{}/metrics", app.base)).bearer_auth(&app.admin).send().await.unwrap().text().await.unwrap();
         assert!(text.contains("ronda_reports_accepted_total{source=\"patrol\"} 1"), "{text}");
         assert!(text.contains("route=\"/api/v1/reports\",status=\"201\""), "{text}");
     }
