@@ -107,7 +107,9 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .to_string();
         let hash = token_hash(&secret);
         let ttl = Duration::from_millis(state.config.auth_cache_ms);
-        if let Some(token) = state.tokens.get(&hash, ttl) {
+        if let Some(token) = state.tokens.get(&hash, ttl)
+            && token.expires_at.is_none_or(|e| e > state.store.now_ms())
+        {
             return Ok(Caller { token });
         }
         let store = state.store.clone();
@@ -119,7 +121,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 }
                 Ok(Caller { token })
             }
-            None => Err(ApiError::unauthorized("unknown or revoked token")),
+            None => Err(ApiError::unauthorized("unknown, revoked or expired token")),
         }
     }
 }

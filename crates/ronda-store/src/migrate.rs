@@ -60,6 +60,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../migrations/0011_child_safety.sql"),
     },
+    Migration {
+        version: 12,
+        sql: include_str!("../migrations/0012_token_expiry.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -21,6 +21,8 @@ pub struct TokenInfo {
     pub platform_id: Option<i64>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// After this time (epoch ms) the token authenticates nothing.
+    pub expires_at: Option<i64>,
 }
 
 /// A token just created: the only time its secret exists outside the holder's hands.
@@ -31,7 +33,7 @@ pub struct NewToken {
 }
 
 const TOKEN_COLUMNS: &str =
-    "t.id, t.name, t.role, p.name, t.platform_id, t.created_at, t.revoked_at";
+    "t.id, t.name, t.role, p.name, t.platform_id, t.created_at, t.revoked_at, t.expires_at";
 
 fn token_from_row(r: &crate::db::Row) -> Result<TokenInfo> {
     Ok(TokenInfo {
@@ -42,16 +44,17 @@ fn token_from_row(r: &crate::db::Row) -> Result<TokenInfo> {
         platform_id: r.opt_i64(4)?,
         created_at: r.i64(5)?,
         revoked_at: r.opt_i64(6)?,
+        expires_at: r.opt_i64(7)?,
     })
 }
 
-/// Finds an active token by its secret.
-pub fn lookup(conn: &mut dyn Conn, secret: &str) -> Result<Option<TokenInfo>> {
+/// Finds an active token by its secret: not revoked, not expired at `now`.
+pub fn lookup(conn: &mut dyn Conn, secret: &str, now: i64) -> Result<Option<TokenInfo>> {
     let sql = format!(
         "SELECT {TOKEN_COLUMNS} FROM api_tokens t LEFT JOIN platforms p ON p.id = t.platform_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
     );
-    conn.query_opt(&sql, params![&token_hash(secret)])?
+    conn.query_opt(&sql, params![&token_hash(secret), now])?
         .map(|r| token_from_row(&r))
         .transpose()
 }
@@ -72,6 +75,7 @@ fn create(
     name: &str,
     role: Role,
     platform: Option<&str>,
+    expires_at: Option<i64>,
 ) -> Result<NewToken> {
     let platform_id = match (role, platform) {
         (Role::Platform, None) => {
@@ -101,13 +105,20 @@ fn create(
     };
     let secret = new_token_secret();
     let now = tx.now_ms();
-    let id = tx
-        .conn()
-        .insert_id(
-            "INSERT INTO api_tokens (name, role, platform_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            params![name, role.as_str(), platform_id, &token_hash(&secret), now],
-        )?;
-    let after = json!({"name": name, "role": role, "platform": platform}).to_string();
+    let id = tx.conn().insert_id(
+        "INSERT INTO api_tokens (name, role, platform_id, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        params![
+            name,
+            role.as_str(),
+            platform_id,
+            &token_hash(&secret),
+            now,
+            expires_at
+        ],
+    )?;
+    let after = json!({"name": name, "role": role, "platform": platform, "expires_at": expires_at})
+        .to_string();
     tx.audit(
         actor,
         "token.created",
@@ -124,6 +135,7 @@ fn create(
             platform_id,
             created_at: now,
             revoked_at: None,
+            expires_at,
         },
         secret,
     })
@@ -166,11 +178,23 @@ impl Store {
         role: Role,
         platform: Option<&str>,
     ) -> Result<NewToken> {
+        self.create_token_expiring_blocking(actor, name, role, platform, None)
+    }
+
+    /// [`Store::create_token_blocking`] for a token that stops working at `expires_at`.
+    pub fn create_token_expiring_blocking(
+        &self,
+        actor: &str,
+        name: &str,
+        role: Role,
+        platform: Option<&str>,
+        expires_at: Option<i64>,
+    ) -> Result<NewToken> {
         let name = validate_name(name)?;
         let actor = actor.to_string();
         let platform = platform.map(str::to_ascii_lowercase);
         self.write_blocking(1, move |tx| {
-            create(tx, &actor, &name, role, platform.as_deref())
+            create(tx, &actor, &name, role, platform.as_deref(), expires_at)
         })
     }
 
@@ -184,7 +208,8 @@ impl Store {
     }
 
     pub fn lookup_token(&self, secret: &str) -> Result<Option<TokenInfo>> {
-        self.read(|c| lookup(c, secret))
+        let now = self.now_ms();
+        self.read(|c| lookup(c, secret, now))
     }
 
     /// Whether any active admin token exists (the first start creates one when not).

@@ -169,6 +169,12 @@ on_both_backends! {
         s.revoke_token_blocking("test", t.info.id).unwrap();
         assert!(s.lookup_token(&t.secret).unwrap().is_none());
         assert!(matches!(s.revoke_token_blocking("test", t.info.id), Err(StoreError::NotFound(_))));
+        // Expiry: a token past its time authenticates nothing.
+        let now = s.now_ms();
+        let live = s.create_token_expiring_blocking("test", "temp", Role::Analyst, None, Some(now + 3_600_000)).unwrap();
+        assert_eq!(s.lookup_token(&live.secret).unwrap().unwrap().expires_at, Some(now + 3_600_000));
+        let gone = s.create_token_expiring_blocking("test", "old", Role::Analyst, None, Some(now - 1)).unwrap();
+        assert!(s.lookup_token(&gone.secret).unwrap().is_none());
         // No secret is stored in clear.
         let stored: Vec<String> = s.read(|c| c.query("SELECT token_hash FROM api_tokens", &[])?.iter().map(|r| r.string(0)).collect()).unwrap();
         assert!(stored.iter().all(|h| h.len() == 64 && !h.contains("rnd_")));
