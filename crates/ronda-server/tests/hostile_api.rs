@@ -170,3 +170,91 @@ async fn forwarded_for_takes_the_rightmost_untrusted_hop() {
         }
     }
 }
+
+/// Least privilege: a referral of one case opens that case to the police, not its actor; the
+/// police read numbers masked on cases as on actors; platforms read neither rule ids nor bank
+/// names and labels on their cases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_reads_what_its_work_needs() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+        app.post(
+            Some(&app.admin),
+            "/banks",
+            &json!({"name": "ads-ref", "category": "solicitation_photos"}),
+        )
+        .await;
+        app.post(
+            Some(&app.admin),
+            "/banks/ads-ref/hashes",
+            &json!({"hashes": [{"pdq": pdq, "label": "ad template 7"}]}),
+        )
+        .await;
+        let mut r = report("lp1");
+        r["text"] = json!("open bo, wa 0812 9999 0000, tf bca:1234567890");
+        r["media"] = json!([{"pdq": pdq}]);
+        r["profile"] = json!({"bio": "wa 0812 9999 0000"});
+        let (_, a) = app.post(Some(&app.admin), "/reports", &r).await;
+        let mut other = report("lp2");
+        other["profile"] = json!({"bio": "wa 0812 9999 0000"});
+        app.post(Some(&app.admin), "/reports", &other).await;
+        let case = a["case_id"].as_i64().unwrap();
+        let (_, c) = app.get(Some(&app.admin), &format!("/cases/{case}")).await;
+        let actor = c["actor"].as_i64().expect("linked into an actor");
+
+        let police = app.token(ronda_core::model::Role::Police, None).await;
+        let (s, _) = app
+            .post(
+                Some(&app.admin),
+                "/referrals",
+                &json!({"case_id": case, "request_number": "LP/B/77/XII/2026"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, pc) = app.get(Some(&police), &format!("/cases/{case}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let text = pc["identifiers"].to_string();
+        assert!(
+            !text.contains("+6281299990000") && text.contains("+62812*****000"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("1234567890") && text.contains("bca:******7890"),
+            "{text}"
+        );
+        let (s, _) = app.get(Some(&police), &format!("/actors/{actor}")).await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "a case referral does not open the actor"
+        );
+        app.post(
+            Some(&app.admin),
+            "/referrals",
+            &json!({"actor_id": actor, "request_number": "LP/B/78/XII/2026"}),
+        )
+        .await;
+        let (s, pa) = app.get(Some(&police), &format!("/actors/{actor}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!pa.to_string().contains("1234567890"), "{pa}");
+
+        let michat = app
+            .token(ronda_core::model::Role::Platform, Some("michat"))
+            .await;
+        let (s, mc) = app.get(Some(&michat), &format!("/cases/{case}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(mc["detection"]["verdict"].is_string(), "{mc}");
+        assert!(
+            mc["detection"].get("rules").is_none() && mc["detection"].get("scores").is_none(),
+            "{mc}"
+        );
+        assert_eq!(mc["media_matches"][0]["category"], "solicitation_photos");
+        assert!(
+            !mc.to_string().contains("ad template 7") && !mc.to_string().contains("ads-ref"),
+            "{mc}"
+        );
+        let (_, staff) = app.get(Some(&app.admin), &format!("/cases/{case}")).await;
+        assert!(staff.to_string().contains("ad template 7"));
+    }
+}

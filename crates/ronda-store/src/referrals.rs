@@ -140,6 +140,23 @@ pub fn case_is_referred(conn: &mut dyn Conn, case_id: i64) -> Result<bool> {
     Ok(conn.query_opt(&sql, params![case_id])?.is_some())
 }
 
+/// Whether one of `actor_ids` (an actor and the ids merged into it) was referred to the
+/// police as an actor. A referral of one case does not open its actor's other accounts.
+pub fn actor_is_referred(conn: &mut dyn Conn, actor_ids: &[i64]) -> Result<bool> {
+    for id in actor_ids {
+        if conn
+            .query_opt(
+                "SELECT id FROM referrals WHERE actor_id = $1 LIMIT 1",
+                params![*id],
+            )?
+            .is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
     if value.chars().count() > max {
         return Err(FieldError::new(
@@ -324,6 +341,10 @@ impl Store {
 
     pub fn case_is_referred(&self, case_id: i64) -> Result<bool> {
         self.read(|c| case_is_referred(c, case_id))
+    }
+
+    pub fn actor_is_referred(&self, actor_ids: &[i64]) -> Result<bool> {
+        self.read(|c| actor_is_referred(c, actor_ids))
     }
 
     pub fn actor_case_ids(&self, actor_id: i64) -> Result<Vec<i64>> {

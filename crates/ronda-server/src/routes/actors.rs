@@ -1,6 +1,6 @@
 //! Actors: `GET /actors/{id}` — the accounts linked into one actor, what they show, their cases
 //! and the evidence edges. Staff read everything; the police read the actors referred to them
-//! (directly or through one of its cases), with phone numbers masked.
+//! as actors (not through a referral of one of its cases), with phone numbers masked.
 
 use std::sync::Arc;
 
@@ -42,10 +42,28 @@ pub fn mask_phone(value: &str) -> String {
         .collect()
 }
 
-/// Masks the phone inside a value: a phone itself, or an e-wallet keyed by one (`dana:+62…`).
-fn mask_value(signal: &str, value: &str) -> String {
+/// `bca:1234567890` → `bca:******7890`: the bank and the last four digits.
+pub fn mask_account(value: &str) -> String {
+    let (bank, number) = value.split_once(':').unwrap_or(("", value));
+    let n = number.chars().count();
+    let masked: String = number
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < n { '*' } else { c })
+        .collect();
+    if bank.is_empty() {
+        masked
+    } else {
+        format!("{bank}:{masked}")
+    }
+}
+
+/// Masks the number inside a value: a phone itself, an e-wallet keyed by one (`dana:+62…`),
+/// a bank account (`bca:…`).
+pub fn mask_value(signal: &str, value: &str) -> String {
     match signal {
         "phone" => mask_phone(value),
+        "bank" | "bank_account" => mask_account(value),
         "ewallet" => match value.split_once(':') {
             Some((wallet, phone)) => format!("{wallet}:{}", mask_phone(phone)),
             None => mask_phone(value),
@@ -67,16 +85,12 @@ async fn show(
         let Some(actor) = store.actor(id)? else {
             return Ok(None);
         };
-        // The police see the actors they were referred: through the actor or one of its cases.
+        // The police see the actors referred to them as actors: a referral of one case opens
+        // that case, not the actor's other accounts and their cases.
         if police {
-            let mut referred = false;
-            for c in &actor.cases {
-                if store.case_is_referred(c.case_id)? {
-                    referred = true;
-                    break;
-                }
-            }
-            if !referred {
+            let mut ids = vec![id, actor.id];
+            ids.extend(&actor.merged);
+            if !store.actor_is_referred(&ids)? {
                 return Ok(None);
             }
         }
@@ -121,13 +135,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bank_accounts_keep_the_bank_and_four_digits() {
+        assert_eq!(
+            mask_value("bank_account", "bca:1234567890"),
+            "bca:******7890"
+        );
+        assert_eq!(mask_value("bank", "1234"), "1234");
+    }
+
+    #[test]
     fn phones_are_masked_in_the_middle() {
         assert_eq!(mask_phone("+6281234567890"), "+62812*****890");
         assert_eq!(
             mask_value("ewallet", "dana:+6281234567890"),
             "dana:+62812*****890"
         );
-        assert_eq!(mask_value("bank", "bca:0123456789"), "bca:0123456789");
+        assert_eq!(mask_value("bank", "bca:0123456789"), "bca:******6789");
         assert_eq!(mask_phone("12345"), "*****");
     }
 }

@@ -72,22 +72,38 @@ pub fn case_json(c: &CaseView) -> Value {
     })
 }
 
-/// A case as a platform or staff sees it: a platform does not read the reporters' words (the
-/// excerpt); its notices carry the content summary it acts on.
+/// A case as a platform or staff sees it. A platform reads neither the reporters' words (the
+/// excerpt) nor how the ministry detects (rule ids and per-category scores, which would teach
+/// evasion); its notices carry the content summary it acts on.
 pub fn case_json_for(c: &CaseView, platform: bool) -> Value {
     let mut v = case_json(c);
     if platform && let Some(o) = v.as_object_mut() {
         o.remove("excerpt");
+        if let Some(d) = o.get_mut("detection").and_then(Value::as_object_mut) {
+            for key in ["rules", "scores", "minor", "sexual"] {
+                d.remove(key);
+            }
+        }
     }
     v
 }
 
-/// The hash-bank matches recorded on a case (only on `GET /cases/{id}`).
-fn media_matches_json(matches: &[CaseMediaMatch]) -> Value {
+/// The hash-bank matches recorded on a case (only on `GET /cases/{id}`); a platform sees the
+/// category and distance of each, not the bank's name, hash or label.
+fn media_matches_json(matches: &[CaseMediaMatch], platform: bool) -> Value {
     Value::Array(
         matches
             .iter()
             .map(|m| {
+                if platform {
+                    return json!({
+                        "category": m.category,
+                        "distance": m.distance,
+                        "pdq": m.pdq,
+                        "content_id": m.content_id,
+                        "matched_at": to_rfc3339(m.matched_at),
+                    });
+                }
                 json!({
                     "bank": m.bank,
                     "category": m.category,
@@ -306,11 +322,21 @@ async fn show(
         Some((matches, identifiers, c))
             if caller.platform_scope().is_none_or(|own| own == c.platform) =>
         {
-            let mut body = case_json_for(&c, caller.platform_scope().is_some());
-            body["media_matches"] = media_matches_json(&matches);
+            let platform = caller.platform_scope().is_some();
+            let mut body = case_json_for(&c, platform);
+            body["media_matches"] = media_matches_json(&matches, platform);
+            // The police read identifiers as on actors: phone numbers masked.
+            let police = caller.role() == Role::Police;
             body["identifiers"] = identifiers
                 .iter()
-                .map(|(kind, value)| json!({"kind": kind, "value": value}))
+                .map(|(kind, value)| {
+                    let value = if police {
+                        crate::routes::actors::mask_value(kind, value)
+                    } else {
+                        value.clone()
+                    };
+                    json!({"kind": kind, "value": value})
+                })
                 .collect();
             // What the account re-creates names accounts on other platforms: staff only.
             if caller.role().reads_all_cases()
