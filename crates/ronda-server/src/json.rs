@@ -28,6 +28,51 @@ where
     }
 }
 
+/// Extracts and deserialises the query string, with errors in the API's shape (422 naming the
+/// parameter; `unknown_field` for a parameter the endpoint does not take).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let msg = e.inner().to_string();
+                let path = e.path().to_string();
+                match unknown_field_name(&msg) {
+                    Some(name) => ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "unknown_field",
+                        format!("unknown query parameter `{name}`"),
+                    )
+                    .with_field(name),
+                    None => ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid",
+                        format!("query parameter `{path}`: {msg}"),
+                    )
+                    .with_field(path),
+                }
+            })
+    }
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
 /// A 415 unless the request says its body is JSON (`application/json` or `…+json`).
 pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
     let is_json = headers

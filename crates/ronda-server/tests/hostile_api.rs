@@ -74,6 +74,16 @@ api_tests! {
         }
         let (s, e) = app.get(None, "/public/reports/AB%00CD").await;
         assert_eq!((s, error_of(&e)), (StatusCode::BAD_REQUEST, ("invalid_value", "path")));
+        // Query strings that do not fit an endpoint answer in the same shape.
+        for (path, code, field) in [
+            ("/notices?limit=abc", "invalid", "limit"),
+            ("/notices?bogus=1", "unknown_field", "bogus"),
+            ("/queue?limit=-3", "invalid", "limit"),
+            ("/referrals?limit=x", "invalid", "limit"),
+        ] {
+            let (s, e) = app.get(Some(&app.admin), path).await;
+            assert_eq!((s, error_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, (code, field)), "{path}: {e}");
+        }
     }
 
     async fn trailing_data_after_a_json_body_is_malformed(app) {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,6 +14,7 @@ use ronda_store::banks::CaseMediaMatch;
 use ronda_store::cases::{CaseFilter, CaseView, ReportView};
 
 use crate::export::{Format, case_search, export};
+use crate::json::ApiQuery;
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
@@ -216,7 +217,7 @@ fn filter_of(
 async fn list(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(READERS)?;
     let Some(filter) = filter_of(&caller, &q, &[])? else {
@@ -240,7 +241,7 @@ const EXPORTERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
 async fn list_csv(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     caller.require(EXPORTERS)?;
@@ -397,7 +398,7 @@ async fn reports(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(REPORT_READERS)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::Role;
@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::json::ApiQuery;
 use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
@@ -95,7 +96,7 @@ async fn list_for(
 async fn staff_list(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(STAFF)?;
     let platform = q.platform.clone().filter(|p| !p.is_empty());
@@ -105,7 +106,7 @@ async fn staff_list(
 async fn platform_list(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(&[Role::Platform])?;
     if q.platform.is_some() {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::json::ApiQuery;
 use crate::routes::cases::case_json;
 use crate::state::AppState;
 
@@ -111,7 +112,7 @@ struct ListQuery {
 async fn list(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(READERS)?;
     let limit = q.limit.unwrap_or(100);

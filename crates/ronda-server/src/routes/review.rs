@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::json::ApiQuery;
 use crate::routes::cases::case_json;
 use crate::state::AppState;
 
@@ -68,7 +69,7 @@ struct QueueQuery {
 async fn queue(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<QueueQuery>,
+    ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(REVIEWERS)?;
     let limit = q.limit.unwrap_or(50);

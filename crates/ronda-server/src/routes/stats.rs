@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use ronda_core::model::Role;
@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::ApiQuery;
 use crate::state::AppState;
 
 /// Staff read statistics; platform, police and intake tokens do not.
@@ -28,7 +29,7 @@ pub fn router() -> Router<Arc<AppState>> {
 async fn stats(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(READERS)?;
     if let Some(unknown) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
