@@ -38,6 +38,8 @@ pub struct Config {
     pub decode_budget_megapixels: u32,
     /// How long an upload waits for decode budget before a 503 with `Retry-After`.
     pub decode_wait_ms: u64,
+    /// Images one token may hash per minute (`POST /media/hash`; a quarter of it as a burst).
+    pub media_hash_per_minute: u32,
     /// Serve `/metrics` without a token (default: admin or supervisor tokens only).
     pub metrics_public: bool,
     /// Take the client's address from `X-Forwarded-For` (only behind a reverse proxy): the
@@ -170,6 +172,7 @@ impl Default for Config {
             public_burst: 10,
             decode_budget_megapixels: 64,
             decode_wait_ms: 5_000,
+            media_hash_per_minute: 120,
             metrics_public: false,
             trust_forwarded_for: false,
             trusted_proxies: Vec::new(),
@@ -236,6 +239,7 @@ const KEYS: &[&str] = &[
     "decode_budget_megapixels",
     "decode_wait_ms",
     "metrics_public",
+    "media_hash_per_minute",
     "auth_cache_ms",
     "read_connections",
     "shutdown_grace_secs",
@@ -378,6 +382,11 @@ impl Config {
                     "`trusted_proxies`: `{p}` is not an IP address or CIDR block"
                 )));
             }
+        }
+        if self.media_hash_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "`media_hash_per_minute` must be positive".into(),
+            ));
         }
         if self.decode_budget_megapixels == 0 {
             return Err(ConfigError::Invalid(

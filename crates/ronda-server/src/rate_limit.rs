@@ -1,4 +1,5 @@
-//! Per-client-address token buckets for the unauthenticated public endpoints.
+//! Token buckets: per client address for the unauthenticated public endpoints, per token for
+//! costly authenticated ones (image hashing).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -6,13 +7,13 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_sec: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq + Copy> RateLimiter<K> {
     pub fn new(per_minute: u32, burst: u32) -> Self {
         Self {
             per_sec: f64::from(per_minute) / 60.0,
@@ -21,12 +22,12 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one token for `ip`; `Err(secs)` says how long to wait when none is left.
-    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        self.check_at(ip, Instant::now())
+    /// Takes one token for `key`; `Err(secs)` says how long to wait when none is left.
+    pub fn check(&self, key: K) -> Result<(), u64> {
+        self.check_at(key, Instant::now())
     }
 
-    fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+    fn check_at(&self, key: K, now: Instant) -> Result<(), u64> {
         let mut map = self
             .buckets
             .lock()
@@ -38,7 +39,7 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
             });
         }
-        let (tokens, at) = map.entry(ip).or_insert((self.burst, now));
+        let (tokens, at) = map.entry(key).or_insert((self.burst, now));
         let refilled =
             (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
         if refilled >= 1.0 {
@@ -64,7 +65,7 @@ mod tests {
 
     #[test]
     fn a_burst_then_the_rate() {
-        let l = RateLimiter::new(60, 3);
+        let l: RateLimiter = RateLimiter::new(60, 3);
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         let t0 = Instant::now();
         for _ in 0..3 {

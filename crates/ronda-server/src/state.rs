@@ -17,6 +17,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub tokens: TokenCache,
     pub public_limiter: RateLimiter,
+    /// `POST /media/hash` per token (`media_hash_per_minute`).
+    pub media_limiter: RateLimiter<i64>,
     pub detector: Detector,
     /// Megapixels that image decodes may hold at once (`decode_budget_megapixels`).
     pub decode_budget: Arc<tokio::sync::Semaphore>,
@@ -28,6 +30,10 @@ impl AppState {
     /// Builds the context; fails when the configured detection rules or model cannot be loaded.
     pub fn new(store: Store, config: Config) -> Result<Self, String> {
         let public_limiter = RateLimiter::new(config.public_per_minute, config.public_burst);
+        let media_limiter = RateLimiter::new(
+            config.media_hash_per_minute,
+            config.media_hash_per_minute.div_ceil(4).max(1),
+        );
         let detector = Detector::new(load_engine(&config)?, &config.link_config());
         let decode_budget = Arc::new(tokio::sync::Semaphore::new(
             config.decode_budget_megapixels as usize,
@@ -38,6 +44,7 @@ impl AppState {
             metrics: Metrics::default(),
             tokens: TokenCache::default(),
             public_limiter,
+            media_limiter,
             detector,
             decode_budget,
             signing_key: std::sync::OnceLock::new(),

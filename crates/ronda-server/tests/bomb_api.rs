@@ -140,3 +140,17 @@ async fn a_saturated_decoder_answers_503_with_retry_after() {
     let (s, _) = upload(&app, zeros_png(4000)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_token_has_a_hashing_rate() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.media_hash_per_minute = 4).await;
+    let png = zeros_png(64);
+    assert_eq!(upload(&app, png.clone()).await.0, StatusCode::OK);
+    let (s, retry) = upload(&app, png.clone()).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some());
+    // Another token has its own bucket.
+    let other = app.token(ronda_core::model::Role::Analyst, None).await;
+    let (s, _) = upload_to(app.client.clone(), app.base.clone(), other, png).await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -78,6 +78,16 @@ async fn hash(
             "send the image bytes as the raw request body (e.g. Content-Type: image/jpeg)",
         ));
     }
+    if let Err(wait) = st.media_limiter.check(caller.token.id) {
+        st.metrics.rate_limited();
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "this token hashes too many images; try again later",
+        );
+        e.retry_after_secs = Some(wait);
+        return Err(e);
+    }
     let body = body.map_err(|rej| body_error(rej.status()))?;
     let limits = DecodeLimits {
         max_bytes: st.config.max_upload_bytes,
