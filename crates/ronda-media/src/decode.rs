@@ -121,9 +121,8 @@ pub enum DecodeError {
     },
 }
 
-/// The width and height an image's header declares, read without decoding its pixels (for
-/// budgeting memory before a decode). Errors as [`decode_rgb`] would give them.
-pub fn probe_dimensions(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32), DecodeError> {
+/// The input checks every read starts with: not empty, within the byte limit, a known format.
+fn sniff(bytes: &[u8], limits: &DecodeLimits) -> Result<(ImageFormat, MediaFormat), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -135,6 +134,13 @@ pub fn probe_dimensions(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32
     }
     let image_format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
     let format = MediaFormat::from_image(image_format).ok_or(DecodeError::UnknownFormat)?;
+    Ok((image_format, format))
+}
+
+/// The width and height an image's header declares, read without decoding its pixels (for
+/// budgeting memory before a decode). Errors as [`decode_rgb`] would give them.
+pub fn probe_dimensions(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32), DecodeError> {
+    let (image_format, format) = sniff(bytes, limits)?;
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), image_format)
         .into_dimensions()
         .map_err(|error| DecodeError::Malformed {
@@ -147,17 +153,7 @@ pub fn probe_dimensions(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32
 
 /// Decodes bytes to RGB within the given limits.
 pub fn decode_rgb(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, DecodeError> {
-    if bytes.is_empty() {
-        return Err(DecodeError::Empty);
-    }
-    if bytes.len() > limits.max_bytes {
-        return Err(DecodeError::TooManyBytes {
-            size: bytes.len(),
-            limit: limits.max_bytes,
-        });
-    }
-    let image_format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
-    let format = MediaFormat::from_image(image_format).ok_or(DecodeError::UnknownFormat)?;
+    let (image_format, format) = sniff(bytes, limits)?;
     if format == MediaFormat::Jpeg
         && let Some((width, height, rgb)) = decode_jpeg(bytes, limits)?
     {
