@@ -62,26 +62,6 @@ async fn reject_bad_uri(req: Request, next: Next) -> Response {
 
 /// Percent-decodes `raw` (a path or a query) and checks the result (see [`reject_bad_uri`]).
 fn check_component(raw: &str, field: &'static str) -> Result<(), ApiError> {
-    let b = raw.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(0));
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
     let bad = |message: &str| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -90,8 +70,9 @@ fn check_component(raw: &str, field: &'static str) -> Result<(), ApiError> {
         )
         .with_field(field)
     };
-    let text =
-        std::str::from_utf8(&out).map_err(|_| bad("the address does not decode to UTF-8 text"))?;
+    let text = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| bad("the address does not decode to UTF-8 text"))?;
     if text.chars().any(ronda_core::report::is_forbidden_control) {
         return Err(bad("the address holds a control character (such as %00)"));
     }

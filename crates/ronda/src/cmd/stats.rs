@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
+use ronda_server::export::csv_field;
 use ronda_store::stats::{Figures, GroupBy, PlatformRemovals, Stats, StatsQuery, resolve_window};
 
 use super::store_args::StoreArgs;
@@ -84,15 +85,6 @@ pub fn hours(ms: Option<i64>) -> String {
 /// A share as a fraction with four decimals.
 pub fn share(s: Option<f64>) -> String {
     s.map_or_else(String::new, |v| format!("{v:.4}"))
-}
-
-/// RFC 4180 quoting where needed (keys are platform names and fixed words, but be safe).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 const TIMING_COLUMNS: [&str; 3] = ["within_deadline_share", "median_hours", "p90_hours"];
