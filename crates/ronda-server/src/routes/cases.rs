@@ -151,33 +151,26 @@ const FILTERS: &[&str] = &[
     "status", "category", "platform", "source", "priority", "q", "cursor", "limit",
 ];
 
-/// The filter of a case list from its query, scoped to the caller's platform; `None` when a
-/// platform token asks for another platform (an empty list). `extra` names further allowed
-/// parameters.
-fn filter_of(
-    caller: &Caller,
-    q: &HashMap<String, String>,
-    extra: &[&str],
-) -> ApiResult<Option<CaseFilter>> {
-    if let Some(unknown) = q
-        .keys()
-        .find(|k| !FILTERS.contains(&k.as_str()) && !extra.contains(&k.as_str()))
-    {
-        return Err(ApiError::new(
+/// A 422 `unknown_field` naming the first query parameter not in `allowed`.
+fn only_params(q: &HashMap<String, String>, allowed: &[&str]) -> ApiResult<()> {
+    match q.keys().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_field",
             format!(
                 "unknown query parameter `{unknown}`; allowed: {}",
-                FILTERS
-                    .iter()
-                    .chain(extra)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                allowed.join(", ")
             ),
         )
-        .with_field(unknown.clone()));
+        .with_field(unknown.clone())),
     }
+}
+
+/// The filter of a case list from its query, scoped to the caller's platform; `None` when a
+/// platform token asks for another platform (an empty list).
+fn filter_of(caller: &Caller, q: &HashMap<String, String>) -> ApiResult<Option<CaseFilter>> {
+    only_params(q, FILTERS)?;
     let limit: usize = parse_param(q, "limit")?.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit is 1 to 500"));
@@ -220,7 +213,7 @@ async fn list(
     ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(READERS)?;
-    let Some(filter) = filter_of(&caller, &q, &[])? else {
+    let Some(filter) = filter_of(&caller, &q)? else {
         return Ok(axum::Json(json!({"cases": [], "next_cursor": null})));
     };
     let store = st.store.clone();
@@ -251,7 +244,7 @@ async fn list_csv(
             "an export holds every matching case; use the other filters to narrow it",
         ));
     }
-    let Some(filter) = filter_of(&caller, &q, &[])? else {
+    let Some(filter) = filter_of(&caller, &q)? else {
         return Err(ApiError::not_found("platform"));
     };
     let store = st.store.clone();
@@ -402,17 +395,7 @@ async fn reports(
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(REPORT_READERS)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;
-    if let Some(unknown) = q.keys().find(|k| !REPORT_PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_field",
-            format!(
-                "unknown query parameter `{unknown}`; allowed: {}",
-                REPORT_PARAMS.join(", ")
-            ),
-        )
-        .with_field(unknown.clone()));
-    }
+    only_params(&q, REPORT_PARAMS)?;
     let limit: usize = parse_param(&q, "limit")?.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit is 1 to 200"));

@@ -67,24 +67,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// SIGHUP reloads the detection rules and model (as `POST /api/v1/admin/detection/reload`).
 fn spawn_reload_on_sighup(state: Arc<AppState>) {
+    // The handler is installed here, before the server says it is serving: installed inside
+    // the spawned task, a SIGHUP arriving before the task first ran took the default action
+    // and ended the process.
     #[cfg(unix)]
-    tokio::spawn(async move {
+    {
         use tokio::signal::unix::{SignalKind, signal};
         let Ok(mut hup) = signal(SignalKind::hangup()) else {
             tracing::warn!("cannot listen for SIGHUP; reload through the API instead");
             return;
         };
-        while hup.recv().await.is_some() {
-            let s = state.clone();
-            match tokio::task::spawn_blocking(move || s.detector.reload(&s.config)).await {
-                Ok(Ok(())) => tracing::info!("SIGHUP: detection rules and model reloaded"),
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "SIGHUP: reload failed; the previous engine stays")
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let s = state.clone();
+                match tokio::task::spawn_blocking(move || s.detector.reload(&s.config)).await {
+                    Ok(Ok(())) => tracing::info!("SIGHUP: detection rules and model reloaded"),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "SIGHUP: reload failed; the previous engine stays")
+                    }
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
                 }
-                Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
             }
-        }
-    });
+        });
+    }
     #[cfg(not(unix))]
     let _ = state;
 }
