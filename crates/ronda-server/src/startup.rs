@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
+use crate::permissions;
 use crate::routes;
 use crate::state::AppState;
 
@@ -24,6 +25,10 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::health::router())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            permissions::authorize,
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(reject_bad_uri))

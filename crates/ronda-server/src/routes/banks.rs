@@ -13,7 +13,6 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ronda_core::model::Role;
 use ronda_media::PdqHash;
 use ronda_media::bank::{BankCategory, HashList};
 use ronda_store::banks::{Bank, BankPatch, NewBank};
@@ -24,9 +23,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, body_error};
 use crate::state::AppState;
-
-const READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
-const WRITERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
 pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
@@ -53,8 +49,7 @@ pub fn bank_json(b: &Bank) -> Value {
     })
 }
 
-async fn list(State(st): State<Arc<AppState>>, caller: Caller) -> ApiResult<axum::Json<Value>> {
-    caller.require(READERS)?;
+async fn list(State(st): State<Arc<AppState>>) -> ApiResult<axum::Json<Value>> {
     let store = st.store.clone();
     let banks = tokio::task::spawn_blocking(move || store.list_banks()).await??;
     Ok(axum::Json(
@@ -82,7 +77,6 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Response> {
-    caller.require(WRITERS)?;
     let new = NewBank {
         name: body.name,
         category: parse_category(&body.category)?,
@@ -99,10 +93,8 @@ async fn create(
 
 async fn show(
     State(st): State<Arc<AppState>>,
-    caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(READERS)?;
     let store = st.store.clone();
     match tokio::task::spawn_blocking(move || store.get_bank(&name)).await?? {
         Some(b) => Ok(axum::Json(bank_json(&b))),
@@ -124,7 +116,6 @@ async fn update(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(WRITERS)?;
     let patch = BankPatch {
         enabled: body.enabled,
         threshold: body.threshold,
@@ -211,7 +202,6 @@ async fn add_hashes(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(WRITERS)?;
     let body = body.map_err(|rej| body_error(rej.status()))?;
     let list = parse_hash_body(&headers, &body)?;
     let store = st.store.clone();
@@ -230,12 +220,7 @@ async fn add_hashes(
     })))
 }
 
-async fn export(
-    State(st): State<Arc<AppState>>,
-    caller: Caller,
-    Path(name): Path<String>,
-) -> ApiResult<Response> {
-    caller.require(READERS)?;
+async fn export(State(st): State<Arc<AppState>>, Path(name): Path<String>) -> ApiResult<Response> {
     let store = st.store.clone();
     match tokio::task::spawn_blocking(move || store.export_bank(&name)).await?? {
         Some((_, list)) => Ok((

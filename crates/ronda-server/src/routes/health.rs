@@ -9,9 +9,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::json;
 
-use ronda_core::model::Role;
-
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -46,16 +43,10 @@ async fn readyz(State(st): State<Arc<AppState>>) -> ApiResult<impl IntoResponse>
 
 /// Prometheus text. Route names, counts and latencies say how the ministry works: only admin
 /// and supervisor tokens read them, unless `metrics_public` opens them (a scraper on a private
-/// network).
-async fn metrics(
-    State(st): State<Arc<AppState>>,
-    caller: Result<Caller, ApiError>,
-) -> ApiResult<impl IntoResponse> {
-    if !st.config.metrics_public {
-        caller?.require(&[Role::Admin, Role::Supervisor])?;
-    }
-    Ok((
+/// network) — see [`crate::permissions::Access::Metrics`].
+async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
+    (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         st.metrics.render(),
-    ))
+    )
 }

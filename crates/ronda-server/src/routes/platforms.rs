@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use ronda_core::clock::to_rfc3339;
-use ronda_core::model::Role;
 use ronda_store::platforms::Platform;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -38,7 +37,6 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<NewPlatform>,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    caller.require(&[Role::Admin])?;
     let p = st
         .store
         .create_platform(&caller.actor(), &body.name, body.display_name.as_deref())

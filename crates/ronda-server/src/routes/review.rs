@@ -22,7 +22,6 @@ use crate::json::ApiQuery;
 use crate::routes::cases::case_json;
 use crate::state::AppState;
 
-const REVIEWERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
 const MAX_NOTE_CHARS: usize = 4_000;
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -71,7 +70,6 @@ async fn queue(
     caller: Caller,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(REVIEWERS)?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit is 1 to 500"));
@@ -93,7 +91,6 @@ async fn claim(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(REVIEWERS)?;
     let ttl = i64::try_from(st.config.claim_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let c = st
         .store
@@ -112,7 +109,6 @@ async fn release(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(REVIEWERS)?;
     st.store
         .release_case(reviewer(&caller), case_id(&id)?)
         .await?;
@@ -205,7 +201,6 @@ async fn decide(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionInput>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(REVIEWERS)?;
     let d = to_decision(&st, &caller, body)?;
     let done = st
         .store
@@ -243,7 +238,6 @@ async fn decide_bulk(
     caller: Caller,
     ApiJson(body): ApiJson<BulkInput>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(REVIEWERS)?;
     if body.case_ids.is_empty() || body.case_ids.len() > MAX_BULK {
         return Err(ApiError::invalid(
             "case_ids",
@@ -280,13 +274,7 @@ async fn decide_bulk(
     Ok(axum::Json(json!({"results": results})))
 }
 
-const APPROVERS: &[Role] = &[Role::Admin, Role::Supervisor];
-
-async fn approvals(
-    State(st): State<Arc<AppState>>,
-    caller: Caller,
-) -> ApiResult<axum::Json<Value>> {
-    caller.require(APPROVERS)?;
+async fn approvals(State(st): State<Arc<AppState>>) -> ApiResult<axum::Json<Value>> {
     let store = st.store.clone();
     let cases = tokio::task::spawn_blocking(move || store.approval_queue(100)).await??;
     Ok(axum::Json(
@@ -309,7 +297,6 @@ async fn approve(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ApprovalInput>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(APPROVERS)?;
     let note = body
         .note
         .map(|n| n.trim().to_string())
@@ -371,7 +358,6 @@ async fn dispute(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DisputeInput>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(APPROVERS)?;
     let resolution = match body.decision.as_str() {
         "uphold" => Resolution::Uphold,
         "withdraw" => Resolution::Withdraw,
@@ -409,7 +395,6 @@ async fn close(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReasonInput>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(REVIEWERS)?;
     let reason = reason_of(body.reason)?;
     let id = case_id(&id)?;
     let status = st.store.close_case(reviewer(&caller), id, reason).await?;
@@ -423,7 +408,6 @@ async fn reopen(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReasonInput>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(APPROVERS)?;
     let reason = reason_of(body.reason)?;
     let id = case_id(&id)?;
     let status = st.store.reopen_case(reviewer(&caller), id, reason).await?;
