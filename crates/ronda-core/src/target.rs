@@ -1,7 +1,10 @@
 //! What a report is about, normalised so that reports about the same thing meet in one case.
 //!
 //! An account is a platform plus a handle compared case-insensitively (`@Rina22` on MiChat is
-//! `rina22` on MiChat). A URL is compared after normalisation: scheme and host lower-cased,
+//! `rina22` on MiChat) and by what it looks like: [`handle_key`] folds look-alikes (Cyrillic
+//! `і`, full-width or mathematical letters, invisible characters, combining marks) into one key,
+//! so an account that only *displays* as `rina22` meets `rina22`'s case. The handle itself is
+//! kept as given (trimmed, lower-cased) for display; each report keeps its raw target. A URL is compared after normalisation: scheme and host lower-cased,
 //! default port, fragment, trailing slash and tracking parameters dropped, query sorted.
 
 use url::Url;
@@ -59,7 +62,7 @@ impl Target {
     /// are global (the host already says where the content lives).
     pub fn case_key(&self, platform: &str) -> String {
         match self {
-            Target::Account { handle } => format!("account:{platform}:{handle}"),
+            Target::Account { handle } => format!("account:{platform}:{}", handle_key(handle)),
             Target::Url { url } => format!("url:{url}"),
         }
     }
@@ -79,6 +82,31 @@ pub fn normalize_handle(raw: &str) -> Result<String, TargetError> {
         return Err(TargetError::HandleBadChars);
     }
     Ok(h.to_lowercase())
+}
+
+/// The comparison key of a handle: two handles that display alike have one key.
+///
+/// 1. NFKC: full-width `ｒｉｎａ`, mathematical bold `𝐫𝐢𝐧𝐚` and ligatures become plain letters;
+///    NFD and NFC spellings become one.
+/// 2. Lower case (after NFKC, so the compatibility forms fold too), and a leading `@` (also a
+///    full-width one) dropped.
+/// 3. Combining marks removed (NFD, then every mark): `r̈ina` is `rina`. Platform handles are
+///    ASCII in practice; a mark on one is a disguise far more often than a name.
+/// 4. The Unicode TS #39 confusables skeleton (`unicode-security`): default-ignorable
+///    characters (zero-width space and joiner, soft hyphen, BOM, bidi controls such as
+///    U+202E) removed and every character mapped to its prototype (Cyrillic `і` → `i`,
+///    Greek `ο` → `o`; also `0` → `O`, `1` → `l`, and `m` and `rn` share one, as the standard
+///    says: what a reader cannot tell apart is one account to the team).
+///
+/// The key is only compared, never shown or parsed. The unit and property tests build each
+/// disguise of a handle and check it has the handle's key, and that different handles do not.
+pub fn handle_key(handle: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let compat: String = handle.nfkc().collect::<String>().to_lowercase();
+    let compat = compat.trim_start_matches('@');
+    let bare: String = compat.nfd().filter(|c| !is_combining_mark(*c)).collect();
+    unicode_security::skeleton(&bare).collect()
 }
 
 /// Query parameters that only track a click and never change what a URL shows.
@@ -141,6 +169,55 @@ mod tests {
     }
 
     #[test]
+    fn look_alike_handles_share_one_key() {
+        let key = handle_key("rina22");
+        let disguises = [
+            "r\u{456}na22",                                           // Cyrillic і
+            "\u{ff52}\u{ff49}\u{ff4e}\u{ff41}\u{ff12}\u{ff12}",       // full-width
+            "ri\u{200b}na22",                                         // zero-width space
+            "ri\u{200d}na22",                                         // zero-width joiner
+            "ri\u{ad}na22",                                           // soft hyphen
+            "\u{202e}rina22",                                         // right-to-left override
+            "\u{feff}rina22",                                         // byte order mark
+            "ri\u{301}na22",                                          // combining acute (NFD of í)
+            "\u{1d42b}\u{1d422}\u{1d427}\u{1d41a}\u{1d7d0}\u{1d7d0}", // mathematical bold
+            "r\u{ed}na22",                                            // NFC í
+            "RINA22",
+            "@rina22",
+            "\u{ff20}rina22", // full-width @
+        ];
+        for d in disguises {
+            assert_eq!(handle_key(d), key, "{d:?}");
+        }
+        // Different handles stay different.
+        for other in ["rina23", "rina2", "rinaa22", "nina22"] {
+            assert_ne!(handle_key(other), key, "{other}");
+        }
+        let t = Target::Account {
+            handle: normalize_handle("r\u{456}na22").unwrap(),
+        };
+        assert_eq!(t.value(), "r\u{456}na22", "the handle is kept for display");
+        assert_eq!(t.case_key("michat"), format!("account:michat:{key}"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn invisible_characters_never_change_the_key(h in "[a-z0-9_]{1,12}", at in 0usize..12, z in 0usize..6) {
+            let invisible = ['\u{200b}', '\u{200c}', '\u{200d}', '\u{ad}', '\u{feff}', '\u{202e}'][z];
+            let mut chars: Vec<char> = h.chars().collect();
+            chars.insert(at.min(chars.len()), invisible);
+            let disguised: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(handle_key(&disguised), handle_key(&h));
+        }
+
+        #[test]
+        fn full_width_forms_never_change_the_key(h in "[a-z0-9]{1,12}") {
+            let wide: String = h.chars().map(|c| char::from_u32(c as u32 - 0x21 + 0xff01).unwrap_or(c)).collect();
+            proptest::prop_assert_eq!(handle_key(&wide), handle_key(&h));
+        }
+    }
+
+    #[test]
     fn urls_normalise_for_dedup() {
         let cases = [
             (
@@ -176,7 +253,10 @@ mod tests {
         let t = Target::Account {
             handle: "rina22".into(),
         };
-        assert_eq!(t.case_key("michat"), "account:michat:rina22");
+        assert_eq!(
+            t.case_key("michat"),
+            format!("account:michat:{}", handle_key("rina22"))
+        );
         let u = Target::Url {
             url: "https://x.org/p".into(),
         };

@@ -159,16 +159,19 @@ pub fn case_search(q: &str) -> Result<Option<CaseSearch>, String> {
     {
         exact.push(e164);
     }
+    let mut handle_key = None;
     if q.contains('.') && q.contains('/') {
         if let Ok(url) = ronda_core::target::normalize_url(q) {
             exact.push(url);
         }
     } else if let Ok(handle) = ronda_core::target::normalize_handle(q) {
+        handle_key = Some(ronda_core::target::handle_key(&handle));
         exact.push(handle);
     }
     Ok(Some(CaseSearch {
         contains: q.to_lowercase(),
         exact,
+        handle_key,
     }))
 }
 

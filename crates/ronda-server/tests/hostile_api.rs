@@ -109,6 +109,29 @@ api_tests! {
         assert_eq!((s, error_of(&e).0), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
         assert_eq!(app.report_count().await, before + 2);
     }
+
+    async fn look_alike_handles_open_one_case(app) {
+        let handles = [
+            "rina22", "r\u{456}na22", "\u{ff52}\u{ff49}\u{ff4e}\u{ff41}\u{ff12}\u{ff12}", "ri\u{200b}na22",
+            "ri\u{200d}na22", "ri\u{ad}na22", "\u{202e}rina22", "\u{feff}rina22", "r\u{ed}na22",
+            "\u{1d42b}\u{1d422}\u{1d427}\u{1d41a}\u{1d7d0}\u{1d7d0}", "ri\u{301}na22",
+        ];
+        let mut cases = std::collections::BTreeSet::new();
+        for h in handles {
+            let (s, v) = app.post(Some(&app.admin), "/reports", &report(h)).await;
+            assert_eq!(s, StatusCode::CREATED, "{h:?}: {v}");
+            cases.insert(v["case_id"].as_i64().unwrap());
+        }
+        assert_eq!(cases.len(), 1, "one case for what displays as rina22");
+        let id = cases.first().copied().unwrap();
+        let (_, case) = app.get(Some(&app.admin), &format!("/cases/{id}")).await;
+        assert_eq!((case["target"]["account"].as_str(), case["reports"]["total"].as_i64()), (Some("rina22"), Some(11)));
+        // A search written with another look-alike (Cyrillic а, in no report) finds it.
+        let (s, found) = app.get(Some(&app.admin), "/cases?q=rin%D0%B022").await;
+        assert_eq!(s, StatusCode::OK);
+        let ids: Vec<i64> = found["cases"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids, vec![id]);
+    }
 }
 
 mod public {

@@ -20,8 +20,14 @@ const END: &str = "<!-- role-matrix:end -->";
 fn readme_role_matrix_is_the_permission_table() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find(BEGIN).expect("README has the role-matrix begin marker") + BEGIN.len();
-    let end = readme[start..].find(END).expect("README has the end marker") + start;
+    let start = readme
+        .find(BEGIN)
+        .expect("README has the role-matrix begin marker")
+        + BEGIN.len();
+    let end = readme[start..]
+        .find(END)
+        .expect("README has the end marker")
+        + start;
     let generated = permissions::markdown();
     if readme[start..end] != generated {
         if std::env::var_os("RONDA_BLESS").is_some() {

@@ -41,6 +41,8 @@ pub struct CaseView {
     /// The start of the latest report's text (or, without text, its description), at most
     /// [`EXCERPT_CHARS`] characters: what the analyst reads first.
     pub excerpt: Option<String>,
+    /// The case this one was merged into (a look-alike of its account; see `passes.rs`).
+    pub merged_into: Option<i64>,
 }
 
 /// The length of a case's excerpt, in characters.
@@ -70,7 +72,8 @@ pub(crate) const CASE_COLUMNS: &str = "c.id, c.status, c.category, c.priority, p
      c.detect_verdict, c.detect_category, c.detect_score, c.detect_json, c.previous_case_id, \
      c.recreation, c.recreation_json, (SELECT a.actor_id FROM accounts a WHERE a.id = c.account_id), \
      c.child_safety, (SELECT COALESCE(ci.text, r.description) FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id \
-      WHERE r.case_id = c.id AND COALESCE(ci.text, r.description) IS NOT NULL ORDER BY r.id DESC LIMIT 1)";
+      WHERE r.case_id = c.id AND COALESCE(ci.text, r.description) IS NOT NULL ORDER BY r.id DESC LIMIT 1), \
+     c.merged_into";
 
 pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
     let category = match r.opt_string(2)? {
@@ -109,6 +112,7 @@ pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
         actor_id: r.opt_i64(23)?,
         child_safety: r.opt_str(24)?.and_then(ChildSafety::parse),
         excerpt: r.opt_str(25)?.map(|t| excerpt(t, EXCERPT_CHARS)),
+        merged_into: r.opt_i64(26)?,
     })
 }
 
@@ -130,12 +134,15 @@ pub struct CaseFilter {
 /// `GET /cases?q=`: a case matches when its target (account or URL), one of its identifiers,
 /// or the text, description or target of one of its reports contains `contains`
 /// (case-insensitive), or when its target or an identifier equals one of `exact` (canonical
-/// forms the caller derived from the query: a phone number in E.164, a normalised handle).
+/// forms the caller derived from the query: a phone number in E.164, a normalised handle),
+/// or when it is an account case whose handle looks like the query's (`handle_key`, see
+/// `ronda_core::target::handle_key`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseSearch {
     /// Lower-case.
     pub contains: String,
     pub exact: Vec<String>,
+    pub handle_key: Option<String>,
 }
 
 /// A LIKE pattern matching `s` anywhere, with `\` escaping LIKE's wildcards.
@@ -209,6 +216,16 @@ pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
             ps.push(Param::Text(e));
             exact.push(format!("${}", ps.len()));
         }
+        let look_alike = match &q.handle_key {
+            Some(k) => {
+                ps.push(Param::Text(k));
+                format!(
+                    " OR c.target_key = 'account:' || p.name || ':' || ${}",
+                    ps.len()
+                )
+            }
+            None => String::new(),
+        };
         let exact_in = |col: &str| {
             if exact.is_empty() {
                 String::new()
@@ -217,7 +234,7 @@ pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
             }
         };
         conds.push(format!(
-            "(LOWER(c.target_value) LIKE {like} ESCAPE '\\'{} \
+            "(LOWER(c.target_value) LIKE {like} ESCAPE '\\'{}{look_alike} \
              OR EXISTS (SELECT 1 FROM case_identifiers i WHERE i.case_id = c.id \
                 AND (LOWER(i.value) LIKE {like} ESCAPE '\\'{})) \
              OR EXISTS (SELECT 1 FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id WHERE r.case_id = c.id \

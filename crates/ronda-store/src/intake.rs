@@ -152,17 +152,21 @@ fn idempotency_scope(ctx: &IntakeContext) -> String {
 }
 
 fn account_id(tx: &mut Tx<'_>, platform_id: i64, handle: &str, now: i64) -> Result<i64> {
+    // One account per look-alike key: the oldest one written that way (see
+    // `ronda_core::target::handle_key`). Every row has its key: inserts write it, and the
+    // `handle_keys` data pass filled the older ones; an exact handle implies its key.
+    let key = ronda_core::target::handle_key(handle);
     let found = tx.conn().query_opt(
-        "SELECT id FROM accounts WHERE platform_id = $1 AND handle = $2",
-        params![platform_id, handle],
+        "SELECT id FROM accounts WHERE platform_id = $1 AND handle_key = $2 ORDER BY id LIMIT 1",
+        params![platform_id, &key],
     )?;
     if let Some(row) = found {
         return row.i64(0);
     }
     tx.conn()
         .insert_id(
-            "INSERT INTO accounts (platform_id, handle, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id",
-            params![platform_id, handle, now],
+            "INSERT INTO accounts (platform_id, handle, handle_key, status, created_at) VALUES ($1, $2, $3, 'active', $4) RETURNING id",
+            params![platform_id, handle, &key, now],
         )
 }
 

@@ -18,6 +18,7 @@ pub mod intake;
 pub mod linking;
 pub mod migrate;
 pub mod notices;
+mod passes;
 pub mod platforms;
 mod postgres;
 pub mod referrals;

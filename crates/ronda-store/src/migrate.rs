@@ -64,6 +64,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         sql: include_str!("../migrations/0012_token_expiry.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../migrations/0013_handle_keys.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -358,6 +358,21 @@ impl Store {
             deadlines: opts.deadlines.clone(),
             known_common: crate::linking::KnownCommon::default(),
         };
+        // Data passes (Rust-computed row changes) before the writer takes any job.
+        let passes = {
+            conn.begin_write()?;
+            let mut tx = Tx::new(conn.as_mut(), &sealer, clock.now_ms());
+            match crate::passes::run_pending(&mut tx).and_then(|p| conn.commit().map(|()| p)) {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = conn.rollback();
+                    return Err(e);
+                }
+            }
+        };
+        if !passes.is_empty() {
+            tracing::info!(?passes, db = %opts.location.display(), "data passes applied");
+        }
         let handle = std::thread::Builder::new()
             .name("ronda-writer".into())
             .spawn(move || writer_loop(conn, location, rx, writer_clock, &sealer))?;

@@ -49,6 +49,7 @@ pub fn case_json(c: &CaseView) -> Value {
         "child_safety": c.child_safety.map(|t| t.as_str()),
         "excerpt": c.excerpt,
         "previous_case_id": c.previous_case_id,
+        "merged_into": c.merged_into,
         "actor": c.actor_id,
         "recreation": c.recreation,
         "detection": c.detection.as_ref().map(|d| {
