@@ -19,6 +19,14 @@
 //! are too. libjpeg reports fatal errors by unwinding out of its error handler; [`decode_jpeg`]
 //! catches that and returns [`DecodeError::Malformed`]. CMYK and YCCK JPEGs, which libjpeg does
 //! not convert to RGB, and every other format go through the `image` crate.
+//!
+//! **Large JPEGs may be scaled while decoding** ([`DecodeLimits::jpeg_min_side`]): libjpeg's
+//! DCT-domain scaling by 1/2, 1/4 or 1/8 never builds the full-size image, so a 8000 × 8000 photo
+//! costs the memory of a 1000 × 1000 one. PDQ averages the image down to 64 × 64 anyway; a
+//! shorter side of at least 1024 pixels keeps the hash within a few bits of the full-size one
+//! (the test in `tests/reference_vectors.rs` measures it). Off by default: without it, every
+//! hash is bit-exact with the reference tools'. The other codecs cannot scale while decoding;
+//! their memory is bounded by the pixel limits and, in the service, by a shared budget.
 
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -34,6 +42,9 @@ pub struct DecodeLimits {
     pub max_dimension: u32,
     /// Largest accepted width × height.
     pub max_pixels: u64,
+    /// Scale JPEGs down while decoding (by 1/2, 1/4 or 1/8) as far as their shorter side stays at
+    /// least this many pixels; `None`: always full size (bit-exact hashes).
+    pub jpeg_min_side: Option<u32>,
 }
 
 impl Default for DecodeLimits {
@@ -44,6 +55,7 @@ impl Default for DecodeLimits {
             max_bytes: 64 << 20,
             max_dimension: 16_384,
             max_pixels: 64_000_000,
+            jpeg_min_side: None,
         }
     }
 }
@@ -137,8 +149,49 @@ fn sniff(bytes: &[u8], limits: &DecodeLimits) -> Result<(ImageFormat, MediaForma
     Ok((image_format, format))
 }
 
-/// The width and height an image's header declares, read without decoding its pixels (for
-/// budgeting memory before a decode). Errors as [`decode_rgb`] would give them.
+/// The numerator `n` (of `n/8`) libjpeg should scale a `width` × `height` JPEG by so that its
+/// shorter side stays at least `min_side`: 8 (full size), 4, 2 or 1. libjpeg rounds scaled
+/// sizes up, so `ceil(side × n / 8) ≥ min_side` is what is checked.
+pub fn jpeg_scale(width: u32, height: u32, min_side: u32) -> u8 {
+    let short = u64::from(width.min(height));
+    [1_u8, 2, 4]
+        .into_iter()
+        .find(|&n| (short * u64::from(n)).div_ceil(8) >= u64::from(min_side))
+        .unwrap_or(8)
+}
+
+/// The size a decode within `limits` produces, read from the header without decoding pixels
+/// (for budgeting memory before a decode): the declared size, or a JPEG's scaled size when
+/// [`DecodeLimits::jpeg_min_side`] applies. Errors as [`decode_rgb`] would give them.
+pub fn probe_decoded_size(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32), DecodeError> {
+    let (width, height) = probe_dimensions(bytes, limits)?;
+    let (_, format) = sniff(bytes, limits)?;
+    match (format, limits.jpeg_min_side) {
+        (MediaFormat::Jpeg, Some(min_side)) if !jpeg_is_cmyk(bytes) => {
+            let n = u32::from(jpeg_scale(width, height, min_side));
+            Ok(((width * n).div_ceil(8), (height * n).div_ceil(8)))
+        }
+        _ => Ok((width, height)),
+    }
+}
+
+/// Whether a JPEG's header declares CMYK or YCCK (decoded at full size by the `image` crate).
+fn jpeg_is_cmyk(bytes: &[u8]) -> bool {
+    catch_unwind(AssertUnwindSafe(|| {
+        mozjpeg::Decompress::builder()
+            .from_mem(bytes)
+            .is_ok_and(|h| {
+                matches!(
+                    h.color_space(),
+                    mozjpeg::ColorSpace::JCS_CMYK | mozjpeg::ColorSpace::JCS_YCCK
+                )
+            })
+    }))
+    .unwrap_or(false)
+}
+
+/// The width and height an image's header declares, read without decoding its pixels. Errors
+/// as [`decode_rgb`] would give them.
 pub fn probe_dimensions(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32), DecodeError> {
     let (image_format, format) = sniff(bytes, limits)?;
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), image_format)
@@ -271,7 +324,12 @@ fn decode_jpeg(
         // libjpeg's defaults, and Pillow's: slow-but-accurate integer IDCT, fancy upsampling.
         header.dct_method(mozjpeg::DctMethod::IntegerSlow);
         header.do_fancy_upsampling(true);
+        if let Some(min_side) = limits.jpeg_min_side {
+            header.scale(jpeg_scale(width, height, min_side));
+        }
         let mut started = header.rgb().map_err(io_error)?;
+        let out = |side: usize| u32::try_from(side).map_err(|_| too_large());
+        let (width, height) = (out(started.width())?, out(started.height())?);
         let rgb: Vec<u8> = started.read_scanlines().map_err(io_error)?;
         started.finish().map_err(io_error)?;
         let expected = width as usize * height as usize * 3;

@@ -39,6 +39,8 @@ fn limits() -> DecodeLimits {
         max_bytes: 1 << 20,
         max_dimension: 4096,
         max_pixels: 1 << 20,
+        // Small enough that most JPEG seeds also go through libjpeg's scaled decode.
+        jpeg_min_side: Some(16),
     }
 }
 

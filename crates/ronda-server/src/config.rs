@@ -38,6 +38,11 @@ pub struct Config {
     pub decode_budget_megapixels: u32,
     /// How long an upload waits for decode budget before a 503 with `Retry-After`.
     pub decode_wait_ms: u64,
+    /// `POST /media/hash` decodes a JPEG scaled down by 1/2, 1/4 or 1/8 while its shorter side
+    /// stays at least this many pixels (libjpeg's DCT scaling: the full-size image is never
+    /// built; the hash stays within a few bits). 0 decodes every JPEG at full size, with hashes
+    /// bit-exact with the reference tools'.
+    pub jpeg_min_side: u32,
     /// Images one token may hash per minute (`POST /media/hash`; a quarter of it as a burst).
     pub media_hash_per_minute: u32,
     /// Serve `/metrics` without a token (default: admin or supervisor tokens only).
@@ -172,6 +177,7 @@ impl Default for Config {
             public_burst: 10,
             decode_budget_megapixels: 64,
             decode_wait_ms: 5_000,
+            jpeg_min_side: 1024,
             media_hash_per_minute: 120,
             metrics_public: false,
             trust_forwarded_for: false,
@@ -238,6 +244,7 @@ const KEYS: &[&str] = &[
     "trusted_proxies",
     "decode_budget_megapixels",
     "decode_wait_ms",
+    "jpeg_min_side",
     "metrics_public",
     "media_hash_per_minute",
     "auth_cache_ms",

@@ -154,3 +154,44 @@ async fn each_token_has_a_hashing_rate() {
     let (s, _) = upload_to(app.client.clone(), app.base.clone(), other, png).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// A black `side` × `side` JPEG (a few hundred kilobytes).
+fn black_jpeg(side: u32) -> Vec<u8> {
+    let image = image::GrayImage::new(side, side);
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// JPEGs are scaled while decoding: eight 64-megapixel JPEGs at once decode at 1/8 (1000 ×
+/// 1000) each, never at full size — the budget counts 1 megapixel per upload, not 64.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn large_jpegs_decode_scaled_without_the_full_image() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.decode_budget_megapixels = 8).await;
+    let jpeg = black_jpeg(8000);
+    let before = peak_rss().unwrap_or(0);
+    let answers = futures_join(&app, &jpeg, 8).await;
+    let peak = peak_rss().unwrap_or(0);
+    eprintln!(
+        "8 × 8000×8000 JPEG ({} bytes each): peak RSS {} MiB (before {} MiB); answers {answers:?}",
+        jpeg.len(),
+        peak >> 20,
+        before >> 20
+    );
+    assert!(
+        answers.iter().all(|(s, _)| *s == StatusCode::OK),
+        "{answers:?}"
+    );
+    assert!(peak < before + (256 << 20), "peak RSS {} MiB", peak >> 20);
+    // The same budget refuses a PNG of that size, which cannot be scaled while decoding.
+    let (s, _) = upload(&app, zeros_png(8000)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // With scaling off, the JPEG is a 64-megapixel decode again: over this budget.
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.decode_budget_megapixels = 8;
+        c.jpeg_min_side = 0;
+    })
+    .await;
+    let (s, _) = upload(&app, jpeg).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -80,14 +80,15 @@ async fn hash(
     let body = body.map_err(|rej| body_error(rej.status()))?;
     let limits = DecodeLimits {
         max_bytes: st.config.max_upload_bytes,
+        jpeg_min_side: (st.config.jpeg_min_side > 0).then_some(st.config.jpeg_min_side),
         ..DecodeLimits::default()
     };
     // Memory: a decode and its hash hold about 11 bytes per pixel at their peak. Each upload takes its
-    // megapixels from one budget shared by all requests before it decodes, and waits for them
-    // a bounded time: a burst of huge images queues, then gets 503, instead of growing the
-    // process.
+    // megapixels (of the size it decodes to: a large JPEG is scaled while decoding) from one
+    // budget shared by all requests before it decodes, and waits for them a bounded time: a
+    // burst of huge images queues, then gets 503, instead of growing the process.
     let (width, height) =
-        ronda_media::decode::probe_dimensions(&body, &limits).map_err(|e| decode_error(&e))?;
+        ronda_media::decode::probe_decoded_size(&body, &limits).map_err(|e| decode_error(&e))?;
     let megapixels = (u64::from(width) * u64::from(height))
         .div_ceil(1_000_000)
         .max(1);
