@@ -54,6 +54,11 @@ pub struct Config {
     /// Addresses or CIDR blocks of the reverse proxies in front of Ronda (`10.0.0.0/8`,
     /// `127.0.0.1`), skipped from the right of `X-Forwarded-For`.
     pub trusted_proxies: Vec<String>,
+    /// Internal addresses Ronda may send requests to (webhook receivers on premises, tests):
+    /// `"127.0.0.1:9000"` (that port) or `"10.0.0.5"` (every port). Everything else internal —
+    /// loopback, private, link-local, CGNAT, multicast, IPv4-mapped — is refused (see
+    /// `ronda_outbound`).
+    pub outbound_allow: Vec<String>,
     /// How long a verified API token is trusted before the database is asked again; a revoked
     /// token stops working within this time.
     pub auth_cache_ms: u64,
@@ -182,6 +187,7 @@ impl Default for Config {
             metrics_public: false,
             trust_forwarded_for: false,
             trusted_proxies: Vec::new(),
+            outbound_allow: Vec::new(),
             auth_cache_ms: 2_000,
             read_connections: 8,
             shutdown_grace_secs: 20,
@@ -242,6 +248,7 @@ const KEYS: &[&str] = &[
     "public_burst",
     "trust_forwarded_for",
     "trusted_proxies",
+    "outbound_allow",
     "decode_budget_megapixels",
     "decode_wait_ms",
     "jpeg_min_side",
@@ -390,6 +397,7 @@ impl Config {
                 )));
             }
         }
+        self.outbound_policy()?;
         if self.media_hash_per_minute == 0 {
             return Err(ConfigError::Invalid(
                 "`media_hash_per_minute` must be positive".into(),
@@ -409,6 +417,24 @@ impl Config {
     }
 
     /// The account-linking thresholds (the rest of `ronda_link::LinkConfig` stays default).
+    /// What the outbound client may do: the allow-list and the webhook time cap.
+    pub fn outbound_policy(&self) -> Result<ronda_outbound::Policy, ConfigError> {
+        let allow = self
+            .outbound_allow
+            .iter()
+            .map(|a| {
+                a.parse::<ronda_outbound::Allow>()
+                    .map_err(|e| ConfigError::Invalid(format!("`outbound_allow`: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let timeout = std::time::Duration::from_secs(self.webhook_timeout_secs.max(1));
+        Ok(ronda_outbound::Policy {
+            allow,
+            timeout,
+            connect_timeout: timeout.min(std::time::Duration::from_secs(5)),
+        })
+    }
+
     pub fn link_config(&self) -> ronda_link::LinkConfig {
         ronda_link::LinkConfig {
             jaccard: self.link_jaccard,

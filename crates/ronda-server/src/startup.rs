@@ -219,16 +219,7 @@ pub async fn shutdown_signal() {
 /// database, so a restart loses nothing; an event is sent again only if the process stopped
 /// between a 2xx and its record (at-least-once: receivers deduplicate on `notice_id` + `event`).
 async fn webhook_worker(state: Arc<AppState>) {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(state.config.webhook_timeout_secs))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "webhook client could not start; deliveries wait");
-            return;
-        }
-    };
+    let client = state.outbound.clone();
     let mut tick = tokio::time::interval(Duration::from_millis(state.config.webhook_interval_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -247,16 +238,17 @@ async fn webhook_worker(state: Arc<AppState>) {
         for d in due {
             let ts = state.store.now_ms() / 1000;
             let signature = ronda_core::webhook::sign(&d.secret, ts, d.payload.as_bytes());
+            let ts = ts.to_string();
+            let headers = [
+                ("content-type", "application/json"),
+                ("x-ronda-timestamp", ts.as_str()),
+                ("x-ronda-signature", signature.as_str()),
+            ];
             let sent = client
-                .post(&d.url)
-                .header("content-type", "application/json")
-                .header("x-ronda-timestamp", ts.to_string())
-                .header("x-ronda-signature", signature)
-                .body(d.payload.clone())
-                .send()
+                .post(&d.url, &headers, d.payload.clone().into_bytes())
                 .await;
             let (status, error) = match sent {
-                Ok(r) => (Some(r.status().as_u16()), None),
+                Ok(status) => (Some(status), None),
                 Err(e) => (None, Some(e.to_string())),
             };
             let store = state.store.clone();

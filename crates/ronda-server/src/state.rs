@@ -22,6 +22,8 @@ pub struct AppState {
     pub detector: Detector,
     /// Megapixels that image decodes may hold at once (`decode_budget_megapixels`).
     pub decode_budget: Arc<tokio::sync::Semaphore>,
+    /// The one client for requests Ronda sends out (webhooks), SSRF-safe.
+    pub outbound: ronda_outbound::Outbound,
     /// The evidence signing key, read (or created) on first use; see [`AppState::signing_key`].
     signing_key: std::sync::OnceLock<[u8; 32]>,
 }
@@ -38,7 +40,10 @@ impl AppState {
         let decode_budget = Arc::new(tokio::sync::Semaphore::new(
             config.decode_budget_megapixels as usize,
         ));
+        let policy = config.outbound_policy().map_err(|e| e.to_string())?;
+        let outbound = ronda_outbound::Outbound::new(policy).map_err(|e| e.to_string())?;
         Ok(Self {
+            outbound,
             store,
             config,
             metrics: Metrics::default(),

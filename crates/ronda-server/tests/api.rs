@@ -915,7 +915,12 @@ async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_survive_a_failing_receiver_and_a_restart() {
     let (url, seen) = receiver(2).await;
+    let receiver_addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/hook")
+        .to_string();
     let mut app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.outbound_allow = vec![receiver_addr];
         c.webhook_interval_ms = 20;
         c.webhook_backoff_ms = 100;
     })

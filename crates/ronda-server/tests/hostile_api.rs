@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use reqwest::StatusCode;
+use ronda_core::model::Role;
 use serde_json::{Value, json};
 
 fn with(mut v: Value, key: &str, text: &str) -> Value {
@@ -108,6 +109,31 @@ api_tests! {
         let (s, e) = app.post_raw("/reports:batch", batch, Some("text/plain")).await;
         assert_eq!((s, error_of(&e).0), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
         assert_eq!(app.report_count().await, before + 2);
+    }
+
+    async fn webhooks_to_internal_addresses_are_refused_naming_the_rule(app) {
+        let michat = app.token(Role::Platform, Some("michat")).await;
+        for (url, rule) in [
+            ("http://127.0.0.1:5432/", "loopback"),
+            ("http://localhost:5432/", "loopback"),
+            ("http://[::ffff:127.0.0.1]:5432/", "ipv4-mapped"),
+            ("http://169.254.169.254/latest/meta-data/", "link-local"),
+            ("http://10.0.0.1/", "private"),
+            ("http://100.64.0.1/", "cgnat"),
+            ("http://127.0.0.1:10/", "loopback"),
+        ] {
+            let resp = app.client.put(format!("{}/platforms/michat/webhook", app.base)).bearer_auth(&michat)
+                .json(&json!({"url": url})).send().await.unwrap();
+            let status = resp.status();
+            let v: Value = resp.json().await.unwrap();
+            assert_eq!((status, error_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, ("invalid_value", "url")), "{url}: {v}");
+            let message = v["error"]["message"].as_str().unwrap();
+            assert!(message.contains(rule) || (rule == "loopback" && message.contains("::1")), "{url}: {message}");
+        }
+        // The allow-listed test address (127.0.0.1:9) is accepted.
+        let resp = app.client.put(format!("{}/platforms/michat/webhook", app.base)).bearer_auth(&michat)
+            .json(&json!({"url": "http://127.0.0.1:9/hook"})).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
     }
 
     async fn look_alike_handles_open_one_case(app) {

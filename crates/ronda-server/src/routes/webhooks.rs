@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::{get, put};
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::Role;
@@ -48,6 +49,16 @@ async fn register(
 ) -> ApiResult<axum::Json<Value>> {
     let name = name.to_ascii_lowercase();
     allowed(&caller, &name)?;
+    // The receiver's address is checked now, so a refusal is told to whoever registers it;
+    // every delivery checks it again (a name may resolve elsewhere later).
+    st.outbound.check(&body.url).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            e.to_string(),
+        )
+        .with_field("url")
+    })?;
     let r = st
         .store
         .register_webhook(caller.actor(), name, body.url)

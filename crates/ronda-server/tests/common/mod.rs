@@ -71,6 +71,9 @@ impl TestApp {
         let mut config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             auth_cache_ms: 0,
+            // Port 9 (discard) on loopback: where tests register receivers that are never up.
+            // Every other internal address stays refused, as in production.
+            outbound_allow: vec!["127.0.0.1:9".into()],
             ..Config::default()
         };
         tweak(&mut config);
