@@ -218,16 +218,21 @@ pub async fn shutdown_signal() {
 /// records each attempt (a failure is retried after a doubling backoff). The outbox is in the
 /// database, so a restart loses nothing; an event is sent again only if the process stopped
 /// between a 2xx and its record (at-least-once: receivers deduplicate on `notice_id` + `event`).
+/// Delivers the outbox: every tick, each platform with a due event that this instance is not
+/// already serving gets a task that claims and sends that platform's events one by one until
+/// none is due (see `ronda_store::webhooks`). Platforms never wait for each other.
 async fn webhook_worker(state: Arc<AppState>) {
-    let client = state.outbound.clone();
+    let busy: Arc<std::sync::Mutex<std::collections::HashSet<i64>>> = Arc::default();
     let mut tick = tokio::time::interval(Duration::from_millis(state.config.webhook_interval_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        let serving: Vec<i64> = lock(&busy).iter().copied().collect();
         let store = state.store.clone();
         let due =
-            tokio::task::spawn_blocking(move || store.due_deliveries(store.now_ms(), 100)).await;
-        let due = match due {
+            tokio::task::spawn_blocking(move || store.due_platforms(store.now_ms(), &serving))
+                .await;
+        let platforms = match due {
             Ok(Ok(d)) => d,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "reading the webhook outbox failed");
@@ -235,34 +240,62 @@ async fn webhook_worker(state: Arc<AppState>) {
             }
             Err(_) => continue,
         };
-        for d in due {
-            let ts = state.store.now_ms() / 1000;
-            let signature = ronda_core::webhook::sign(&d.secret, ts, d.payload.as_bytes());
-            let ts = ts.to_string();
-            let headers = [
-                ("content-type", "application/json"),
-                ("x-ronda-timestamp", ts.as_str()),
-                ("x-ronda-signature", signature.as_str()),
-            ];
-            let sent = client
-                .post(&d.url, &headers, d.payload.clone().into_bytes())
-                .await;
-            let (status, error) = match sent {
-                Ok(status) => (Some(status), None),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            let store = state.store.clone();
-            let base = state.config.webhook_backoff_ms;
-            let recorded = tokio::task::spawn_blocking(move || {
-                store.record_delivery_blocking(d.outbox_id, status, error, base)
-            })
-            .await;
-            if !matches!(recorded, Ok(Ok(()))) {
-                tracing::error!(
-                    outbox_id = d.outbox_id,
-                    "recording a webhook attempt failed"
-                );
+        for platform in platforms {
+            if !lock(&busy).insert(platform) {
+                continue;
             }
+            let (state, busy) = (state.clone(), busy.clone());
+            tokio::spawn(async move {
+                deliver_platform(&state, platform).await;
+                lock(&busy).remove(&platform);
+            });
+        }
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sends one platform's due events in order, each under a claim longer than a request can take.
+async fn deliver_platform(state: &AppState, platform: i64) {
+    let timeout_ms =
+        i64::try_from(state.config.webhook_timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let lease_ms = timeout_ms.saturating_mul(2).saturating_add(30_000);
+    loop {
+        let d = match state.store.claim_delivery(platform, lease_ms).await {
+            Ok(Some(d)) => d,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(platform, error = %e, "claiming a webhook event failed");
+                return;
+            }
+        };
+        let ts = state.store.now_ms() / 1000;
+        let signature = ronda_core::webhook::sign(&d.secret, ts, d.payload.as_bytes());
+        let ts = ts.to_string();
+        let headers = [
+            ("content-type", "application/json"),
+            ("x-ronda-timestamp", ts.as_str()),
+            ("x-ronda-signature", signature.as_str()),
+            ("x-ronda-delivery", d.delivery_id.as_str()),
+        ];
+        let sent = state
+            .outbound
+            .post(&d.url, &headers, d.payload.clone().into_bytes())
+            .await;
+        let (status, error) = match sent {
+            Ok(status) => (Some(status), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let base = state.config.webhook_backoff_ms;
+        if let Err(e) = state
+            .store
+            .record_delivery(d.outbox_id, d.claim_token, status, error, base)
+            .await
+        {
+            tracing::error!(outbox_id = d.outbox_id, error = %e, "recording a webhook attempt failed");
+            return;
         }
     }
 }

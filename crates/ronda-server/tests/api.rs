@@ -1020,6 +1020,14 @@ async fn webhooks_survive_a_failing_receiver_and_a_restart() {
         1,
         "every attempt sends the same body"
     );
+    let ids: std::collections::HashSet<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(h, _)| h["x-ronda-delivery"].to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "one delivery id on every attempt: {ids:?}");
+    assert!(ids.iter().all(|i| i.starts_with("dlv_")), "{ids:?}");
 
     // The receiver answered the third attempt; the worker records it just after.
     let mut log = Value::Null;
@@ -1445,4 +1453,94 @@ async fn referrals_and_evidence_bundles_are_scoped_by_role() {
         let v = verify(&read_zip(&zip).unwrap(), None);
         assert_eq!(v.manifest.unwrap().cases, vec![case_a, case_b]);
     }
+}
+
+/// A receiver that answers 204 after `delay`, recording when each request arrived.
+async fn slow_receiver(
+    delay: std::time::Duration,
+) -> (String, Arc<std::sync::Mutex<Vec<std::time::Instant>>>) {
+    use axum::routing::post;
+    let seen: Arc<std::sync::Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move || {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(std::time::Instant::now());
+                tokio::time::sleep(delay).await;
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, seen)
+}
+
+/// One platform whose receiver takes 3 s per event does not hold back another platform's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_platform_does_not_delay_the_others() {
+    let (slow, slow_seen) = slow_receiver(std::time::Duration::from_secs(3)).await;
+    let (fast, fast_seen) = slow_receiver(std::time::Duration::ZERO).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.outbound_allow = vec![slow.clone(), fast.clone()];
+        c.webhook_interval_ms = 20;
+    })
+    .await;
+    let supervisor = app.token(Role::Supervisor, None).await;
+    for (platform, addr) in [("michat", &slow), ("whatsapp", &fast)] {
+        let resp = app
+            .client
+            .put(format!("{}/platforms/{platform}/webhook", app.base))
+            .bearer_auth(&app.admin)
+            .json(&json!({"url": format!("http://{addr}/hook")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    let confirm = |platform: &'static str, handle: &'static str| {
+        let (app, supervisor) = (&app, &supervisor);
+        async move {
+            let (_, r) = app
+                .post(
+                    Some(&app.admin),
+                    "/reports",
+                    &json!({"source": "patrol", "platform": platform,
+                    "target": {"account": handle}, "text": "open bo"}),
+                )
+                .await;
+            let case = r["case_id"].as_i64().unwrap();
+            let (s, d) = app
+                .post(Some(supervisor), &format!("/cases/{case}/decision"),
+                    &json!({"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"}))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{d}");
+        }
+    };
+    // Two events for the slow platform first, then one for the fast one.
+    confirm("michat", "slow1").await;
+    confirm("michat", "slow2").await;
+    wait_until("the slow platform's first event", || {
+        !slow_seen.lock().unwrap().is_empty()
+    })
+    .await;
+    let started = std::time::Instant::now();
+    confirm("whatsapp", "fast1").await;
+    wait_until("the fast platform's event", || {
+        !fast_seen.lock().unwrap().is_empty()
+    })
+    .await;
+    let waited = fast_seen.lock().unwrap()[0].duration_since(started);
+    assert!(
+        waited < std::time::Duration::from_millis(1500),
+        "the fast platform waited {waited:?} behind the slow one"
+    );
+    assert_eq!(
+        slow_seen.lock().unwrap().len(),
+        1,
+        "the slow platform is still on its first event"
+    );
 }

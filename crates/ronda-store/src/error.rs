@@ -28,6 +28,16 @@ pub enum StoreError {
     IllegalTransition(#[from] ronda_core::workflow::IllegalTransition),
     #[error("the store is shut down")]
     Closed,
+    #[error(
+        "this database's {purpose} key has fingerprint {recorded}, this instance's is {ours}: \
+         every instance on one database needs the same key file ({file}); copy it from an instance that works"
+    )]
+    KeyMismatch {
+        purpose: &'static str,
+        file: &'static str,
+        recorded: String,
+        ours: String,
+    },
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }

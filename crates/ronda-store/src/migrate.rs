@@ -68,6 +68,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("../migrations/0013_handle_keys.sql"),
     },
+    Migration {
+        version: 14,
+        sql: include_str!("../migrations/0014_outbox_claims.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

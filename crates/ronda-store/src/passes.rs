@@ -69,6 +69,38 @@ pub(crate) fn run_pending(tx: &mut Tx<'_>) -> Result<Vec<&'static str>> {
     Ok(applied)
 }
 
+/// Records the fingerprint of a key every instance must share on first use, and refuses a
+/// different one ([`crate::StoreError::KeyMismatch`]): one instance started with another
+/// `secret.key` would otherwise write values no other instance can read.
+pub(crate) fn check_key(
+    tx: &mut Tx<'_>,
+    purpose: &'static str,
+    file: &'static str,
+    ours: &str,
+) -> Result<()> {
+    let recorded = tx.conn().query_opt(
+        "SELECT fingerprint FROM key_fingerprints WHERE purpose = $1",
+        params![purpose],
+    )?;
+    match recorded {
+        Some(row) if row.str(0)? != ours => Err(crate::StoreError::KeyMismatch {
+            purpose,
+            file,
+            recorded: row.string(0)?,
+            ours: ours.to_string(),
+        }),
+        Some(_) => Ok(()),
+        None => {
+            let now = tx.now_ms();
+            tx.conn().execute(
+                "INSERT INTO key_fingerprints (purpose, fingerprint, created_at) VALUES ($1, $2, $3)",
+                params![purpose, ours, now],
+            )?;
+            Ok(())
+        }
+    }
+}
+
 /// One account case as the pass reads it.
 struct Row {
     id: i64,

@@ -19,6 +19,7 @@ const PREFIX: &str = "s1:";
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -29,9 +30,20 @@ impl std::fmt::Debug for Sealer {
 
 impl Sealer {
     pub fn new(key: &[u8; 32]) -> Self {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"ronda seal key fingerprint v1\0");
+        h.update(key);
         Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(key)),
+            fingerprint: hex::encode(&h.finalize()[..8]),
         }
+    }
+
+    /// A short, non-secret name of the key (16 hex digits of a domain-separated SHA-256): what
+    /// the database records so that an instance with another key refuses to start.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// A sealer with a fresh random key (tests, throwaway stores).

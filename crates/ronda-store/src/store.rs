@@ -358,11 +358,16 @@ impl Store {
             deadlines: opts.deadlines.clone(),
             known_common: crate::linking::KnownCommon::default(),
         };
-        // Data passes (Rust-computed row changes) before the writer takes any job.
+        // The instance's key must be the database's; then data passes (Rust-computed row
+        // changes), before the writer takes any job.
+        let sealer_fingerprint = opts.sealer.fingerprint().to_string();
         let passes = {
             conn.begin_write()?;
             let mut tx = Tx::new(conn.as_mut(), &sealer, clock.now_ms());
-            match crate::passes::run_pending(&mut tx).and_then(|p| conn.commit().map(|()| p)) {
+            let run =
+                crate::passes::check_key(&mut tx, "seal", "secret_key_file", &sealer_fingerprint)
+                    .and_then(|()| crate::passes::run_pending(&mut tx));
+            match run.and_then(|p| conn.commit().map(|()| p)) {
                 Ok(p) => p,
                 Err(e) => {
                     let _ = conn.rollback();

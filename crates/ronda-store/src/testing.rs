@@ -60,13 +60,23 @@ pub fn fresh_pg_schema() -> (String, String) {
     )
 }
 
+/// The sealing key of test stores.
+pub const TEST_KEY: [u8; 32] = [7; 32];
+
+/// Writes [`TEST_KEY`] as `<data_dir>/secret.key`, so the `ronda` binary opens a database made
+/// by [`open`] with the same key (a different key is refused: `StoreError::KeyMismatch`).
+pub fn write_test_key(data_dir: &std::path::Path) {
+    std::fs::create_dir_all(data_dir).expect("data dir");
+    std::fs::write(data_dir.join("secret.key"), TEST_KEY).expect("write key");
+}
+
 /// Opens a store at `location`.
 pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
     Store::open(
         StoreOptions {
             location,
             max_readers: 4,
-            sealer: crate::seal::Sealer::new(&[7; 32]),
+            sealer: crate::seal::Sealer::new(&TEST_KEY),
             link: ronda_link::LinkConfig::default(),
             deadlines: ronda_core::workflow::DeadlinePolicy::default(),
         },

@@ -61,6 +61,7 @@ impl Place {
 fn seed(place: &Place) {
     let clock = Arc::new(ManualClock::new(wib(2020, 2, 15, 10)));
     let store = ronda_store::testing::open(place.location(), clock);
+    ronda_store::testing::write_test_key(place.dir.path());
     store.seed_platforms_blocking("test").unwrap();
     let report = serde_json::from_value::<ReportInput>(serde_json::json!({
         "source": "public", "platform": "michat", "target": {"account": HANDLE},

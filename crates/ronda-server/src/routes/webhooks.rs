@@ -81,6 +81,6 @@ async fn deliveries(
     let log = tokio::task::spawn_blocking(move || store.webhook_attempts(&name, 200)).await??;
     Ok(axum::Json(json!({"deliveries": log.iter().map(|a| json!({
         "outbox_id": a.outbox_id, "event": a.event, "attempt": a.attempt, "at": to_rfc3339(a.at),
-        "status": a.status, "error": a.error, "delivered": a.delivered,
+        "status": a.status, "error": a.error, "delivered": a.delivered, "flagged": a.flagged,
     })).collect::<Vec<_>>()})))
 }

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub admin: String,
     pub state: Arc<AppState>,
     pub db: Option<TestDb>,
+    /// The data directory (signing key and other files), never the source tree.
+    pub data: tempfile::TempDir,
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -68,8 +70,10 @@ impl TestApp {
         })
         .await
         .unwrap();
+        let data = tempfile::tempdir().unwrap();
         let mut config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data.path().to_path_buf(),
             auth_cache_ms: 0,
             // Port 9 (discard) on loopback: where tests register receivers that are never up.
             // Every other internal address stays refused, as in production.
@@ -83,6 +87,7 @@ impl TestApp {
             admin,
             state: Arc::new(AppState::new(db.store.clone(), config).unwrap()),
             db: Some(db),
+            data,
             stop: None,
             running: None,
         };

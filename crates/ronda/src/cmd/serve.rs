@@ -39,6 +39,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // The evidence signing key exists from the first start on (mode 0600).
     let seed = ronda_server::bootstrap::signing_key(&config)?;
+    // Every instance on one database signs with the same key (bundles verify against one).
+    store
+        .check_key_blocking(
+            "signing",
+            "signing_key_file",
+            ronda_core::evidence::public_key_hex(&seed),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!(
         public_key = %ronda_core::evidence::public_key_hex(&seed),
         "evidence bundles are signed with this Ed25519 key (`ronda keys show`)"
