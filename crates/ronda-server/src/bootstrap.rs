@@ -27,6 +27,7 @@ pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Stor
             sealer: Sealer::new(&key),
             link: config.link_config(),
             deadlines: config.deadline_policy(),
+            lock_timeout_ms: config.db_lock_timeout_ms,
         },
         clock,
     )

@@ -62,6 +62,16 @@ pub struct Config {
     /// How long a verified API token is trusted before the database is asked again; a revoked
     /// token stops working within this time.
     pub auth_cache_ms: u64,
+    /// How long a write waits for the database's write lock (another instance's or a CLI
+    /// command's transaction) before the request answers 503 with `Retry-After`.
+    pub db_lock_timeout_ms: u64,
+    /// A request not answered within this time is answered 503 `timeout` (its work is
+    /// dropped; a write already queued may still commit, so clients retry with their
+    /// `Idempotency-Key`).
+    pub request_timeout_secs: u64,
+    /// `/readyz` fails when a no-op write does not commit within this time (a stuck writer,
+    /// a write lock held elsewhere).
+    pub ready_write_timeout_ms: u64,
     /// Read connections kept open.
     pub read_connections: usize,
     /// Seconds to let in-flight requests finish on shutdown.
@@ -189,6 +199,9 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             outbound_allow: Vec::new(),
             auth_cache_ms: 2_000,
+            db_lock_timeout_ms: ronda_store::store::DEFAULT_LOCK_TIMEOUT_MS,
+            ready_write_timeout_ms: 3_000,
+            request_timeout_secs: 60,
             read_connections: 8,
             shutdown_grace_secs: 20,
             secret_key_file: None,
@@ -255,6 +268,9 @@ const KEYS: &[&str] = &[
     "metrics_public",
     "media_hash_per_minute",
     "auth_cache_ms",
+    "db_lock_timeout_ms",
+    "ready_write_timeout_ms",
+    "request_timeout_secs",
     "read_connections",
     "shutdown_grace_secs",
     "secret_key_file",

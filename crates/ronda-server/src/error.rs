@@ -93,6 +93,12 @@ impl From<StoreError> for ApiError {
                     .with_field("status")
             }
             StoreError::Closed => ApiError::unavailable("the server is shutting down"),
+            e if e.is_busy() => {
+                tracing::warn!(error = %e, "the database was busy");
+                let mut busy = ApiError::unavailable("the database is busy; try again shortly");
+                busy.retry_after_secs = Some(1);
+                busy
+            }
             // A value the database refuses (PostgreSQL's data exceptions, class 22: bad
             // encoding, out of range) is the request's fault, never a 500. Validation refuses
             // such values first; this is the net under it.

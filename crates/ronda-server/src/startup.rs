@@ -32,6 +32,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(reject_bad_uri))
+        .layer(middleware::from_fn_with_state(state.clone(), time_limit))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
@@ -82,6 +83,24 @@ fn check_component(raw: &str, field: &'static str) -> Result<(), ApiError> {
         return Err(bad("the address holds a control character (such as %00)"));
     }
     Ok(())
+}
+
+/// Answers 503 `timeout` for a request that takes longer than `request_timeout_secs`.
+async fn time_limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_secs(st.config.request_timeout_secs.max(1));
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!(secs = limit.as_secs(), "a request ran out of time");
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "the request took too long; try again (with the same Idempotency-Key for a write)",
+            );
+            e.retry_after_secs = Some(1);
+            e.into_response()
+        }
+    }
 }
 
 /// Counts and times every request by its route template (never by raw path: ids and tracking

@@ -189,6 +189,9 @@ pub trait Conn: Send {
     /// Begins a write transaction that holds the database's write lock from the start, so that
     /// reads inside it (the audit chain head, open cases) cannot be raced by another writer.
     fn begin_write(&mut self) -> Result<()>;
+    /// How long a write waits for the database's write lock before it fails (PostgreSQL
+    /// `lock_timeout`, SQLite's busy timeout); a failure is [`crate::StoreError::is_busy`].
+    fn set_lock_timeout(&mut self, ms: u64) -> Result<()>;
     /// Whether the connection is beyond use and must be replaced.
     fn is_broken(&self) -> bool {
         false

@@ -43,6 +43,22 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database was too busy to answer in time: the write lock not obtained within
+    /// the lock timeout (PostgreSQL 55P03, SQLite `SQLITE_BUSY`) or a statement cancelled by
+    /// its timeout (57014). Worth retrying shortly; the API answers 503 with `Retry-After`.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Postgres(e) => e
+                .code()
+                .is_some_and(|c| matches!(c.code(), "55P03" | "57014")),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+
     /// Whether the error is about the request rather than the database (no retry helps).
     pub fn is_client_error(&self) -> bool {
         matches!(

@@ -134,6 +134,10 @@ fn migrate_with(conn: &mut dyn Conn, migrations: &[Migration], now_ms: i64) -> R
             if is_applied(conn, m.version)? {
                 return Ok(false);
             }
+            // A migration may rebuild a large table: no statement timeout for it.
+            if conn.backend() == Backend::Postgres {
+                conn.batch("SET LOCAL statement_timeout = 0")?;
+            }
             let sql = for_backend(m.sql, conn.backend());
             conn.batch(&sql).map_err(|e| StoreError::Migration {
                 version: m.version,

@@ -64,6 +64,13 @@ impl PgConn {
         // statistics hash-join all 10M cases: 2.1 s instead of 0.3 s), and no JIT compilation,
         // which costs more than it saves on statements this size.
         client.batch_execute("SET random_page_cost = 1.1; SET jit = off")?;
+        // No statement and no idle transaction holds the database forever: a statement is
+        // cancelled after two minutes (migrations lift it), and a session idle inside a
+        // transaction (a stuck process holding the write lock) is ended by the server after a
+        // minute. Writes wait at most `lock_timeout` for the write lock (`set_lock_timeout`).
+        client.batch_execute(
+            "SET statement_timeout = '120s'; SET idle_in_transaction_session_timeout = '60s'; SET lock_timeout = '10s'",
+        )?;
         Ok(Self {
             client,
             statements: HashMap::new(),
@@ -149,6 +156,12 @@ impl Conn for PgConn {
 
     fn is_broken(&self) -> bool {
         self.client.is_closed()
+    }
+
+    fn set_lock_timeout(&mut self, ms: u64) -> Result<()> {
+        self.client
+            .batch_execute(&format!("SET lock_timeout = '{ms}ms'"))?;
+        Ok(())
     }
 
     fn begin_write(&mut self) -> Result<()> {

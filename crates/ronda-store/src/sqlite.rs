@@ -163,6 +163,12 @@ impl Conn for SqliteConn {
         Ok(())
     }
 
+    fn set_lock_timeout(&mut self, ms: u64) -> Result<()> {
+        self.conn
+            .busy_timeout(std::time::Duration::from_millis(ms))?;
+        Ok(())
+    }
+
     fn begin_write(&mut self) -> Result<()> {
         self.batch("BEGIN IMMEDIATE")
     }

@@ -266,7 +266,13 @@ pub struct StoreOptions {
     /// Notice deadlines, for writes that make an open notice urgent (a case that turns into a
     /// child-safety case after its notice went out).
     pub deadlines: ronda_core::workflow::DeadlinePolicy,
+    /// How long a write waits for the write lock (another instance's transaction, a CLI
+    /// command) before it fails as busy ([`crate::StoreError::is_busy`]).
+    pub lock_timeout_ms: u64,
 }
+
+/// The write-lock wait when nothing else is configured.
+pub const DEFAULT_LOCK_TIMEOUT_MS: u64 = 10_000;
 
 /// What every write transaction is given besides its connection.
 struct WriteContext {
@@ -274,6 +280,8 @@ struct WriteContext {
     link: ronda_link::LinkConfig,
     deadlines: ronda_core::workflow::DeadlinePolicy,
     known_common: crate::linking::KnownCommon,
+    /// Applied again to a writer connection that replaces a broken one.
+    lock_timeout_ms: u64,
 }
 
 struct Inner {
@@ -331,6 +339,7 @@ impl Store {
         }
         let mut conn = opts.location.connect()?;
         let applied = migrate::migrate(conn.as_mut(), clock.now_ms())?;
+        conn.set_lock_timeout(opts.lock_timeout_ms)?;
         if !applied.is_empty() {
             tracing::info!(?applied, db = %opts.location.display(), "schema migrated");
         }
@@ -349,6 +358,7 @@ impl Store {
         let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn Job>>();
         let writer_clock = clock.clone();
         let location = opts.location.clone();
+        let lock_timeout_ms = opts.lock_timeout_ms;
         // LSH bands and rows chosen once (the choice integrates error curves).
         let mut link = opts.link.clone();
         link.bands_rows = Some(link.bands_rows());
@@ -357,6 +367,7 @@ impl Store {
             link,
             deadlines: opts.deadlines.clone(),
             known_common: crate::linking::KnownCommon::default(),
+            lock_timeout_ms,
         };
         // The instance's key must be the database's; then data passes (Rust-computed row
         // changes), before the writer takes any job.
@@ -603,7 +614,7 @@ fn run_group(
             Err(e) => {
                 if !e.is_client_error() {
                     tracing::error!(error = %e, "write transaction failed");
-                    reconnect_if_broken(conn, location);
+                    reconnect_if_broken(conn, location, sealer.lock_timeout_ms);
                 }
                 job.fail(e);
             }
@@ -631,9 +642,12 @@ fn try_transaction(
     }
 }
 
-fn reconnect_if_broken(conn: &mut Box<dyn Conn>, location: &DbLocation) {
+fn reconnect_if_broken(conn: &mut Box<dyn Conn>, location: &DbLocation, lock_timeout_ms: u64) {
     if conn.is_broken() {
-        match location.connect() {
+        match location.connect().and_then(|mut c| {
+            c.set_lock_timeout(lock_timeout_ms)?;
+            Ok(c)
+        }) {
             Ok(c) => *conn = c,
             Err(e) => tracing::error!(error = %e, "reconnecting the writer failed"),
         }

@@ -72,6 +72,11 @@ pub fn write_test_key(data_dir: &std::path::Path) {
 
 /// Opens a store at `location`.
 pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
+    open_with(location, clock, crate::store::DEFAULT_LOCK_TIMEOUT_MS)
+}
+
+/// Opens a store at `location` whose writes wait at most `lock_timeout_ms` for the write lock.
+pub fn open_with(location: DbLocation, clock: Arc<dyn Clock>, lock_timeout_ms: u64) -> Store {
     Store::open(
         StoreOptions {
             location,
@@ -79,6 +84,7 @@ pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
             sealer: crate::seal::Sealer::new(&TEST_KEY),
             link: ronda_link::LinkConfig::default(),
             deadlines: ronda_core::workflow::DeadlinePolicy::default(),
+            lock_timeout_ms,
         },
         clock,
     )
@@ -86,9 +92,14 @@ pub fn open(location: DbLocation, clock: Arc<dyn Clock>) -> Store {
 }
 
 pub fn sqlite_with(clock: Arc<dyn Clock>) -> TestDb {
+    sqlite_tuned(clock, crate::store::DEFAULT_LOCK_TIMEOUT_MS)
+}
+
+/// A fresh SQLite store with a write-lock timeout.
+pub fn sqlite_tuned(clock: Arc<dyn Clock>, lock_timeout_ms: u64) -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
     let location = DbLocation::default_in(dir.path());
-    let store = open(location.clone(), clock);
+    let store = open_with(location.clone(), clock, lock_timeout_ms);
     store.seed_platforms_blocking("test").expect("seed");
     TestDb {
         store,
@@ -99,9 +110,14 @@ pub fn sqlite_with(clock: Arc<dyn Clock>) -> TestDb {
 }
 
 pub fn postgres_with(clock: Arc<dyn Clock>) -> TestDb {
+    postgres_tuned(clock, crate::store::DEFAULT_LOCK_TIMEOUT_MS)
+}
+
+/// A store in a fresh PostgreSQL schema with a write-lock timeout.
+pub fn postgres_tuned(clock: Arc<dyn Clock>, lock_timeout_ms: u64) -> TestDb {
     let (url, schema) = fresh_pg_schema();
     let location = DbLocation::Postgres(url);
-    let store = open(location.clone(), clock);
+    let store = open_with(location.clone(), clock, lock_timeout_ms);
     store.seed_platforms_blocking("test").expect("seed");
     TestDb {
         store,

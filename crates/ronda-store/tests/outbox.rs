@@ -128,6 +128,7 @@ on_both_backends! {
                 sealer: ronda_store::seal::Sealer::new(&[8; 32]),
                 link: ronda_link::LinkConfig::default(),
                 deadlines: ronda_core::workflow::DeadlinePolicy::default(),
+                lock_timeout_ms: ronda_store::store::DEFAULT_LOCK_TIMEOUT_MS,
             },
             Arc::new(SystemClock),
         );

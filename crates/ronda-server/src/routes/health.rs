@@ -23,12 +23,29 @@ async fn healthz() -> impl IntoResponse {
     axum::Json(json!({"status": "ok"}))
 }
 
+/// Ready when the database answers a read and the writer commits a no-op write within
+/// `ready_write_timeout_ms`: a writer stuck behind a write lock held elsewhere makes the
+/// instance unready, so a load balancer sends its traffic to the others.
 async fn readyz(State(st): State<Arc<AppState>>) -> ApiResult<impl IntoResponse> {
     let store = st.store.clone();
     let ok = tokio::task::spawn_blocking(move || {
         store.read(|c| c.query_one("SELECT 1", &[]).map(|_| ()))
     })
     .await?;
+    let wait = std::time::Duration::from_millis(st.config.ready_write_timeout_ms);
+    match tokio::time::timeout(wait, st.store.write(1, |_tx| Ok(()))).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: the writer failed a no-op write");
+            return Err(ApiError::unavailable("the database does not take writes"));
+        }
+        Err(_) => {
+            tracing::warn!("readiness: the writer did not commit a no-op write in time");
+            return Err(ApiError::unavailable(
+                "the writer is stuck (the write lock is held elsewhere?)",
+            ));
+        }
+    }
     match ok {
         Ok(()) => Ok((
             StatusCode::OK,

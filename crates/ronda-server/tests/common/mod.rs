@@ -56,20 +56,6 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
-        let (db, admin) = tokio::task::spawn_blocking(move || {
-            let db = match backend {
-                Backend::Sqlite => testing::sqlite_with(Arc::new(SystemClock)),
-                Backend::Postgres => testing::postgres_with(Arc::new(SystemClock)),
-            };
-            let admin = db
-                .store
-                .create_token_blocking("test", "admin", Role::Admin, None)
-                .unwrap()
-                .secret;
-            (db, admin)
-        })
-        .await
-        .unwrap();
         let data = tempfile::tempdir().unwrap();
         let mut config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -81,6 +67,21 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
+        let lock_timeout = config.db_lock_timeout_ms;
+        let (db, admin) = tokio::task::spawn_blocking(move || {
+            let db = match backend {
+                Backend::Sqlite => testing::sqlite_tuned(Arc::new(SystemClock), lock_timeout),
+                Backend::Postgres => testing::postgres_tuned(Arc::new(SystemClock), lock_timeout),
+            };
+            let admin = db
+                .store
+                .create_token_blocking("test", "admin", Role::Admin, None)
+                .unwrap()
+                .secret;
+            (db, admin)
+        })
+        .await
+        .unwrap();
         let mut app = TestApp {
             base: String::new(),
             client: reqwest::Client::new(),
