@@ -72,6 +72,8 @@ pub struct Config {
     /// `/readyz` fails when a no-op write does not commit within this time (a stuck writer,
     /// a write lock held elsewhere).
     pub ready_write_timeout_ms: u64,
+    /// How often each instance checks for a detection reload asked on another one.
+    pub detection_poll_ms: u64,
     /// Read connections kept open.
     pub read_connections: usize,
     /// Seconds to let in-flight requests finish on shutdown.
@@ -202,6 +204,7 @@ impl Default for Config {
             db_lock_timeout_ms: ronda_store::store::DEFAULT_LOCK_TIMEOUT_MS,
             ready_write_timeout_ms: 3_000,
             request_timeout_secs: 60,
+            detection_poll_ms: 2_000,
             read_connections: 8,
             shutdown_grace_secs: 20,
             secret_key_file: None,
@@ -271,6 +274,7 @@ const KEYS: &[&str] = &[
     "db_lock_timeout_ms",
     "ready_write_timeout_ms",
     "request_timeout_secs",
+    "detection_poll_ms",
     "read_connections",
     "shutdown_grace_secs",
     "secret_key_file",

@@ -156,8 +156,7 @@ impl Application {
         let grace = Duration::from_secs(state.config.shutdown_grace_secs);
         let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let escalations = tokio::spawn(escalation_worker(state.clone()));
-        let deliveries = tokio::spawn(webhook_worker(state.clone()));
+        let workers = crate::workers::Workers::spawn(&state);
         let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stopped_tx.send(());
@@ -176,37 +175,11 @@ impl Application {
                 Ok(())
             }
         };
-        escalations.abort();
-        deliveries.abort();
+        // The workers finish the step they are in (a delivery in flight is recorded).
+        workers.stop(grace).await;
         let store = state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         result
-    }
-}
-
-/// The escalation worker: one pass of [`ronda_store::notices::escalate_due`] every
-/// `escalation_interval_secs` (the step itself is tested directly, with an injected clock).
-async fn escalation_worker(state: Arc<AppState>) {
-    let mut tick =
-        tokio::time::interval(Duration::from_secs(state.config.escalation_interval_secs));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let policy = state.config.deadline_policy();
-    loop {
-        tick.tick().await;
-        let store = state.store.clone();
-        let policy = policy.clone();
-        let pass = tokio::task::spawn_blocking(move || {
-            let now = store.now_ms();
-            store.run_escalations_blocking("system:escalation", &policy, now)
-        })
-        .await;
-        match pass {
-            Ok(Ok(steps)) if !steps.is_empty() => {
-                tracing::info!(steps = steps.len(), "escalation rungs applied");
-            }
-            Ok(Err(e)) => tracing::error!(error = %e, "escalation pass failed"),
-            _ => {}
-        }
     }
 }
 
@@ -231,92 +204,6 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
-}
-
-/// The webhook worker: every `webhook_interval_ms`, POSTs the outbox's due events, signed, and
-/// records each attempt (a failure is retried after a doubling backoff). The outbox is in the
-/// database, so a restart loses nothing; an event is sent again only if the process stopped
-/// between a 2xx and its record (at-least-once: receivers deduplicate on `notice_id` + `event`).
-/// Delivers the outbox: every tick, each platform with a due event that this instance is not
-/// already serving gets a task that claims and sends that platform's events one by one until
-/// none is due (see `ronda_store::webhooks`). Platforms never wait for each other.
-async fn webhook_worker(state: Arc<AppState>) {
-    let busy: Arc<std::sync::Mutex<std::collections::HashSet<i64>>> = Arc::default();
-    let mut tick = tokio::time::interval(Duration::from_millis(state.config.webhook_interval_ms));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let serving: Vec<i64> = lock(&busy).iter().copied().collect();
-        let store = state.store.clone();
-        let due =
-            tokio::task::spawn_blocking(move || store.due_platforms(store.now_ms(), &serving))
-                .await;
-        let platforms = match due {
-            Ok(Ok(d)) => d,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "reading the webhook outbox failed");
-                continue;
-            }
-            Err(_) => continue,
-        };
-        for platform in platforms {
-            if !lock(&busy).insert(platform) {
-                continue;
-            }
-            let (state, busy) = (state.clone(), busy.clone());
-            tokio::spawn(async move {
-                deliver_platform(&state, platform).await;
-                lock(&busy).remove(&platform);
-            });
-        }
-    }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Sends one platform's due events in order, each under a claim longer than a request can take.
-async fn deliver_platform(state: &AppState, platform: i64) {
-    let timeout_ms =
-        i64::try_from(state.config.webhook_timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let lease_ms = timeout_ms.saturating_mul(2).saturating_add(30_000);
-    loop {
-        let d = match state.store.claim_delivery(platform, lease_ms).await {
-            Ok(Some(d)) => d,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::error!(platform, error = %e, "claiming a webhook event failed");
-                return;
-            }
-        };
-        let ts = state.store.now_ms() / 1000;
-        let signature = ronda_core::webhook::sign(&d.secret, ts, d.payload.as_bytes());
-        let ts = ts.to_string();
-        let headers = [
-            ("content-type", "application/json"),
-            ("x-ronda-timestamp", ts.as_str()),
-            ("x-ronda-signature", signature.as_str()),
-            ("x-ronda-delivery", d.delivery_id.as_str()),
-        ];
-        let sent = state
-            .outbound
-            .post(&d.url, &headers, d.payload.clone().into_bytes())
-            .await;
-        let (status, error) = match sent {
-            Ok(status) => (Some(status), None),
-            Err(e) => (None, Some(e.to_string())),
-        };
-        let base = state.config.webhook_backoff_ms;
-        if let Err(e) = state
-            .store
-            .record_delivery(d.outbox_id, d.claim_token, status, error, base)
-            .await
-        {
-            tracing::error!(outbox_id = d.outbox_id, error = %e, "recording a webhook attempt failed");
-            return;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,9 @@ pub struct AppState {
     pub decode_budget: Arc<tokio::sync::Semaphore>,
     /// The one client for requests Ronda sends out (webhooks), SSRF-safe.
     pub outbound: ronda_outbound::Outbound,
+    /// The detection reload version this instance runs (see [`crate::workers::detection`];
+    /// `UNSEEN` until its first check).
+    pub detection_version: std::sync::atomic::AtomicI64,
     /// The evidence signing key, read (or created) on first use; see [`AppState::signing_key`].
     signing_key: std::sync::OnceLock<[u8; 32]>,
 }
@@ -43,6 +46,7 @@ impl AppState {
         let policy = config.outbound_policy().map_err(|e| e.to_string())?;
         let outbound = ronda_outbound::Outbound::new(policy).map_err(|e| e.to_string())?;
         Ok(Self {
+            detection_version: std::sync::atomic::AtomicI64::new(crate::workers::detection::UNSEEN),
             outbound,
             store,
             config,
@@ -54,6 +58,24 @@ impl AppState {
             decode_budget,
             signing_key: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Reloads the detection rules and model here and records the reload, audited under
+    /// `actor`, so every other instance follows within `detection_poll_ms`. A file that does not
+    /// load is the error and the engine in use stays (nothing recorded).
+    pub async fn reload_detection(self: &Arc<Self>, actor: String) -> Result<i64, String> {
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || s.detector.reload(&s.config))
+            .await
+            .map_err(|e| e.to_string())??;
+        let version = self
+            .store
+            .record_detection_reload(actor)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.detection_version
+            .fetch_max(version, std::sync::atomic::Ordering::SeqCst);
+        Ok(version)
     }
 
     /// The instance's Ed25519 key for evidence bundles (`ronda serve` creates it at start; a

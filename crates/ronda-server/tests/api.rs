@@ -1544,3 +1544,73 @@ async fn a_slow_platform_does_not_delay_the_others() {
         "the slow platform is still on its first event"
     );
 }
+
+/// A reload asked on one instance reaches another on the same database within the poll
+/// interval, and is audited under the person who asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detection_reload_reaches_every_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    let builtin = include_str!("../../ronda-detect/rules/default.toml");
+    std::fs::write(&rules, builtin).unwrap();
+    let path = rules.clone();
+    let a = TestApp::spawn_with(Backend::Sqlite, move |c| {
+        c.detect_rules_file = Some(path);
+        c.detection_poll_ms = 100;
+    })
+    .await;
+    let b = a.spawn_beside(|_| {}).await;
+    std::fs::write(
+        &rules,
+        format!("{builtin}\n[[rule]]\nid = \"gambling.qqzx\"\ncategory = \"gambling\"\ndescription = \"test\"\nweight = 1.0\ntags = [\"gambling\"]\nterms = [\"qqzx\"]\n"),
+    )
+    .unwrap();
+    let rule_fires_on = |app: &TestApp, handle: String| {
+        let mut r = report(&handle);
+        r["text"] = json!("main qqzx malam ini");
+        let (client, base, admin) = (app.client.clone(), app.base.clone(), app.admin.clone());
+        async move {
+            let resp = client
+                .post(format!("{base}/reports"))
+                .bearer_auth(&admin)
+                .json(&r)
+                .send()
+                .await
+                .unwrap();
+            let v: Value = resp.json().await.unwrap();
+            let case: Value = client
+                .get(format!("{base}/cases/{}", v["case_id"]))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            case["detection"]["rules"]
+                .to_string()
+                .contains("gambling.qqzx")
+        }
+    };
+    assert!(
+        !rule_fires_on(&b, "rr0".into()).await,
+        "b runs the old rules"
+    );
+    let (s, v) = a
+        .post(Some(&a.admin), "/admin/detection/reload", &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(rule_fires_on(&a, "rr1".into()).await, "a reloaded at once");
+    let mut followed = false;
+    for i in 0..60 {
+        if rule_fires_on(&b, format!("rr_b{i}")).await {
+            followed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(followed, "b picked up the reload");
+    let version = v["version"].as_i64().unwrap();
+    let audit = a.audit_actions(&format!("detection:{version}")).await;
+    assert_eq!(audit, vec!["detection.reloaded".to_string()]);
+}

@@ -22,6 +22,7 @@ mod passes;
 pub mod platforms;
 mod postgres;
 pub mod referrals;
+pub mod reloads;
 pub mod retention;
 pub mod review;
 pub mod seal;

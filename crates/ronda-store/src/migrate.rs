@@ -72,6 +72,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 14,
         sql: include_str!("../migrations/0014_outbox_claims.sql"),
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../migrations/0015_detection_reloads.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

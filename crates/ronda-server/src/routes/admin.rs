@@ -16,15 +16,14 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/admin/detection/reload", post(reload))
 }
 
-/// Re-reads `detect_rules_file` and `detect_model_file`; a bad file keeps the engine in use and
-/// answers 422 with the loader's message (it names the rule and the field).
+/// Re-reads `detect_rules_file` and `detect_model_file` here, and every other instance
+/// follows (a version in the store); a bad file keeps the engine in use and answers 422 with
+/// the loader's message (it names the rule and the field).
 async fn reload(State(st): State<Arc<AppState>>, caller: Caller) -> ApiResult<axum::Json<Value>> {
-    let state = st.clone();
-    let result = tokio::task::spawn_blocking(move || state.detector.reload(&state.config)).await?;
-    match result {
-        Ok(()) => {
-            tracing::info!(by = %caller.actor(), "detection rules and model reloaded");
-            Ok(axum::Json(json!({"reloaded": true})))
+    match st.reload_detection(caller.actor()).await {
+        Ok(version) => {
+            tracing::info!(by = %caller.actor(), version, "detection rules and model reloaded");
+            Ok(axum::Json(json!({"reloaded": true, "version": version})))
         }
         Err(e) => Err(
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e).with_field("detection"),

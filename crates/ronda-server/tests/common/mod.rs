@@ -96,6 +96,32 @@ impl TestApp {
         app
     }
 
+    /// A second instance on this app's database, as another `ronda serve` would be (its own
+    /// workers, caches and detection engine).
+    pub async fn spawn_beside(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let location = self.db.as_ref().unwrap().location.clone();
+        let store =
+            tokio::task::spawn_blocking(move || testing::open(location, Arc::new(SystemClock)))
+                .await
+                .unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let mut config = self.state.config.clone();
+        config.data_dir = data.path().to_path_buf();
+        tweak(&mut config);
+        let mut app = TestApp {
+            base: String::new(),
+            client: reqwest::Client::new(),
+            admin: self.admin.clone(),
+            state: Arc::new(AppState::new(store, config).unwrap()),
+            db: None,
+            data,
+            stop: None,
+            running: None,
+        };
+        app.start().await;
+        app
+    }
+
     pub async fn start(&mut self) {
         let app = Application::bind(self.state.clone()).await.unwrap();
         let addr = app.local_addr().unwrap();

@@ -87,13 +87,13 @@ fn spawn_reload_on_sighup(state: Arc<AppState>) {
         };
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
-                let s = state.clone();
-                match tokio::task::spawn_blocking(move || s.detector.reload(&s.config)).await {
-                    Ok(Ok(())) => tracing::info!("SIGHUP: detection rules and model reloaded"),
-                    Ok(Err(e)) => {
+                match state.reload_detection("system:sighup".into()).await {
+                    Ok(version) => {
+                        tracing::info!(version, "SIGHUP: detection rules and model reloaded")
+                    }
+                    Err(e) => {
                         tracing::error!(error = %e, "SIGHUP: reload failed; the previous engine stays")
                     }
-                    Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
                 }
             }
         });
