@@ -13,6 +13,28 @@ use common::*;
 use reqwest::StatusCode;
 use ronda_core::clock::SystemClock;
 
+/// Another store on the app's database holds the write lock for `hold`, from a thread; returns
+/// once the lock is held.
+async fn hold_write_lock(app: &TestApp, hold: Duration) -> std::thread::JoinHandle<()> {
+    let location = app.db.as_ref().unwrap().location.clone();
+    let (held, holding) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let other = ronda_store::testing::open(location, Arc::new(SystemClock));
+        other
+            .write_blocking(1, move |_tx| {
+                let _ = held.send(());
+                std::thread::sleep(hold);
+                Ok(())
+            })
+            .unwrap();
+        other.close();
+    });
+    tokio::task::spawn_blocking(move || holding.recv().unwrap())
+        .await
+        .unwrap();
+    holder
+}
+
 async fn held_write_lock(backend: Backend) {
     let app = TestApp::spawn_with(backend, |c| {
         c.db_lock_timeout_ms = 300;
@@ -23,22 +45,7 @@ async fn held_write_lock(backend: Backend) {
     let before = app.report_count().await;
 
     // "Another instance" on the same database holds the write lock for two seconds.
-    let location = app.db.as_ref().unwrap().location.clone();
-    let (held, holding) = std::sync::mpsc::channel();
-    let holder = std::thread::spawn(move || {
-        let other = ronda_store::testing::open(location, Arc::new(SystemClock));
-        other
-            .write_blocking(1, move |_tx| {
-                let _ = held.send(());
-                std::thread::sleep(Duration::from_secs(2));
-                Ok(())
-            })
-            .unwrap();
-        other.close();
-    });
-    tokio::task::spawn_blocking(move || holding.recv().unwrap())
-        .await
-        .unwrap();
+    let holder = hold_write_lock(&app, Duration::from_secs(2)).await;
 
     let (s, v) = app.get(None, "/readyz").await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
@@ -94,22 +101,7 @@ async fn a_request_past_its_time_limit_is_answered_503() {
         c.request_timeout_secs = 1;
     })
     .await;
-    let location = app.db.as_ref().unwrap().location.clone();
-    let (held, holding) = std::sync::mpsc::channel();
-    let holder = std::thread::spawn(move || {
-        let other = ronda_store::testing::open(location, Arc::new(SystemClock));
-        other
-            .write_blocking(1, move |_tx| {
-                let _ = held.send(());
-                std::thread::sleep(Duration::from_millis(2_500));
-                Ok(())
-            })
-            .unwrap();
-        other.close();
-    });
-    tokio::task::spawn_blocking(move || holding.recv().unwrap())
-        .await
-        .unwrap();
+    let holder = hold_write_lock(&app, Duration::from_millis(2_500)).await;
     let started = std::time::Instant::now();
     let (s, v) = app
         .post(Some(&app.admin), "/reports", &report("slow1"))

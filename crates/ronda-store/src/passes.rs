@@ -5,6 +5,9 @@
 //! database at once apply a pass once (the second finds it recorded: writes on PostgreSQL are
 //! serialised, SQLite has one writer).
 //!
+//! The same transaction first checks the instance's keys ([`check_key`]): the fingerprint of
+//! the sealing key is recorded on first open and every later open must match it.
+//!
 //! # `handle_keys`: look-alike handles meet in one case
 //!
 //! Case keys of accounts became [`ronda_core::target::handle_key`] skeletons. The pass
