@@ -10,72 +10,45 @@ use crate::error::{Result, StoreError};
 use crate::params;
 
 /// One schema version. Migrations are written once, in SQLite's dialect; see [`for_backend`].
+/// The rare step the two dialects cannot share (rebuilding a table to drop a constraint) is
+/// written twice, in `sqlite` and `postgres`, and runs after `sql`.
 struct Migration {
     version: i64,
     sql: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const fn shared(version: i64, sql: &'static str) -> Migration {
+    Migration {
+        version,
+        sql,
+        sqlite: "",
+        postgres: "",
+    }
 }
 
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        sql: include_str!("../migrations/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        sql: include_str!("../migrations/0002_banks.sql"),
-    },
-    Migration {
-        version: 3,
-        sql: include_str!("../migrations/0003_review.sql"),
-    },
-    Migration {
-        version: 4,
-        sql: include_str!("../migrations/0004_detection.sql"),
-    },
-    Migration {
-        version: 5,
-        sql: include_str!("../migrations/0005_webhooks.sql"),
-    },
-    Migration {
-        version: 6,
-        sql: include_str!("../migrations/0006_reappearance.sql"),
-    },
-    Migration {
-        version: 7,
-        sql: include_str!("../migrations/0007_linking.sql"),
-    },
-    Migration {
-        version: 8,
-        sql: include_str!("../migrations/0008_referrals.sql"),
-    },
-    Migration {
-        version: 9,
-        sql: include_str!("../migrations/0009_stats.sql"),
-    },
-    Migration {
-        version: 10,
-        sql: include_str!("../migrations/0010_removal_time.sql"),
-    },
-    Migration {
-        version: 11,
-        sql: include_str!("../migrations/0011_child_safety.sql"),
-    },
-    Migration {
-        version: 12,
-        sql: include_str!("../migrations/0012_token_expiry.sql"),
-    },
+    shared(1, include_str!("../migrations/0001_init.sql")),
+    shared(2, include_str!("../migrations/0002_banks.sql")),
+    shared(3, include_str!("../migrations/0003_review.sql")),
+    shared(4, include_str!("../migrations/0004_detection.sql")),
+    shared(5, include_str!("../migrations/0005_webhooks.sql")),
+    shared(6, include_str!("../migrations/0006_reappearance.sql")),
+    shared(7, include_str!("../migrations/0007_linking.sql")),
+    shared(8, include_str!("../migrations/0008_referrals.sql")),
+    shared(9, include_str!("../migrations/0009_stats.sql")),
+    shared(10, include_str!("../migrations/0010_removal_time.sql")),
+    shared(11, include_str!("../migrations/0011_child_safety.sql")),
+    shared(12, include_str!("../migrations/0012_token_expiry.sql")),
     Migration {
         version: 13,
         sql: include_str!("../migrations/0013_handle_keys.sql"),
+        sqlite: include_str!("../migrations/0013_handle_keys.sqlite.sql"),
+        postgres: include_str!("../migrations/0013_handle_keys.postgres.sql"),
     },
-    Migration {
-        version: 14,
-        sql: include_str!("../migrations/0014_outbox_claims.sql"),
-    },
-    Migration {
-        version: 15,
-        sql: include_str!("../migrations/0015_detection_reloads.sql"),
-    },
+    shared(14, include_str!("../migrations/0014_outbox_claims.sql")),
+    shared(15, include_str!("../migrations/0015_detection_reloads.sql")),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the
@@ -142,7 +115,11 @@ fn migrate_with(conn: &mut dyn Conn, migrations: &[Migration], now_ms: i64) -> R
             if conn.backend() == Backend::Postgres {
                 conn.batch("SET LOCAL statement_timeout = 0")?;
             }
-            let sql = for_backend(m.sql, conn.backend());
+            let own = match conn.backend() {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            let sql = format!("{}\n{own}", for_backend(m.sql, conn.backend()));
             conn.batch(&sql).map_err(|e| StoreError::Migration {
                 version: m.version,
                 message: e.to_string(),
@@ -193,7 +170,7 @@ mod tests {
     fn a_version_that_lands_after_a_higher_one_is_still_applied() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::sqlite::SqliteConn::open(&dir.path().join("m.db")).unwrap();
-        let v = |version, sql| Migration { version, sql };
+        let v = shared;
         let before = [
             v(1, "CREATE TABLE a (x BIGINT);"),
             v(8, "CREATE TABLE c (x BIGINT);"),
