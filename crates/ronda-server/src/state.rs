@@ -10,6 +10,11 @@ use crate::detection::{Detector, load_engine};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 
+/// The detection version of an instance that has not checked the store yet: the engine it
+/// loaded at start is the newest reload's, so its first check only takes note of the version
+/// (see `workers::detection`).
+pub const DETECTION_UNSEEN: i64 = -1;
+
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
@@ -25,7 +30,7 @@ pub struct AppState {
     /// The one client for requests Ronda sends out (webhooks), SSRF-safe.
     pub outbound: ronda_outbound::Outbound,
     /// The detection reload version this instance runs (see [`crate::workers::detection`];
-    /// `UNSEEN` until its first check).
+    /// [`DETECTION_UNSEEN`] until its first check).
     pub detection_version: std::sync::atomic::AtomicI64,
     /// The evidence signing key, read (or created) on first use; see [`AppState::signing_key`].
     signing_key: std::sync::OnceLock<[u8; 32]>,
@@ -46,7 +51,7 @@ impl AppState {
         let policy = config.outbound_policy().map_err(|e| e.to_string())?;
         let outbound = ronda_outbound::Outbound::new(policy).map_err(|e| e.to_string())?;
         Ok(Self {
-            detection_version: std::sync::atomic::AtomicI64::new(crate::workers::detection::UNSEEN),
+            detection_version: std::sync::atomic::AtomicI64::new(DETECTION_UNSEEN),
             outbound,
             store,
             config,

@@ -104,6 +104,19 @@ pub(crate) fn check_key(
     }
 }
 
+impl crate::Store {
+    /// Records the fingerprint of a key every instance must share, or refuses another one
+    /// (see [`crate::StoreError::KeyMismatch`]); `ronda serve` checks its signing key so.
+    pub fn check_key_blocking(
+        &self,
+        purpose: &'static str,
+        file: &'static str,
+        fingerprint: String,
+    ) -> Result<()> {
+        self.write_blocking(1, move |tx| check_key(tx, purpose, file, &fingerprint))
+    }
+}
+
 /// One account case as the pass reads it.
 struct Row {
     id: i64,

@@ -267,19 +267,6 @@ impl Store {
         .await
     }
 
-    /// Records the fingerprint of a key every instance must share, or refuses another one
-    /// (see [`crate::StoreError::KeyMismatch`]).
-    pub fn check_key_blocking(
-        &self,
-        purpose: &'static str,
-        file: &'static str,
-        fingerprint: String,
-    ) -> Result<()> {
-        self.write_blocking(1, move |tx| {
-            crate::passes::check_key(tx, purpose, file, &fingerprint)
-        })
-    }
-
     /// The delivery log of a platform's webhook, newest first.
     pub fn webhook_attempts(&self, platform: &str, limit: i64) -> Result<Vec<Attempt>> {
         let rows = self.read(|c| {

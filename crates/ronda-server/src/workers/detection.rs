@@ -9,11 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::state::AppState;
-
-/// The version of an instance that has not checked yet: the engine it loaded at start is the
-/// newest reload's, so its first check only takes note of the version.
-pub const UNSEEN: i64 = -1;
+use crate::state::{AppState, DETECTION_UNSEEN};
 
 /// What one check did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +29,7 @@ pub async fn try_step(state: &Arc<AppState>) -> Result<Outcome, ronda_store::Sto
         .await
         .map_err(|_| ronda_store::StoreError::Closed)??;
     let running = state.detection_version.load(Ordering::SeqCst);
-    if running == UNSEEN {
+    if running == DETECTION_UNSEEN {
         state.detection_version.fetch_max(newest, Ordering::SeqCst);
         return Ok(Outcome::Current);
     }
