@@ -58,6 +58,7 @@ pub mod config;
 pub mod eval;
 pub mod features;
 pub mod hash;
+pub mod input;
 pub mod linker;
 pub mod lsh;
 pub mod minhash;

@@ -102,7 +102,7 @@ impl Detector {
             (Some(t), Some(d)) => Some(merge(t, d)),
             (t, d) => t.or(d),
         };
-        report.link = ronda_store::linking::link_input(&self.features, report);
+        report.link = ronda_link::input::link_input(&self.features, report);
     }
 }
 

@@ -17,11 +17,8 @@
 
 use std::collections::HashMap;
 
-use ronda_core::report::{LinkInput, Profile, ValidReport};
-use ronda_core::target::Target;
-use ronda_link::{
-    Commonness, FeatureExtractor, Features, Identifier, LinkConfig, Signal, identifier_key,
-};
+use ronda_core::report::{LinkInput, Profile};
+use ronda_link::{Commonness, Features, Identifier, LinkConfig, Signal, identifier_key};
 use ronda_media::PdqHash;
 use serde_json::json;
 
@@ -412,37 +409,6 @@ fn shingle_counts(
 
 fn count(conn: &mut dyn Conn, kind: &str, value: &str, limit: u32) -> Result<u32> {
     Ok(u32::try_from(holders(conn, kind, value, limit)?.len()).unwrap_or(u32::MAX))
-}
-
-/// What linking needs from a report about an account, computed before the write transaction
-/// (on the request thread): identifiers, shingles and signature of its text and bio, the
-/// display name's key. `None` for a URL target or a report with neither text nor profile.
-pub fn link_input(extractor: &FeatureExtractor, report: &ValidReport) -> Option<LinkInput> {
-    if !matches!(report.target, Target::Account { .. })
-        || (report.text.is_none() && report.profile.is_none())
-    {
-        return None;
-    }
-    let profile = report.profile.as_ref();
-    let name = profile
-        .and_then(|p| p.display_name.as_deref())
-        .unwrap_or("");
-    let bio = profile.and_then(|p| p.bio.as_deref()).unwrap_or("");
-    let posts: &[&str] = match &report.text {
-        Some(t) => &[t.as_str()],
-        None => &[],
-    };
-    let f = extractor.features(name, bio, posts, None);
-    Some(LinkInput {
-        identifiers: f
-            .identifiers
-            .iter()
-            .map(|i| (i.signal.as_str(), i.value.clone()))
-            .collect(),
-        shingles: f.shingles,
-        signature: f.signature,
-        name_key: f.name_key,
-    })
 }
 
 /// What linking one report found, for the audit event.

@@ -20,7 +20,7 @@ fn report(json: &str) -> ValidReport {
         .unwrap();
     static EXTRACTOR: std::sync::OnceLock<FeatureExtractor> = std::sync::OnceLock::new();
     let extractor = EXTRACTOR.get_or_init(|| FeatureExtractor::new(&LinkConfig::default()));
-    r.link = ronda_store::linking::link_input(extractor, &r);
+    r.link = ronda_link::input::link_input(extractor, &r);
     r
 }
 
