@@ -6,8 +6,6 @@
 
 pub mod auth;
 pub mod bootstrap;
-pub mod config;
-pub mod detection;
 pub mod error;
 pub mod evidence_zip;
 pub mod export;

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use ronda_store::Store;
 
 use crate::auth::TokenCache;
-use crate::config::Config;
-use crate::detection::{Detector, load_engine};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
+use ronda_service::config::Config;
+use ronda_service::detection::{Detector, load_engine};
 
 /// The detection version of an instance that has not checked the store yet: the engine it
 /// loaded at start is the newest reload's, so its first check only takes note of the version

@@ -5,7 +5,7 @@ mod cmd;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ronda_server::config::ConfigError;
+use ronda_service::config::ConfigError;
 
 /// Ronda — the online-content patrol platform: intake, detection, linking, takedown notices.
 #[derive(Debug, Parser)]

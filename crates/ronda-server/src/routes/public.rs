@@ -16,10 +16,10 @@ use ronda_store::codes::normalize_tracking_code;
 use ronda_store::intake::IntakeContext;
 use serde_json::json;
 
-use crate::config::IpNet;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
+use ronda_service::config::IpNet;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()

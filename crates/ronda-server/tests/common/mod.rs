@@ -13,9 +13,9 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use ronda_core::clock::SystemClock;
 use ronda_core::model::Role;
-use ronda_server::config::Config;
 use ronda_server::startup::Application;
 use ronda_server::state::AppState;
+use ronda_service::config::Config;
 use ronda_store::testing::{self, TestDb};
 use serde_json::{Value, json};
 

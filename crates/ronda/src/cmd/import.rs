@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use ronda_core::report::{FieldError, ReportInput, ValidReport};
-use ronda_server::detection::{Detector, load_engine};
+use ronda_service::detection::{Detector, load_engine};
 use ronda_store::Store;
 use ronda_store::intake::IntakeContext;
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ronda_core::clock::SystemClock;
-use ronda_server::config::{Config, Overrides};
+use ronda_service::config::{Config, Overrides};
 use ronda_store::Store;
 
 #[derive(Debug, Clone, clap::Args)]
