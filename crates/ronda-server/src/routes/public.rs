@@ -13,7 +13,6 @@ use ronda_core::clock::to_rfc3339;
 use ronda_core::model::Source;
 use ronda_core::report::ReportInput;
 use ronda_store::codes::normalize_tracking_code;
-use ronda_store::intake::IntakeContext;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
@@ -89,27 +88,17 @@ fn limit(st: &AppState, req: &Request) -> Result<(), ApiError> {
 async fn create(State(st): State<Arc<AppState>>, req: Request) -> ApiResult<impl IntoResponse> {
     limit(&st, &req)?;
     let ApiJson(input) = ApiJson::<ReportInput>::from_request(req, &st).await?;
-    // `external_id` makes a report idempotent within its submitter's scope; the public has no
-    // scope of its own (one reporter's id would replay another's report), so it takes none.
-    if input.external_id.is_some() {
-        st.metrics.report_refused();
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_field",
-            "public reports take no `external_id`",
-        )
-        .with_field("external_id"));
-    }
-    let mut report = input
-        .validate(Some(Source::Public))
-        .inspect_err(|_| st.metrics.report_refused())?;
-    crate::routes::reports::detect(&st, &mut report);
-    let ctx = IntakeContext {
-        actor: "public".into(),
-        token_id: None,
-        idempotency_key: None,
+    let intake = ronda_service::intake::Intake {
+        store: &st.store,
+        detector: &st.detector,
     };
-    let accepted = st.store.submit_report(report, ctx).await?;
+    let submitted = intake
+        .submit(input, &ronda_service::intake::Submitter::Public, None)
+        .await?;
+    let accepted = submitted.map_err(|r| {
+        st.metrics.report_refused();
+        crate::routes::reports::refusal_error(r)
+    })?;
     st.metrics
         .report_accepted(Source::Public, accepted.new_case);
     Ok((

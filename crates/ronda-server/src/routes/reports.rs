@@ -7,8 +7,10 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use ronda_core::report::{FieldError, ReportInput, ValidReport};
-use ronda_store::intake::{Accepted, IntakeContext};
+use ronda_core::model::Source;
+use ronda_core::report::{FieldError, ReportInput};
+use ronda_service::intake::{Intake, Refusal, Submitter};
+use ronda_store::intake::Accepted;
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -33,37 +35,34 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         )
 }
 
-/// Applies what the caller's role implies to a report: a platform reports only as `platform`
-/// and only about itself; the police only as `police`.
-fn check_scope(caller: &Caller, mut input: ReportInput) -> Result<ValidReport, ApiError> {
-    if let Some(forced) = caller.role().forced_source() {
-        match input.source {
-            Some(s) if s != forced => {
-                return Err(ApiError::forbidden(format!(
-                    "a {} token reports with source `{forced}`",
-                    caller.role()
-                ))
-                .with_field("source"));
-            }
-            _ => input.source = Some(forced),
-        }
+/// The caller as the intake service sees it.
+fn submitter(caller: &Caller) -> Submitter {
+    Submitter::Token {
+        actor: caller.actor(),
+        token_id: caller.token.id,
+        role: caller.role(),
+        platform: caller.token.platform.clone(),
     }
-    let report = input.validate(None)?;
-    if let Some(own) = caller.platform_scope()
-        && report.platform != own
-    {
-        return Err(
-            ApiError::forbidden(format!("this token reports only about platform `{own}`"))
-                .with_field("platform"),
-        );
-    }
-    Ok(report)
 }
 
-/// Runs the detection engine on a report's text and computes its linking features (intake
-/// stores both).
-pub fn detect(st: &AppState, report: &mut ValidReport) {
-    st.detector.read(report);
+/// A refusal in the API's shape: an invalid field 4xx, out of scope 403.
+pub fn refusal_error(r: Refusal) -> ApiError {
+    match r {
+        Refusal::Invalid(f) => {
+            let mut e = ApiError::from(f);
+            // An item that did not parse as a whole names no field.
+            e.field = e.field.filter(|f| !f.is_empty());
+            e
+        }
+        Refusal::OutOfScope { field, message } => ApiError::forbidden(message).with_field(field),
+    }
+}
+
+fn intake(st: &AppState) -> Intake<'_> {
+    Intake {
+        store: &st.store,
+        detector: &st.detector,
+    }
 }
 
 fn accepted_json(a: &Accepted) -> serde_json::Value {
@@ -91,21 +90,19 @@ async fn create(
             Some(k.to_string())
         }
     };
-    let mut report = match check_scope(&caller, input) {
-        Ok(r) => r,
-        Err(e) => {
+    // The source the report is counted under (validation refuses a report without one).
+    let source = caller
+        .role()
+        .forced_source()
+        .or(input.source)
+        .unwrap_or(Source::Patrol);
+    let accepted = match intake(&st).submit(input, &submitter(&caller), key).await? {
+        Ok(a) => a,
+        Err(refusal) => {
             st.metrics.report_refused();
-            return Err(e);
+            return Err(refusal_error(refusal));
         }
     };
-    detect(&st, &mut report);
-    let source = report.source;
-    let ctx = IntakeContext {
-        actor: caller.actor(),
-        token_id: Some(caller.token.id),
-        idempotency_key: key,
-    };
-    let accepted = st.store.submit_report(report, ctx).await?;
     if !accepted.replayed {
         st.metrics.report_accepted(source, accepted.new_case);
     }
@@ -142,55 +139,46 @@ async fn create_batch(
         .with_field("reports"));
     }
     // Each item is parsed on its own so that one bad item refuses only itself.
-    let mut refusals: Vec<Option<ApiError>> = Vec::with_capacity(batch.reports.len());
-    let mut items: Vec<Result<ValidReport, FieldError>> = Vec::with_capacity(batch.reports.len());
-    for raw in &batch.reports {
-        let checked =
-            parse_str::<ReportInput>(raw.get()).and_then(|input| check_scope(&caller, input));
-        let checked = checked.map(|mut r| {
-            detect(&st, &mut r);
-            r
-        });
-        match checked {
-            Ok(r) => {
-                items.push(Ok(r));
-                refusals.push(None);
-            }
-            Err(e) => {
-                // A placeholder keeps positions aligned; the store passes it through untouched.
-                items.push(Err(FieldError::new("refused", "", "")));
-                refusals.push(Some(e));
-            }
-        }
-    }
-    let sources: Vec<Option<ronda_core::Source>> = items
+    let items: Vec<Result<ReportInput, Refusal>> = batch
+        .reports
         .iter()
-        .map(|i| i.as_ref().ok().map(|r| r.source))
+        .map(|raw| {
+            // A parse error keeps its code, field and message in the item's answer.
+            parse_str::<ReportInput>(raw.get()).map_err(|e| {
+                Refusal::Invalid(FieldError::new(
+                    e.code,
+                    e.field.unwrap_or_default(),
+                    e.message,
+                ))
+            })
+        })
         .collect();
-    let ctx = IntakeContext {
-        actor: caller.actor(),
-        token_id: Some(caller.token.id),
-        idempotency_key: None,
-    };
-    let outcomes = st.store.submit_batch(items, ctx).await?;
+    let sources: Vec<Option<Source>> = items
+        .iter()
+        .map(|i| {
+            i.as_ref().ok().map(|r| {
+                caller
+                    .role()
+                    .forced_source()
+                    .or(r.source)
+                    .unwrap_or(Source::Patrol)
+            })
+        })
+        .collect();
+    let outcomes = intake(&st).submit_batch(items, &submitter(&caller)).await?;
     let results: Vec<serde_json::Value> = outcomes
         .into_iter()
-        .zip(refusals)
         .zip(sources)
-        .map(|((outcome, refusal), source)| match (refusal, outcome) {
-            (Some(e), _) => {
-                st.metrics.report_refused();
-                e.body()
-            }
-            (None, Ok(a)) => {
+        .map(|(outcome, source)| match outcome {
+            Ok(a) => {
                 if let (false, Some(s)) = (a.replayed, source) {
                     st.metrics.report_accepted(s, a.new_case);
                 }
                 accepted_json(&a)
             }
-            (None, Err(f)) => {
+            Err(r) => {
                 st.metrics.report_refused();
-                ApiError::from(f).body()
+                refusal_error(r).body()
             }
         })
         .collect();

@@ -7,10 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use ronda_core::report::{FieldError, ReportInput, ValidReport};
+use ronda_core::report::{FieldError, ReportInput};
 use ronda_service::detection::{Detector, load_engine};
-use ronda_store::Store;
-use ronda_store::intake::IntakeContext;
+use ronda_service::intake::{Intake, Refusal, Submitter};
 
 use super::store_args::{StoreArgs, cli_actor};
 
@@ -44,60 +43,53 @@ struct Summary {
     refused: u64,
 }
 
-fn parse_line(line: &str, detector: &Detector) -> Result<ValidReport, String> {
+/// One line as the intake service takes it: a report input, or why the line is not one.
+fn parse_line(line: &str) -> Result<ReportInput, Refusal> {
     let de = &mut serde_json::Deserializer::from_str(line);
-    let input: ReportInput = serde_path_to_error::deserialize(de).map_err(|e| {
+    serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.inner().to_string();
-        if path == "." {
+        let message = if path == "." {
             msg
         } else {
             format!("{path}: {msg}")
-        }
-    })?;
-    let mut report = input.validate(None).map_err(|e| e.to_string())?;
-    detector.read(&mut report);
-    Ok(report)
+        };
+        Refusal::Invalid(FieldError::new("invalid", "", message))
+    })
+}
+
+/// Why a line was refused, as the summary prints it.
+fn line_error(r: &Refusal) -> String {
+    match r {
+        Refusal::Invalid(f) if f.field.is_empty() => f.message.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn flush(
-    store: &Store,
-    pending: &mut Vec<(u64, Result<ValidReport, String>)>,
+    intake: &Intake<'_>,
+    pending: &mut Vec<(u64, Result<ReportInput, Refusal>)>,
     sum: &mut Summary,
     errors: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
-    let lines: Vec<u64> = pending.iter().map(|(n, _)| *n).collect();
-    let mut items = Vec::with_capacity(pending.len());
-    for (n, item) in pending.drain(..) {
-        match item {
-            Ok(r) => items.push(Ok(r)),
-            Err(msg) => {
-                errors.push(format!("line {n}: {msg}"));
-                items.push(Err(FieldError::new("refused", "", "")));
-            }
-        }
-    }
-    let refused_before: Vec<bool> = items.iter().map(Result::is_err).collect();
-    let ctx = IntakeContext {
+    let (lines, items): (Vec<u64>, Vec<_>) = pending.drain(..).unzip();
+    let who = Submitter::Operator {
         actor: format!("{}:import", cli_actor()),
-        token_id: None,
-        idempotency_key: None,
     };
-    let outcomes = store.submit_batch_blocking(items, ctx)?;
-    for ((outcome, n), was_refused) in outcomes.into_iter().zip(lines).zip(refused_before) {
+    let outcomes = intake.submit_batch_blocking(items, &who)?;
+    for (outcome, n) in outcomes.into_iter().zip(lines) {
         match outcome {
             Ok(a) if a.replayed => sum.replayed += 1,
             Ok(a) => {
                 sum.accepted += 1;
                 sum.new_cases += u64::from(a.new_case);
             }
-            Err(_) if was_refused => sum.refused += 1,
-            Err(e) => {
+            Err(r) => {
                 sum.refused += 1;
-                errors.push(format!("line {n}: {e}"));
+                errors.push(format!("line {n}: {}", line_error(&r)));
             }
         }
     }
@@ -111,6 +103,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         load_engine(&config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?,
         &config.link_config(),
     );
+    let intake = Intake {
+        store: &store,
+        detector: &detector,
+    };
     let (reader, total): (Box<dyn BufRead>, u64) = if file.as_os_str() == "-" {
         (Box::new(BufReader::new(std::io::stdin())), 0)
     } else {
@@ -138,15 +134,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if line.trim().is_empty() {
             continue;
         }
-        pending.push((n, parse_line(&line, &detector)));
+        pending.push((n, parse_line(&line)));
         if pending.len() >= chunk.max(1) {
-            flush(&store, &mut pending, &mut sum, &mut errors)?;
+            flush(&intake, &mut pending, &mut sum, &mut errors)?;
             for e in errors.drain(..) {
                 bar.suspend(|| eprintln!("{e}"));
             }
         }
     }
-    flush(&store, &mut pending, &mut sum, &mut errors)?;
+    flush(&intake, &mut pending, &mut sum, &mut errors)?;
     for e in errors.drain(..) {
         eprintln!("{e}");
     }
