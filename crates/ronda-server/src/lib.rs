@@ -5,7 +5,6 @@
 //! [`startup::app`] builds the whole router from an [`state::AppState`], so tests need no socket.
 
 pub mod auth;
-pub mod bootstrap;
 pub mod error;
 pub mod evidence_zip;
 pub mod export;

@@ -89,7 +89,7 @@ impl AppState {
         if let Some(k) = self.signing_key.get() {
             return Ok(*k);
         }
-        let k = crate::bootstrap::signing_key(&self.config)?;
+        let k = ronda_service::bootstrap::signing_key(&self.config)?;
         Ok(*self.signing_key.get_or_init(|| k))
     }
 }

@@ -1,12 +1,13 @@
 //! What every edge of Ronda shares below HTTP — the API (`ronda-server`), the CLI (`ronda
 //! import` and the other commands) and the coming patrol crawler: the layered configuration
-//! ([`config::Config`]) and the enrichment of a report before intake ([`detection::Detector`]:
+//! ([`config::Config`]), opening the store from it and the first start ([`bootstrap`]), the enrichment of a report before intake ([`detection::Detector`]:
 //! the detection engine's reading and the account's linking features), and the one intake
 //! service ([`intake::Intake`]) every way in goes through.
 //!
 //! Layering: edges → this crate → `ronda-store` (services, per-table access, database); pure
 //! rules in `ronda-core` and the engines.
 
+pub mod bootstrap;
 pub mod config;
 pub mod detection;
 pub mod intake;

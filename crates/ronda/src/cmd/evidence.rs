@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use ronda_core::evidence::{parse_public_key, verify};
-use ronda_server::bootstrap::signing_key;
 use ronda_server::evidence_zip::{read_zip, write_zip};
+use ronda_service::bootstrap::signing_key;
 use ronda_store::evidence::BundleRequest;
 use ronda_store::referrals::Subject;
 

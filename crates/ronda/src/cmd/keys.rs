@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use ronda_core::evidence::public_key_hex;
-use ronda_server::bootstrap::signing_key;
+use ronda_service::bootstrap::signing_key;
 
 use super::store_args::StoreArgs;
 

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use ronda_core::clock::SystemClock;
-use ronda_server::bootstrap::{admin_token_path, first_start, open_store};
 use ronda_server::startup::{Application, shutdown_signal};
 use ronda_server::state::AppState;
+use ronda_service::bootstrap::{admin_token_path, first_start, open_store};
 
 use super::store_args::StoreArgs;
 
@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     // The evidence signing key exists from the first start on (mode 0600).
-    let seed = ronda_server::bootstrap::signing_key(&config)?;
+    let seed = ronda_service::bootstrap::signing_key(&config)?;
     // Every instance on one database signs with the same key (bundles verify against one).
     store
         .check_key_blocking(

@@ -35,7 +35,7 @@ impl StoreArgs {
     /// Loads the configuration and opens the store.
     pub fn open(&self) -> anyhow::Result<(Config, Store)> {
         let config = self.config(None)?;
-        let store = ronda_server::bootstrap::open_store(&config, Arc::new(SystemClock))?;
+        let store = ronda_service::bootstrap::open_store(&config, Arc::new(SystemClock))?;
         Ok((config, store))
     }
 }

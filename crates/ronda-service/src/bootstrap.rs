@@ -10,7 +10,7 @@ use ronda_core::model::Role;
 use ronda_store::seal::{Sealer, load_or_create_key};
 use ronda_store::{Store, StoreOptions};
 
-use ronda_service::config::Config;
+use crate::config::Config;
 
 /// Opens (and migrates) the configured store; a new one gets the default platforms.
 pub fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
