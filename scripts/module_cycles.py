@@ -4,8 +4,11 @@
 inside each. Prints one line per crate and one per cycle; exits 1 when a crate has a cycle
 (with --check), 0 otherwise.
 
-    scripts/module_cycles.py            # report
-    scripts/module_cycles.py --check    # fail on any cycle (for CI, once there are none)
+    scripts/module_cycles.py                                # report
+    scripts/module_cycles.py --check                        # fail on any cycle
+    scripts/module_cycles.py --check --known ronda-store    # CI: fail on a cycle elsewhere
+
+`--known CRATE` names a crate whose cycle is known (reported, not failed) until it is broken.
 """
 import pathlib
 import re
@@ -80,7 +83,9 @@ def sccs(g):
 
 
 def main():
-    check = "--check" in sys.argv[1:]
+    args = sys.argv[1:]
+    check = "--check" in args
+    known = {args[i + 1] for i, a in enumerate(args[:-1]) if a == "--known"}
     failed = False
     for src in sorted(ROOT.glob("crates/*/src")):
         crate = src.parent.name
@@ -90,8 +95,9 @@ def main():
         print(f"{crate}: {len(g)} modules, {edges} edges, {len(cycles)} cycle(s)")
         for c in cycles:
             inner = sorted(f"{a}->{b}" for a in c for b in g[a] if b in c)
-            print(f"  cycle of {len(c)}: {' '.join(c)}  [{', '.join(inner)}]")
-            failed = True
+            note = " (known)" if crate in known else ""
+            print(f"  cycle of {len(c)}{note}: {' '.join(c)}  [{', '.join(inner)}]")
+            failed = failed or crate not in known
     return 1 if (check and failed) else 0
 
 

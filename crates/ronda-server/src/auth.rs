@@ -4,9 +4,8 @@
 //! `auth_cache_ms`, so a busy crawler does not cost a database read per request; revocation
 //! therefore takes effect within that time.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -54,35 +53,6 @@ impl Caller {
             Role::Platform => Some(self.token.platform.as_deref().unwrap_or("")),
             _ => None,
         }
-    }
-}
-
-/// Verified tokens by secret hash, each with the time it was verified.
-#[derive(Debug, Default)]
-pub struct TokenCache {
-    entries: Mutex<HashMap<String, (TokenInfo, Instant)>>,
-}
-
-impl TokenCache {
-    fn get(&self, hash: &str, ttl: Duration) -> Option<TokenInfo> {
-        let map = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(hash)
-            .filter(|(_, at)| at.elapsed() < ttl)
-            .map(|(t, _)| t.clone())
-    }
-
-    fn put(&self, hash: String, token: TokenInfo) {
-        let mut map = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > 10_000 {
-            map.clear();
-        }
-        map.insert(hash, (token, Instant::now()));
     }
 }
 

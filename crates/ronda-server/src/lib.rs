@@ -15,4 +15,5 @@ pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod token_cache;
 pub mod workers;

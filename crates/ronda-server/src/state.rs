@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use ronda_store::Store;
 
-use crate::auth::TokenCache;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
+use crate::token_cache::TokenCache;
 use ronda_service::config::Config;
 use ronda_service::detection::{Detector, load_engine};
 
