@@ -37,7 +37,6 @@ use serde_json::json;
 
 use crate::db::{Conn, Row};
 use crate::error::{Result, StoreError};
-use crate::intake::priority_rank;
 use crate::params;
 use crate::store::{Store, Tx};
 
@@ -402,22 +401,24 @@ fn live_case(tx: &mut Tx<'_>, actor: &str, case_id: i64) -> Result<(i64, bool)> 
         return Ok((open.i64(0)?, false));
     }
     let now = tx.now_ms();
-    let rank = priority_rank(Priority::Normal);
-    let id = tx.conn().insert_id(
-        "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
-         category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
-         first_reported_at, last_reported_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, NULL, $7, 0, 0, 0, 0, 0, $8, $8, $8, $8) RETURNING id",
-        params![
-            row.str(1)?,
-            &key,
-            row.str(3)?,
-            row.i64(4)?,
-            row.opt_i64(5)?,
-            CaseStatus::New.as_str(),
-            rank,
-            now
-        ],
+    let id = crate::cases::open_for_target(
+        tx,
+        &crate::cases::NewCase {
+            target_kind: row.str(1)?,
+            target_key: &key,
+            target_value: row.str(3)?,
+            platform_id: row.i64(4)?,
+            account_id: row.opt_i64(5)?,
+            triage: ronda_core::triage::Triage {
+                priority: Priority::Normal,
+                category: None,
+                child: None,
+            },
+            reports_by_source: [0; 4],
+            detection: None,
+            previous_case_id: None,
+            now,
+        },
     )?;
     let after = json!({"status": CaseStatus::New, "priority": Priority::Normal, "category": null,
         "reports_total": 0, "target": key, "reason": "media_match", "previous_case": case_id});

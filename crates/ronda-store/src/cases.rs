@@ -116,6 +116,62 @@ pub(crate) fn case_from_row(r: &Row) -> Result<CaseView> {
     })
 }
 
+/// A case to open for a target that has no open case (see [`open_for_target`]).
+pub(crate) struct NewCase<'a> {
+    pub target_kind: &'a str,
+    pub target_key: &'a str,
+    pub target_value: &'a str,
+    pub platform_id: i64,
+    pub account_id: Option<i64>,
+    pub triage: ronda_core::triage::Triage,
+    /// Reports by source, in the order of [`Source::ALL`] (all zero for a case opened by a
+    /// bank match).
+    pub reports_by_source: [i64; 4],
+    pub detection: Option<&'a ronda_core::report::Detection>,
+    /// The removed case whose content came back.
+    pub previous_case_id: Option<i64>,
+    pub now: i64,
+}
+
+/// The one place a `cases` row is inserted: intake for a report about a target with no open
+/// case, and a retroactive bank match on content whose case has closed. The partial unique
+/// index on `target_key` (open cases) refuses a second open case for one target.
+pub(crate) fn open_for_target(tx: &mut crate::Tx<'_>, c: &NewCase<'_>) -> Result<i64> {
+    let [patrol, police, public, platform] = c.reports_by_source;
+    let total = patrol + police + public + platform;
+    let d = c.detection;
+    tx.conn().insert_id(
+        "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
+         category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
+         first_reported_at, last_reported_at, created_at, updated_at, \
+         detect_verdict, detect_category, detect_score, detect_json, previous_case_id, child_safety) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $14, \
+         $15, $16, $17, $18, $19, $20) RETURNING id",
+        params![
+            c.target_kind,
+            c.target_key,
+            c.target_value,
+            c.platform_id,
+            c.account_id,
+            CaseStatus::New.as_str(),
+            c.triage.category.map(|x| x.as_str()),
+            priority_rank(c.triage.priority),
+            total,
+            patrol,
+            police,
+            public,
+            platform,
+            c.now,
+            d.map(|d| d.verdict),
+            d.and_then(|d| d.category).map(|x| x.as_str()),
+            d.map(|d| d.score),
+            d.map(|d| d.details_json.as_str()),
+            c.previous_case_id,
+            c.triage.child.map(|x| x.as_str())
+        ],
+    )
+}
+
 /// Filters of `GET /cases`; every field narrows the result.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {

@@ -302,38 +302,21 @@ pub fn accept_matched(
                 .transpose()?;
             signals.content_back = previous.is_some();
             let t = Triage::new(&raise(&signals));
-            let category = t.category.map(|c| c.as_str());
-            let id = tx
-                .conn()
-                .insert_id(
-                    "INSERT INTO cases (target_kind, target_key, target_value, platform_id, account_id, status, is_open, \
-                     category, priority, reports_total, reports_patrol, reports_police, reports_public, reports_platform, \
-                     first_reported_at, last_reported_at, created_at, updated_at, \
-                     detect_verdict, detect_category, detect_score, detect_json, previous_case_id, child_safety) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 1, $9, $10, $11, $12, $13, $13, $13, $13, \
-                     $14, $15, $16, $17, $18, $19) RETURNING id",
-                    params![
-                        r.target.kind(),
-                        &key,
-                        r.target.value(),
-                        platform_id,
-                        account_id,
-                        CaseStatus::New.as_str(),
-                        category,
-                        priority_rank(t.priority),
-                        counts[0],
-                        counts[1],
-                        counts[2],
-                        counts[3],
-                        now,
-                        r.detection.as_ref().map(|d| d.verdict),
-                        r.detection.as_ref().and_then(|d| d.category).map(|c| c.as_str()),
-                        r.detection.as_ref().map(|d| d.score),
-                        r.detection.as_ref().map(|d| d.details_json.as_str()),
-                        previous,
-                        t.child.map(|c| c.as_str())
-                    ],
-                )?;
+            let id = crate::cases::open_for_target(
+                tx,
+                &crate::cases::NewCase {
+                    target_kind: r.target.kind(),
+                    target_key: &key,
+                    target_value: r.target.value(),
+                    platform_id,
+                    account_id,
+                    triage: t,
+                    reports_by_source: counts,
+                    detection: r.detection.as_ref(),
+                    previous_case_id: previous,
+                    now,
+                },
+            )?;
             let mut after = crate::triage::to_json(&t);
             after["status"] = json!(CaseStatus::New);
             after["reports_total"] = json!(1);
