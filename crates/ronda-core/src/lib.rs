@@ -12,6 +12,7 @@ pub mod report;
 pub mod target;
 pub mod triage;
 pub mod webhook;
+pub mod wib;
 pub mod workflow;
 
 pub use model::{CaseStatus, Category, Priority, ReferralStatus, Role, Source};

@@ -25,8 +25,6 @@
 
 use std::fmt;
 
-use chrono::{FixedOffset, TimeZone};
-
 use crate::clock::Millis;
 use crate::model::{CaseStatus, Category};
 
@@ -317,18 +315,6 @@ impl DeadlinePolicy {
     }
 }
 
-/// Formats a stored UTC time in Asia/Jakarta (WIB, UTC+7, no daylight saving), as shown to the
-/// ministry's staff.
-pub fn to_jakarta(ms: Millis) -> String {
-    let Some(wib) = FixedOffset::east_opt(7 * 3600) else {
-        return String::new();
-    };
-    match wib.timestamp_millis_opt(ms).single() {
-        Some(t) => t.format("%Y-%m-%d %H:%M WIB").to_string(),
-        None => String::from("invalid-timestamp"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,7 +497,7 @@ mod tests {
         assert_eq!(urgent - sent, 4 * HOUR_MS);
         assert_eq!(normal - sent, 24 * HOUR_MS);
         // Stored in UTC, shown in Jakarta: 20:30Z + 4 h is 07:30 the next day, WIB.
-        assert_eq!(to_jakarta(urgent), "2026-11-30 07:30 WIB");
+        assert_eq!(crate::wib::to_jakarta(urgent), "2026-11-30 07:30 WIB");
     }
 
     #[test]

@@ -10,10 +10,11 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use ronda_core::clock::SystemClock;
 use ronda_core::model::Role;
+use ronda_core::wib::{day_number, day_start_ms as wib_day_start_ms, parse_date};
 use ronda_server::startup::app;
 use ronda_server::state::AppState;
 use ronda_service::config::Config;
-use ronda_store::stats::{GroupBy, StatsQuery, days_from_civil, parse_date, wib_day_start_ms};
+use ronda_store::stats::{GroupBy, StatsQuery};
 use ronda_store::synth::{SynthCase, SynthDecision, SynthNotice};
 use ronda_store::testing::{self, TestDb};
 use serde_json::Value;
@@ -21,8 +22,8 @@ use tower::ServiceExt;
 
 const HOUR: i64 = 3_600_000;
 
-fn wib(y: i64, m: u32, d: u32, h: i64) -> i64 {
-    wib_day_start_ms(days_from_civil(y, m, d)) + h * HOUR
+fn wib(y: i32, m: u32, d: u32, h: i64) -> i64 {
+    wib_day_start_ms(day_number(y, m, d).unwrap()) + h * HOUR
 }
 
 struct Fixture {

@@ -24,9 +24,10 @@ use crate::intake::priority_from_rank;
 use crate::params;
 use crate::store::Store;
 
-/// Asia/Jakarta is UTC+7 all year.
-pub const WIB_OFFSET_MS: i64 = 7 * 3_600_000;
-pub const DAY_MS: i64 = 86_400_000;
+use ronda_core::wib::{
+    DAY_MS, OFFSET_MS as WIB_OFFSET_MS, day_of_ms as wib_day_of_ms,
+    day_start_ms as wib_day_start_ms, format_date, month_of_day, months_between, parse_date,
+};
 /// The longest window accepted (in days), so a typo cannot ask for ten thousand years of months.
 pub const MAX_WINDOW_DAYS: i64 = 36_600;
 
@@ -88,101 +89,6 @@ impl FromStr for GroupBy {
                 )
             })
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Calendar arithmetic (proleptic Gregorian, days since 1970-01-01), pure.
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number (inverse of [`days_from_civil`]).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "d is 1..=31 and m 1..=12 by construction"
-    )]
-    (y, m as u32, d as u32)
-}
-
-/// Parses `YYYY-MM-DD` (years 1970–9999) into a day number; `None` when it is not a real date.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = s.get(r)?;
-        if !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if y < 1970 || !(1..=12).contains(&m) || d < 1 {
-        return None;
-    }
-    let day = days_from_civil(i64::from(y), m, d);
-    // Reject 2021-02-30 and friends: the date must round-trip.
-    (civil_from_days(day) == (i64::from(y), m, d)).then_some(day)
-}
-
-/// `YYYY-MM-DD` of a day number.
-pub fn format_date(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// `YYYY-MM` of a day number.
-pub fn month_of_day(day: i64) -> String {
-    let (y, m, _) = civil_from_days(day);
-    format!("{y:04}-{m:02}")
-}
-
-/// The first instant (epoch ms) of a WIB calendar day.
-pub fn wib_day_start_ms(day: i64) -> i64 {
-    day * DAY_MS - WIB_OFFSET_MS
-}
-
-/// The WIB calendar day an instant falls on.
-pub fn wib_day_of_ms(ms: i64) -> i64 {
-    (ms + WIB_OFFSET_MS).div_euclid(DAY_MS)
-}
-
-/// Every `YYYY-MM` from the month of `from_day` to the month of `to_day`, in order.
-pub fn months_between(from_day: i64, to_day: i64) -> Vec<String> {
-    let (mut y, mut m, _) = civil_from_days(from_day);
-    let (ty, tm, _) = civil_from_days(to_day);
-    let mut out = Vec::new();
-    while (y, m) <= (ty, tm) {
-        out.push(format!("{y:04}-{m:02}"));
-        if m == 12 {
-            y += 1;
-            m = 1;
-        } else {
-            m += 1;
-        }
-    }
-    out
 }
 
 /// Nearest-rank percentile position: the 1-based rank of the `p`-th percentile of `n` sorted
@@ -926,49 +832,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calendar_round_trips_and_validates() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(parse_date("2020-03-01"), Some(days_from_civil(2020, 3, 1)));
-        assert_eq!(civil_from_days(days_from_civil(2020, 2, 29)), (2020, 2, 29));
-        for day in -1000..80_000 {
-            let (y, m, d) = civil_from_days(day);
-            assert_eq!(days_from_civil(y, m, d), day);
-        }
-        for bad in [
-            "2021-02-29",
-            "2020-13-01",
-            "2020-00-10",
-            "20-01-01",
-            "2020-1-01",
-            "1969-12-31",
-            "2020-01-0a",
-            "２020-01-01",
-        ] {
-            assert_eq!(parse_date(bad), None, "{bad}");
-        }
-        assert_eq!(
-            format_date(parse_date("2024-12-31").unwrap_or(0)),
-            "2024-12-31"
-        );
-    }
-
-    #[test]
-    fn wib_days_and_months() {
-        // 2020-01-31T17:00Z is 2020-02-01 00:00 WIB.
-        let t = days_from_civil(2020, 1, 31) * DAY_MS + 17 * 3_600_000;
-        assert_eq!(format_date(wib_day_of_ms(t)), "2020-02-01");
-        assert_eq!(format_date(wib_day_of_ms(t - 1)), "2020-01-31");
-        assert_eq!(wib_day_start_ms(days_from_civil(2020, 2, 1)), t);
-        assert_eq!(
-            months_between(days_from_civil(2019, 11, 20), days_from_civil(2020, 2, 1)),
-            ["2019-11", "2019-12", "2020-01", "2020-02"]
-        );
-        assert_eq!(month_of_day(days_from_civil(2020, 12, 31)), "2020-12");
-    }
-
-    #[test]
     fn windows_default_and_name_the_bad_field() {
-        let now = wib_day_start_ms(days_from_civil(2020, 3, 10)) + 3_600_000;
+        let now =
+            wib_day_start_ms(ronda_core::wib::day_number(2020, 3, 10).unwrap_or(0)) + 3_600_000;
         let d = |s: &str| parse_date(s).unwrap_or(0);
         assert_eq!(
             resolve_window(None, None, now),

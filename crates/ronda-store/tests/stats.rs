@@ -4,10 +4,9 @@
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
+use ronda_core::wib::{day_number, day_start_ms as wib_day_start_ms, parse_date};
 use ronda_store::on_both_backends;
-use ronda_store::stats::{
-    Figures, GroupBy, Stats, StatsQuery, days_from_civil, parse_date, wib_day_start_ms,
-};
+use ronda_store::stats::{Figures, GroupBy, Stats, StatsQuery};
 use ronda_store::synth::{SynthCase, SynthDecision, SynthNotice};
 use ronda_store::testing::TestDb;
 use serde_json::{Value, json};
@@ -15,8 +14,8 @@ use serde_json::{Value, json};
 const HOUR: i64 = 3_600_000;
 
 /// Epoch ms of a WIB wall-clock time.
-fn wib(y: i64, m: u32, d: u32, h: i64) -> i64 {
-    wib_day_start_ms(days_from_civil(y, m, d)) + h * HOUR
+fn wib(y: i32, m: u32, d: u32, h: i64) -> i64 {
+    wib_day_start_ms(day_number(y, m, d).unwrap()) + h * HOUR
 }
 
 fn platform_id(db: &TestDb, name: &str) -> i64 {

@@ -14,9 +14,9 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 use ronda_core::clock::ManualClock;
 use ronda_core::report::ReportInput;
+use ronda_core::wib::{day_number, day_start_ms as wib_day_start_ms};
 use ronda_store::DbLocation;
 use ronda_store::intake::IntakeContext;
-use ronda_store::stats::{days_from_civil, wib_day_start_ms};
 use ronda_store::synth::{SynthCase, SynthDecision, SynthNotice};
 use serde_json::Value;
 
@@ -26,8 +26,8 @@ const HANDLE: &str = "bunga_manis88";
 const PHONE: &str = "0812-3456-7890";
 const REPORTER: &str = "Siti Rahayu";
 
-fn wib(y: i64, m: u32, d: u32, h: i64) -> i64 {
-    wib_day_start_ms(days_from_civil(y, m, d)) + h * HOUR
+fn wib(y: i32, m: u32, d: u32, h: i64) -> i64 {
+    wib_day_start_ms(day_number(y, m, d).unwrap()) + h * HOUR
 }
 
 struct Place {

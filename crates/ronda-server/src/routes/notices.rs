@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
-use ronda_core::workflow::to_jakarta;
+use ronda_core::wib::to_jakarta;
 use ronda_store::notices::{NoticeView, Recheck, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};

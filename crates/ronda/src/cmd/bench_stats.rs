@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use ronda_store::stats::{days_from_civil, wib_day_start_ms};
+use ronda_core::wib::day_start_ms as wib_day_start_ms;
 use ronda_store::synth::{SynthCase, SynthDecision, SynthNotice};
 
 use super::store_args::StoreArgs;
@@ -73,9 +73,10 @@ const CATEGORIES: [Option<&str>; 6] = [
 const CATEGORY_WEIGHTS: [u64; 6] = [45_000, 30_000, 17_990, 4_000, 10, 3_000];
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let start_day = ronda_store::stats::parse_date(&args.start)
+    let start_day = ronda_core::wib::parse_date(&args.start)
         .with_context(|| format!("--start: `{}` is not a YYYY-MM-DD date", args.start))?;
-    let span_ms = (days_from_civil(2, 1, 1) - days_from_civil(0, 1, 1)) * 86_400_000;
+    // The synthetic data spans two years of days (731).
+    let span_ms = 731 * ronda_core::wib::DAY_MS;
     let t0 = wib_day_start_ms(start_day);
     let (_, store) = args.store.open()?;
     let result = generate(&store, &args, t0, span_ms);

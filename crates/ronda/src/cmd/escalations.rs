@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use ronda_core::clock::{parse_rfc3339, to_rfc3339};
-use ronda_core::workflow::to_jakarta;
+use ronda_core::wib::to_jakarta;
 
 use super::store_args::{StoreArgs, cli_actor};
 

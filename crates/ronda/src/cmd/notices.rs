@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use ronda_core::clock::to_rfc3339;
-use ronda_core::workflow::to_jakarta;
+use ronda_core::wib::to_jakarta;
 use ronda_store::notices::NoticeView;
 
 use super::store_args::StoreArgs;

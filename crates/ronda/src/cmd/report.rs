@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ronda_store::stats::{Figures, Group, GroupBy, Stats, StatsQuery, parse_date, resolve_window};
+use ronda_core::wib::parse_date;
+use ronda_store::stats::{Figures, Group, GroupBy, Stats, StatsQuery, resolve_window};
 
 use super::stats::{hours, render_csv, share};
 use super::store_args::StoreArgs;
