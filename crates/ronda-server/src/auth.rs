@@ -1,8 +1,9 @@
-//! Bearer-token authentication and role checks.
+//! Bearer-token authentication: who the caller is. Which roles may call what is
+//! `crate::permissions`; the caller it authenticates travels to the handler in the request's
+//! extensions.
 //!
-//! Tokens are looked up by the SHA-256 of the presented secret. A verified token is cached for
-//! `auth_cache_ms`, so a busy crawler does not cost a database read per request; revocation
-//! therefore takes effect within that time.
+//! Tokens are looked up by the SHA-256 of the presented secret; a verified token is cached for
+//! `auth_cache_ms` (`crate::token_cache`), so revocation takes effect within that time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,20 +32,6 @@ impl Caller {
     /// The audit actor name of this caller.
     pub fn actor(&self) -> String {
         format!("token:{}:{}", self.token.id, self.token.name)
-    }
-
-    /// Refuses with 403 unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.token.role) {
-            Ok(())
-        } else {
-            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(ApiError::forbidden(format!(
-                "role `{}` may not do this; allowed: {}",
-                self.token.role,
-                allowed.join(", ")
-            )))
-        }
     }
 
     /// For platform tokens, the one platform they may see.
