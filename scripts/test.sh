@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy, and the whole test suite
-# (unit, property, integration tests against the real PostgreSQL, and the real `ronda` binary).
+# (unit, property, integration tests against the real PostgreSQL, and the real `ronda` binary),
+# then schemathesis against a live server from its OpenAPI document (scripts/api_fuzz.sh).
 # Starts the local services the tests need when they are down. Usable on a fresh machine with
 # a Rust toolchain; CI runs exactly this (.ci/run).
 set -euo pipefail
@@ -49,3 +50,5 @@ log "module import cycles"
 python3 scripts/module_cycles.py --check --known ronda-store
 log "tests"
 cargo nextest run --workspace --all-targets --no-fail-fast "$@"
+log "API fuzzing (schemathesis, from the OpenAPI document, against a live server)"
+scripts/api_fuzz.sh

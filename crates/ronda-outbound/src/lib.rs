@@ -126,6 +126,11 @@ impl FromStr for Allow {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub allow: Vec<Allow>,
+    /// Whether public addresses may be contacted (`outbound_public`, default true). When
+    /// false, only the allow-list is, and only by address: names are not resolved at all (an
+    /// instance on a closed network, or under a fuzzer, sends nothing anywhere else — not
+    /// even a DNS query).
+    pub public: bool,
     /// The whole request, connection included.
     pub timeout: Duration,
     /// Opening the connection.
@@ -136,6 +141,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             allow: Vec::new(),
+            public: true,
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
         }
@@ -157,6 +163,7 @@ impl Policy {
     fn check(&self, ip: IpAddr, port: Option<u16>) -> Result<(), Refused> {
         match blocked_rule(ip) {
             Some(rule) if !self.allows(ip, port) => Err(Refused::Address { ip, rule }),
+            None if !self.public && !self.allows(ip, port) => Err(Refused::NotListed(ip)),
             _ => Ok(()),
         }
     }
@@ -179,6 +186,12 @@ pub enum Refused {
         rule.range
     )]
     Address { ip: IpAddr, rule: Rule },
+    #[error("{0} is not in `outbound_allow`, and `outbound_public = false` allows nothing else")]
+    NotListed(IpAddr),
+    #[error(
+        "`outbound_public = false`: names are not resolved; use an allow-listed address instead of `{0}`"
+    )]
+    Name(String),
 }
 
 /// A failed request: refused before sending, or failed on the way.
@@ -261,6 +274,9 @@ impl Outbound {
             None => return Err(Refused::NoHost),
             Some(Host::Ipv4(ip)) => self.policy.check(IpAddr::V4(ip), port)?,
             Some(Host::Ipv6(ip)) => self.policy.check(IpAddr::V6(ip), port)?,
+            Some(Host::Domain(name)) if !self.policy.public => {
+                return Err(Refused::Name(name.to_string()));
+            }
             Some(Host::Domain(name)) => {
                 let name = name.to_string();
                 let found = tokio::net::lookup_host((name.as_str(), port.unwrap_or(0))).await;
@@ -413,5 +429,36 @@ mod tests {
             out.check("not a url").await,
             Err(Refused::Invalid(_))
         ));
+    }
+
+    /// With `public = false` only the allow-list is contacted, by address; no name is looked
+    /// up. (The public literals below are only checked, never contacted.)
+    #[tokio::test]
+    async fn without_public_only_the_allow_list_is_reachable_and_names_are_not_resolved() {
+        let out = Outbound::new(Policy {
+            allow: vec!["127.0.0.1:9000".parse().expect("allow")],
+            public: false,
+            ..Policy::default()
+        })
+        .expect("client");
+        assert!(out.check("http://127.0.0.1:9000/hook").await.is_ok());
+        assert!(matches!(
+            out.check("http://93.184.216.34/").await,
+            Err(Refused::NotListed(_))
+        ));
+        assert!(matches!(
+            out.check("http://[2606:4700::1]/").await,
+            Err(Refused::NotListed(_))
+        ));
+        assert!(matches!(
+            out.check("http://localhost:9000/").await,
+            Err(Refused::Name(_))
+        ));
+        assert!(matches!(
+            out.check("http://127.0.0.1:9001/").await,
+            Err(Refused::Address { .. })
+        ));
+        let default = Outbound::new(Policy::default()).expect("client");
+        assert!(default.check("http://93.184.216.34/").await.is_ok());
     }
 }

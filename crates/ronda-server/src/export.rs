@@ -5,7 +5,7 @@ use ronda_core::clock::to_rfc3339;
 use ronda_store::Store;
 use ronda_store::cases::{CaseFilter, CaseSearch, CaseView};
 
-use crate::routes::cases::case_json;
+use crate::routes::cases::CaseBody;
 
 /// At most this many cases in one export; narrower filters give the rest.
 pub const MAX_EXPORT_ROWS: usize = 100_000;
@@ -95,7 +95,7 @@ pub fn csv_row(c: &CaseView) -> String {
 
 /// One case as a JSON line (the body of `GET /cases/{id}` without its per-case lists).
 pub fn jsonl_row(c: &CaseView) -> String {
-    let mut line = case_json(c).to_string();
+    let mut line = serde_json::to_string(&CaseBody::staff(c)).unwrap_or_default();
     line.push('\n');
     line
 }

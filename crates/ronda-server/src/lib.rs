@@ -10,6 +10,7 @@ pub mod evidence_zip;
 pub mod export;
 pub mod json;
 pub mod metrics;
+pub mod openapi;
 pub mod permissions;
 pub mod rate_limit;
 pub mod routes;

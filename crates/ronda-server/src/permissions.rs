@@ -261,6 +261,12 @@ pub const TABLE: &[Permission] = &[
         Access::Public,
         "rate-limited per client address; the stage only",
     ),
+    p(
+        "GET",
+        "/openapi.json",
+        Access::Public,
+        "the OpenAPI 3.1 document",
+    ),
     p("GET", "/healthz", Access::Public, "also at the root"),
     p("GET", "/readyz", Access::Public, "also at the root"),
     p(

@@ -198,6 +198,27 @@ api_tests! {
         assert!(text.contains("route=\"/api/v1/reports\",status=\"201\""), "{text}");
     }
 
+    // The OpenAPI document is served without a token, and what it says about a response
+    // matches what the endpoint answers (the fuzzing run checks every operation).
+    async fn the_openapi_document_is_served_and_describes_the_answers(app) {
+        let (s, doc) = app.get(None, "/openapi.json").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{doc}");
+        assert_eq!(doc["servers"][0]["url"], "/api/v1");
+        let op = &doc["paths"]["/reports"]["post"];
+        assert_eq!(op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/AcceptedBody");
+        assert!(op["responses"]["422"]["description"].as_str().is_some_and(|d| d.contains("`invalid`")), "{op}");
+        let required: Vec<&str> = doc["components"]["schemas"]["AcceptedBody"]["required"]
+            .as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        let (s, body) = app.post(Some(&app.admin), "/reports", &report("openapi")).await;
+        assert_eq!(s, StatusCode::CREATED);
+        for field in &required {
+            assert!(body.get(*field).is_some(), "{field} missing from {body}");
+        }
+        let statuses = &doc["components"]["schemas"]["CaseStatus"]["enum"];
+        assert!(statuses.as_array().unwrap().iter().any(|v| v == "new"), "{statuses}");
+    }
+
     async fn garbage_never_breaks_the_server(app) {
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for i in 0..200 {

@@ -59,6 +59,10 @@ pub struct Config {
     /// loopback, private, link-local, CGNAT, multicast, IPv4-mapped — is refused (see
     /// `ronda_outbound`).
     pub outbound_allow: Vec<String>,
+    /// Whether Ronda may contact addresses on the public internet (default true). `false`: only
+    /// the `outbound_allow` addresses, written as addresses (names are not resolved) — for an
+    /// instance on a closed network, and for the API fuzzing run of the test script.
+    pub outbound_public: bool,
     /// How long a verified API token is trusted before the database is asked again; a revoked
     /// token stops working within this time.
     pub auth_cache_ms: u64,
@@ -200,6 +204,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             trusted_proxies: Vec::new(),
             outbound_allow: Vec::new(),
+            outbound_public: true,
             auth_cache_ms: 2_000,
             db_lock_timeout_ms: ronda_store::store::DEFAULT_LOCK_TIMEOUT_MS,
             ready_write_timeout_ms: 3_000,
@@ -265,6 +270,7 @@ const KEYS: &[&str] = &[
     "trust_forwarded_for",
     "trusted_proxies",
     "outbound_allow",
+    "outbound_public",
     "decode_budget_megapixels",
     "decode_wait_ms",
     "jpeg_min_side",
@@ -450,6 +456,7 @@ impl Config {
         let timeout = std::time::Duration::from_secs(self.webhook_timeout_secs.max(1));
         Ok(ronda_outbound::Policy {
             allow,
+            public: self.outbound_public,
             timeout,
             connect_timeout: timeout.min(std::time::Duration::from_secs(5)),
         })

@@ -39,7 +39,7 @@ pub const RECREATED_CASE_SQL: &str = "(c.previous_case_id IS NOT NULL OR c.recre
 pub const CHILD_CATEGORY: &str = "child_exploitation";
 
 /// What the figures are broken down by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Month,
@@ -147,7 +147,7 @@ pub fn resolve_window(
 // Results.
 
 /// One set of figures (a total, or one group). See ARCHITECTURE.md for each definition.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub items_handled: i64,
     pub reports_patrol: i64,
@@ -303,7 +303,7 @@ impl F {
 }
 
 /// The figures of one group (a month, category, platform, source or priority).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Group {
     pub key: String,
     #[serde(flatten)]
@@ -311,7 +311,7 @@ pub struct Group {
 }
 
 /// How fast one platform removed content, over the removals verified in the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlatformRemovals {
     pub platform: String,
     pub removals_verified: i64,
@@ -351,7 +351,7 @@ impl StatsQuery {
 }
 
 /// The answer to a [`StatsQuery`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Stats {
     pub from: String,
     pub to: String,

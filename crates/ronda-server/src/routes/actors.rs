@@ -9,10 +9,12 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::Role;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -70,11 +72,67 @@ pub fn mask_value(signal: &str, value: &str) -> String {
     }
 }
 
-async fn show(
+/// An account of an actor and its status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorAccount {
+    pub account: String,
+    pub status: String,
+}
+
+/// An identifier an actor's accounts share (masked for roles outside the team).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorIdentifier {
+    pub signal: String,
+    pub value: String,
+    pub account: String,
+}
+
+/// A case of one of the actor's accounts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorCase {
+    pub id: i64,
+    pub account: String,
+    pub status: String,
+    pub priority: String,
+    pub recreation: bool,
+    pub decision: Option<String>,
+    pub legal_basis: Option<String>,
+}
+
+/// Why two accounts are linked: a signal they share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorEvidence {
+    pub account: String,
+    pub signal: String,
+    pub value: String,
+    pub with: String,
+}
+
+/// An actor: the accounts linking holds to be one offender, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorBody {
+    pub id: i64,
+    /// The id asked for (an actor merged into this one answers with this one).
+    pub requested_id: i64,
+    pub merged: Vec<i64>,
+    pub created_at: String,
+    pub accounts: Vec<ActorAccount>,
+    pub identifiers: Vec<ActorIdentifier>,
+    pub cases: Vec<ActorCase>,
+    pub evidence: Vec<ActorEvidence>,
+}
+
+/// An actor with its accounts, shared identifiers, cases and the evidence that links them.
+#[utoipa::path(get, path = "/actors/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The actor", body = ActorBody),
+        (status = 404, description = "`not_found`: no such actor (or not one referred to the police caller)", body = ErrorBody),
+    ))]
+pub async fn show(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<ActorBody>> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("actor"))?;
     let store = st.store.clone();
     let police = caller.role() == Role::Police;
@@ -106,25 +164,52 @@ async fn show(
             value.to_string()
         }
     };
-    Ok(axum::Json(json!({
-        "id": actor.id,
-        "requested_id": id,
-        "merged": actor.merged,
-        "created_at": to_rfc3339(actor.created_at),
-        "accounts": actor.accounts.iter().map(|a| json!({"account": a.account, "status": a.status}))
-            .collect::<Vec<_>>(),
-        "identifiers": actor.identifiers.iter().map(|i| json!({
-            "signal": i.signal, "value": shown(&i.signal, &i.value), "account": i.account,
-        })).collect::<Vec<_>>(),
-        "cases": actor.cases.iter().map(|c| json!({
-            "id": c.case_id, "account": c.account, "status": c.status, "priority": c.priority,
-            "recreation": c.recreation, "decision": c.decision, "legal_basis": c.legal_basis,
-        })).collect::<Vec<_>>(),
-        "evidence": actor.evidence.iter().map(|e| json!({
-            "account": e.account, "signal": e.signal, "value": shown(&e.signal, &e.value),
-            "with": e.with,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(axum::Json(ActorBody {
+        id: actor.id,
+        requested_id: id,
+        merged: actor.merged.clone(),
+        created_at: to_rfc3339(actor.created_at),
+        accounts: actor
+            .accounts
+            .iter()
+            .map(|a| ActorAccount {
+                account: a.account.clone(),
+                status: a.status.to_string(),
+            })
+            .collect(),
+        identifiers: actor
+            .identifiers
+            .iter()
+            .map(|i| ActorIdentifier {
+                signal: i.signal.clone(),
+                value: shown(&i.signal, &i.value),
+                account: i.account.clone(),
+            })
+            .collect(),
+        cases: actor
+            .cases
+            .iter()
+            .map(|c| ActorCase {
+                id: c.case_id,
+                account: c.account.clone(),
+                status: c.status.to_string(),
+                priority: c.priority.to_string(),
+                recreation: c.recreation,
+                decision: c.decision.clone(),
+                legal_basis: c.legal_basis.clone(),
+            })
+            .collect(),
+        evidence: actor
+            .evidence
+            .iter()
+            .map(|e| ActorEvidence {
+                account: e.account.clone(),
+                signal: e.signal.clone(),
+                value: shown(&e.signal, &e.value),
+                with: e.with.clone(),
+            })
+            .collect(),
+    }))
 }
 
 #[cfg(test)]

@@ -16,12 +16,13 @@ use axum::routing::get;
 use ronda_media::PdqHash;
 use ronda_media::bank::{BankCategory, HashList};
 use ronda_store::banks::{Bank, BankPatch, NewBank};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, body_error};
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
@@ -36,30 +37,70 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         )
 }
 
-pub fn bank_json(b: &Bank) -> Value {
-    json!({
-        "name": b.name,
-        "category": b.category.as_str(),
-        "enabled": b.enabled,
-        "threshold": b.threshold,
-        "min_quality": b.min_quality,
-        "hash_count": b.hash_count,
-        "created_at": ronda_core::clock::to_rfc3339(b.created_at),
-        "updated_at": ronda_core::clock::to_rfc3339(b.updated_at),
-    })
+/// A hash bank: PDQ hashes of known content of one category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankBody {
+    pub name: String,
+    pub category: String,
+    pub enabled: bool,
+    /// The largest Hamming distance that counts as a match.
+    pub threshold: u32,
+    /// The least PDQ quality a hash needs to be matched.
+    pub min_quality: u8,
+    pub hash_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
-async fn list(State(st): State<Arc<AppState>>) -> ApiResult<axum::Json<Value>> {
+impl From<&Bank> for BankBody {
+    fn from(b: &Bank) -> Self {
+        BankBody {
+            name: b.name.clone(),
+            category: b.category.as_str().to_string(),
+            enabled: b.enabled,
+            threshold: b.threshold,
+            min_quality: b.min_quality,
+            hash_count: b.hash_count,
+            created_at: ronda_core::clock::to_rfc3339(b.created_at),
+            updated_at: ronda_core::clock::to_rfc3339(b.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankList {
+    pub banks: Vec<BankBody>,
+}
+
+/// A hash import: what was added and what it matched among the cases already open.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportBody {
+    pub bank: BankBody,
+    pub added: usize,
+    pub duplicates: usize,
+    pub retroactive_matches: usize,
+    /// The open cases the new hashes matched (raised to the bank's category).
+    pub cases_updated: Vec<i64>,
+    /// The cases opened for removed content the new hashes matched.
+    pub cases_opened: Vec<i64>,
+}
+
+/// Every bank.
+#[utoipa::path(get, path = "/banks", tag = "banks",
+    responses((status = 200, description = "The banks", body = BankList)))]
+pub async fn list(State(st): State<Arc<AppState>>) -> ApiResult<axum::Json<BankList>> {
     let store = st.store.clone();
     let banks = tokio::task::spawn_blocking(move || store.list_banks()).await??;
-    Ok(axum::Json(
-        json!({"banks": banks.iter().map(bank_json).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(BankList {
+        banks: banks.iter().map(BankBody::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+/// A new bank. `category` is a case category or an alias such as `child_abuse_known`;
+/// `allowlist` and `suppress` banks keep matches from counting.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub struct CreateBody {
     name: String,
     category: String,
     enabled: Option<bool>,
@@ -72,7 +113,14 @@ fn parse_category(s: &str) -> ApiResult<BankCategory> {
         .map_err(|e: ronda_media::bank::BankError| ApiError::invalid("category", e.to_string()))
 }
 
-async fn create(
+/// Create a bank.
+#[utoipa::path(post, path = "/banks", tag = "banks", request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created", body = BankBody),
+        (status = 409, description = "`conflict`: a bank of this name exists", body = ErrorBody),
+        (status = 422, description = "`invalid` (`name`, `category`, `threshold`, `min_quality`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn create(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateBody>,
@@ -88,34 +136,49 @@ async fn create(
     let actor = caller.actor();
     let bank =
         tokio::task::spawn_blocking(move || store.create_bank_blocking(&actor, new)).await??;
-    Ok((StatusCode::CREATED, axum::Json(bank_json(&bank))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(BankBody::from(&bank))).into_response())
 }
 
-async fn show(
+/// One bank.
+#[utoipa::path(get, path = "/banks/{name}", tag = "banks", params(("name" = String, Path)),
+    responses(
+        (status = 200, description = "The bank", body = BankBody),
+        (status = 404, description = "`not_found`: no such bank", body = ErrorBody),
+    ))]
+pub async fn show(
     State(st): State<Arc<AppState>>,
     Path(name): Path<String>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<BankBody>> {
     let store = st.store.clone();
     match tokio::task::spawn_blocking(move || store.get_bank(&name)).await?? {
-        Some(b) => Ok(axum::Json(bank_json(&b))),
+        Some(b) => Ok(axum::Json(BankBody::from(&b))),
         None => Err(ApiError::not_found("bank")),
     }
 }
 
-#[derive(Deserialize)]
+/// What to change on a bank; absent fields stay.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PatchBody {
+pub struct PatchBody {
     enabled: Option<bool>,
     threshold: Option<u32>,
     min_quality: Option<u8>,
 }
 
-async fn update(
+/// Enable or disable a bank, or change its threshold or least quality.
+#[utoipa::path(patch, path = "/banks/{name}", tag = "banks", params(("name" = String, Path)),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "The bank as changed", body = BankBody),
+        (status = 404, description = "`not_found`: no such bank", body = ErrorBody),
+        (status = 422, description = "`invalid` (`threshold`, `min_quality`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn update(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(name): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<BankBody>> {
     let patch = BankPatch {
         enabled: body.enabled,
         threshold: body.threshold,
@@ -126,12 +189,13 @@ async fn update(
     let bank =
         tokio::task::spawn_blocking(move || store.update_bank_blocking(&actor, &name, patch))
             .await??;
-    Ok(axum::Json(bank_json(&bank)))
+    Ok(axum::Json(BankBody::from(&bank)))
 }
 
-#[derive(Deserialize)]
+/// A hash: 64 hexadecimal digits alone, or with its quality (0 to 100) and a label.
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
-enum JsonEntry {
+pub enum JsonEntry {
     Hex(String),
     Full {
         pdq: String,
@@ -140,9 +204,10 @@ enum JsonEntry {
     },
 }
 
-#[derive(Deserialize)]
+/// Hashes to add to a bank.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct HashesBody {
+pub struct HashesBody {
     hashes: Vec<JsonEntry>,
 }
 
@@ -195,13 +260,22 @@ fn parse_hash_body(headers: &HeaderMap, body: &[u8]) -> ApiResult<HashList> {
     }
 }
 
-async fn add_hashes(
+/// Add hashes to a bank (JSON, or a text/CSV hash list: `pdq[,quality[,label]]` per line);
+/// open cases whose media match them are raised at once.
+#[utoipa::path(post, path = "/banks/{name}/hashes", tag = "banks", params(("name" = String, Path)),
+    request_body(content((HashesBody = "application/json"), (String = "text/plain"), (String = "text/csv"))),
+    responses(
+        (status = 200, description = "Imported", body = ImportBody),
+        (status = 404, description = "`not_found`: no such bank", body = ErrorBody),
+        (status = 422, description = "`invalid` (`hashes[i]`, `hashes[i].quality`, `body`, a line), `invalid_value` (a control character), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn add_hashes(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<ImportBody>> {
     let body = body.map_err(|rej| body_error(rej.status()))?;
     let list = parse_hash_body(&headers, &body)?;
     let store = st.store.clone();
@@ -210,17 +284,26 @@ async fn add_hashes(
         store.import_hashes_blocking(&actor, &name, None, list)
     })
     .await??;
-    Ok(axum::Json(json!({
-        "bank": bank_json(&out.bank),
-        "added": out.added,
-        "duplicates": out.duplicates,
-        "retroactive_matches": out.retro_matches,
-        "cases_updated": out.cases_updated,
-        "cases_opened": out.cases_opened,
-    })))
+    Ok(axum::Json(ImportBody {
+        bank: BankBody::from(&out.bank),
+        added: out.added,
+        duplicates: out.duplicates,
+        retroactive_matches: out.retro_matches,
+        cases_updated: out.cases_updated,
+        cases_opened: out.cases_opened,
+    }))
 }
 
-async fn export(State(st): State<Arc<AppState>>, Path(name): Path<String>) -> ApiResult<Response> {
+/// A bank's hashes as CSV (`pdq,quality,label`).
+#[utoipa::path(get, path = "/banks/{name}/hashes", tag = "banks", params(("name" = String, Path)),
+    responses(
+        (status = 200, description = "The hash list", content_type = "text/csv", body = String),
+        (status = 404, description = "`not_found`: no such bank", body = ErrorBody),
+    ))]
+pub async fn export(
+    State(st): State<Arc<AppState>>,
+    Path(name): Path<String>,
+) -> ApiResult<Response> {
     let store = st.store.clone();
     match tokio::task::spawn_blocking(move || store.export_bank(&name)).await?? {
         Some((_, list)) => Ok((

@@ -9,16 +9,19 @@ use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ronda_core::clock::to_rfc3339;
-use ronda_core::model::{Role, Source};
+use ronda_core::model::{CaseStatus, Category, Priority, Role, Source};
 use ronda_store::banks::CaseMediaMatch;
 use ronda_store::cases::{CaseFilter, CaseView, ReportView};
 
 use crate::export::{Format, case_search, export};
 use crate::json::ApiQuery;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -29,93 +32,221 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/cases/{id}/reports", get(reports))
 }
 
-pub fn case_json(c: &CaseView) -> Value {
-    let mut by_source = serde_json::Map::new();
-    for (i, s) in Source::ALL.iter().enumerate() {
-        by_source.insert(s.as_str().to_string(), json!(c.reports_by_source[i]));
-    }
-    json!({
-        "id": c.id,
-        "status": c.status,
-        "category": c.category,
-        "priority": c.priority,
-        "platform": c.platform,
-        "target": { c.target_kind.clone(): c.target_value },
-        "reports": {"total": c.reports_total, "by_source": by_source},
-        "first_reported_at": to_rfc3339(c.first_reported_at),
-        "last_reported_at": to_rfc3339(c.last_reported_at),
-        "created_at": to_rfc3339(c.created_at),
-        "updated_at": to_rfc3339(c.updated_at),
-        "child_safety": c.child_safety.map(|t| t.as_str()),
-        "excerpt": c.excerpt,
-        "previous_case_id": c.previous_case_id,
-        "merged_into": c.merged_into,
-        "actor": c.actor_id,
-        "recreation": c.recreation,
-        "detection": c.detection.as_ref().map(|d| {
-            let details: Value = d
-                .details_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok())
-                .unwrap_or(Value::Null);
-            json!({
-                "verdict": d.verdict,
-                "category": d.category,
-                "score": d.score,
-                "scores": details["scores"],
-                "rules": details["rules"],
-                "minor": details["minor"],
-                "sexual": details["sexual"],
-            })
-        }),
-    })
+/// The target of a case or notice: `{"account": "rina22"}` or `{"url": "https://…"}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TargetBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
-/// A case as a platform or staff sees it. A platform reads neither the reporters' words (the
-/// excerpt) nor how the ministry detects (rule ids and per-category scores, which would teach
-/// evasion); its notices carry the content summary it acts on.
-pub fn case_json_for(c: &CaseView, platform: bool) -> Value {
-    let mut v = case_json(c);
-    if platform && let Some(o) = v.as_object_mut() {
-        o.remove("excerpt");
-        if let Some(d) = o.get_mut("detection").and_then(Value::as_object_mut) {
-            for key in ["rules", "scores", "minor", "sexual"] {
-                d.remove(key);
-            }
+impl TargetBody {
+    pub fn new(kind: &str, value: &str) -> TargetBody {
+        let value = Some(value.to_string());
+        match kind {
+            "url" => TargetBody {
+                account: None,
+                url: value,
+            },
+            _ => TargetBody {
+                account: value,
+                url: None,
+            },
         }
     }
-    v
 }
 
-/// The hash-bank matches recorded on a case (only on `GET /cases/{id}`); a platform sees the
-/// category and distance of each, not the bank's name, hash or label.
-fn media_matches_json(matches: &[CaseMediaMatch], platform: bool) -> Value {
-    Value::Array(
-        matches
-            .iter()
-            .map(|m| {
-                if platform {
-                    return json!({
-                        "category": m.category,
-                        "distance": m.distance,
-                        "pdq": m.pdq,
-                        "content_id": m.content_id,
-                        "matched_at": to_rfc3339(m.matched_at),
-                    });
+/// Reports of a case, by who sent them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BySource {
+    pub patrol: i64,
+    pub police: i64,
+    pub public: i64,
+    pub platform: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportCounts {
+    pub total: i64,
+    pub by_source: BySource,
+}
+
+/// The strongest detection seen in a case's reports. A platform reads the verdict, category
+/// and score only: rule ids and per-category scores would teach evasion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetectionBody {
+    pub verdict: String,
+    pub category: Option<String>,
+    pub score: f64,
+    /// Per-category scores (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scores: Option<Value>,
+    /// The rule ids that fired (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Value>,
+    /// The minor signal, when the text has one (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minor: Option<Value>,
+    /// The sexual signal (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sexual: Option<Value>,
+}
+
+/// A case as the lists and the queue show it. Times are RFC 3339, UTC.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseBody {
+    pub id: i64,
+    pub status: CaseStatus,
+    pub category: Option<Category>,
+    pub priority: Priority,
+    pub platform: String,
+    pub target: TargetBody,
+    pub reports: ReportCounts,
+    pub first_reported_at: String,
+    pub last_reported_at: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Why the case is a child-safety case (`bank_match`, `confirmation`, `police_report`,
+    /// `claim`, `minor_signal`), when it is.
+    pub child_safety: Option<String>,
+    /// The start of the latest report's text (staff only; absent for a platform).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Option<Option<String>>,
+    pub previous_case_id: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub actor: Option<i64>,
+    /// Whether the case's account re-creates a taken-down account.
+    pub recreation: bool,
+    pub detection: Option<CaseDetectionBody>,
+}
+
+impl CaseBody {
+    /// The case as staff see it.
+    pub fn staff(c: &CaseView) -> CaseBody {
+        CaseBody::of(c, false)
+    }
+
+    /// A case as a platform (`platform = true`) or staff sees it. A platform reads neither the
+    /// reporters' words (the excerpt) nor how the ministry detects (rule ids and
+    /// per-category scores, which would teach evasion); its notices carry the content
+    /// summary it acts on.
+    pub fn of(c: &CaseView, platform: bool) -> CaseBody {
+        let by = &c.reports_by_source;
+        CaseBody {
+            id: c.id,
+            status: c.status,
+            category: c.category,
+            priority: c.priority,
+            platform: c.platform.clone(),
+            target: TargetBody::new(&c.target_kind, &c.target_value),
+            reports: ReportCounts {
+                total: c.reports_total,
+                by_source: BySource {
+                    patrol: by[0],
+                    police: by[1],
+                    public: by[2],
+                    platform: by[3],
+                },
+            },
+            first_reported_at: to_rfc3339(c.first_reported_at),
+            last_reported_at: to_rfc3339(c.last_reported_at),
+            created_at: to_rfc3339(c.created_at),
+            updated_at: to_rfc3339(c.updated_at),
+            child_safety: c.child_safety.map(|t| t.as_str().to_string()),
+            excerpt: (!platform).then(|| c.excerpt.clone()),
+            previous_case_id: c.previous_case_id,
+            merged_into: c.merged_into,
+            actor: c.actor_id,
+            recreation: c.recreation,
+            detection: c.detection.as_ref().map(|d| {
+                let mut details: Value = d
+                    .details_json
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or(Value::Null);
+                let mut take = |key: &str| {
+                    (!platform).then(|| details.get_mut(key).map(Value::take).unwrap_or_default())
+                };
+                CaseDetectionBody {
+                    verdict: d.verdict.clone(),
+                    category: d.category.clone(),
+                    score: d.score,
+                    scores: take("scores"),
+                    rules: take("rules"),
+                    minor: take("minor"),
+                    sexual: take("sexual"),
                 }
-                json!({
-                    "bank": m.bank,
-                    "category": m.category,
-                    "distance": m.distance,
-                    "pdq": m.pdq,
-                    "bank_hash": m.bank_hash,
-                    "label": m.label,
-                    "content_id": m.content_id,
-                    "matched_at": to_rfc3339(m.matched_at),
-                })
-            })
-            .collect(),
-    )
+            }),
+        }
+    }
+}
+
+/// A hash-bank match recorded on a case. A platform sees the category and distance of each,
+/// not the bank's name, hash or label.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaMatchBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank: Option<String>,
+    pub category: String,
+    pub distance: i64,
+    pub pdq: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub label: Option<Option<String>>,
+    pub content_id: i64,
+    pub matched_at: String,
+}
+
+fn media_match_body(m: &CaseMediaMatch, platform: bool) -> MediaMatchBody {
+    let staff = |v: &str| (!platform).then(|| v.to_string());
+    MediaMatchBody {
+        bank: staff(&m.bank),
+        category: m.category.clone(),
+        distance: m.distance,
+        pdq: m.pdq.clone(),
+        bank_hash: staff(&m.bank_hash),
+        label: (!platform).then(|| m.label.clone()),
+        content_id: m.content_id,
+        matched_at: to_rfc3339(m.matched_at),
+    }
+}
+
+/// An identifier found in a case's reports (phone and bank numbers masked for the police).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdentifierBody {
+    pub kind: String,
+    pub value: String,
+}
+
+/// `GET /cases/{id}`: the case with its bank matches, identifiers and, for staff, what its
+/// account re-creates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: CaseBody,
+    pub media_matches: Vec<MediaMatchBody>,
+    pub identifiers: Vec<IdentifierBody>,
+    /// The accounts it re-creates, their earlier cases and decisions (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recreation_of: Option<Value>,
+}
+
+/// A page of cases, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CasePage {
+    pub cases: Vec<CaseBody>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A list of cases (the queue, the approvals).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    pub cases: Vec<CaseBody>,
 }
 
 fn encode_cursor(id: i64) -> String {
@@ -205,27 +336,60 @@ fn filter_of(caller: &Caller, q: &HashMap<String, String>) -> ApiResult<Option<C
     Ok(Some(filter))
 }
 
-async fn list(
+/// List cases, newest first, filtered and paged.
+#[utoipa::path(get, path = "/cases", tag = "cases",
+    params(
+        ("status" = Option<CaseStatus>, Query), ("category" = Option<Category>, Query),
+        ("platform" = Option<String>, Query), ("source" = Option<Source>, Query),
+        ("priority" = Option<Priority>, Query),
+        ("q" = Option<String>, Query, description = "Full-text search in the reports' text"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("limit" = Option<usize>, Query, description = "1 to 500 (default 50)", minimum = 1, maximum = 500),
+    ),
+    responses(
+        (status = 200, description = "A page of cases", body = CasePage),
+        (status = 422, description = "`invalid` (a filter's value, `limit`, `cursor`), `unknown_field` (a parameter this endpoint does not take)", body = ErrorBody),
+    ))]
+pub async fn list(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     ApiQuery(q): ApiQuery<HashMap<String, String>>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<CasePage>> {
     let Some(filter) = filter_of(&caller, &q)? else {
-        return Ok(axum::Json(json!({"cases": [], "next_cursor": null})));
+        return Ok(axum::Json(CasePage {
+            cases: Vec::new(),
+            next_cursor: None,
+        }));
     };
     let store = st.store.clone();
     let page = tokio::task::spawn_blocking(move || store.list_cases(&filter)).await??;
     let platform = caller.platform_scope().is_some();
-    Ok(axum::Json(json!({
-        "cases": page.cases.iter().map(|c| case_json_for(c, platform)).collect::<Vec<_>>(),
-        "next_cursor": page.next_before_id.map(encode_cursor),
-    })))
+    Ok(axum::Json(CasePage {
+        cases: page
+            .cases
+            .iter()
+            .map(|c| CaseBody::of(c, platform))
+            .collect(),
+        next_cursor: page.next_before_id.map(encode_cursor),
+    }))
 }
 
 /// `GET /cases.csv`: every case the filters of `GET /cases` select, newest first, as CSV (at
 /// most `MAX_EXPORT_ROWS`; `X-Ronda-Truncated: true` when the cap cut it). `cursor` and
 /// `limit` do not apply. The export is audited.
-async fn list_csv(
+/// Export the cases the filters select, as CSV (audited).
+#[utoipa::path(get, path = "/cases.csv", tag = "cases",
+    params(
+        ("status" = Option<CaseStatus>, Query), ("category" = Option<Category>, Query),
+        ("platform" = Option<String>, Query), ("source" = Option<Source>, Query),
+        ("priority" = Option<Priority>, Query), ("q" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "The cases as CSV; `X-Ronda-Truncated: true` when the row cap cut it", content_type = "text/csv", body = String),
+        (status = 404, description = "`not_found`: a platform asked for another platform", body = ErrorBody),
+        (status = 422, description = "`invalid` (a filter's value; `cursor` and `limit` do not apply), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn list_csv(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     ApiQuery(q): ApiQuery<HashMap<String, String>>,
@@ -271,11 +435,18 @@ async fn list_csv(
     Ok(resp)
 }
 
-async fn show(
+/// One case with its bank matches and identifiers.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The case", body = CaseDetail),
+        (status = 404, description = "`not_found`: no such case (or not one the caller may see)", body = ErrorBody),
+    ))]
+pub async fn show(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<CaseDetail>> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;
     let police = caller.role() == Role::Police;
     let store = st.store.clone();
@@ -300,78 +471,144 @@ async fn show(
             if caller.platform_scope().is_none_or(|own| own == c.platform) =>
         {
             let platform = caller.platform_scope().is_some();
-            let mut body = case_json_for(&c, platform);
-            body["media_matches"] = media_matches_json(&matches, platform);
             // The police read identifiers as on actors: phone numbers masked.
             let police = caller.role() == Role::Police;
-            body["identifiers"] = identifiers
+            let identifiers = identifiers
                 .iter()
-                .map(|(kind, value)| {
-                    let value = if police {
+                .map(|(kind, value)| IdentifierBody {
+                    kind: kind.clone(),
+                    value: if police {
                         crate::routes::actors::mask_value(kind, value)
                     } else {
                         value.clone()
-                    };
-                    json!({"kind": kind, "value": value})
+                    },
                 })
                 .collect();
             // What the account re-creates names accounts on other platforms: staff only.
-            if caller.role().reads_all_cases()
-                && let Some(detail) = c.recreation_json.as_deref()
-            {
-                body["recreation_of"] = serde_json::from_str(detail).unwrap_or(Value::Null);
-            }
-            Ok(axum::Json(body))
+            let recreation_of = if caller.role().reads_all_cases() {
+                c.recreation_json
+                    .as_deref()
+                    .map(|detail| serde_json::from_str(detail).unwrap_or(Value::Null))
+            } else {
+                None
+            };
+            Ok(axum::Json(CaseDetail {
+                case: CaseBody::of(&c, platform),
+                media_matches: matches
+                    .iter()
+                    .map(|m| media_match_body(m, platform))
+                    .collect(),
+                identifiers,
+                recreation_of,
+            }))
         }
         _ => Err(ApiError::not_found("case")),
     }
 }
 
-fn report_json(r: &ReportView) -> Value {
+/// Who filed a report. `name` and `contact` appear only when asked for with
+/// `reporter_identity=true` (supervisors and admins; audited).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterBody {
+    pub kind: String,
+    pub identified: bool,
+    pub removed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub contact: Option<Option<String>>,
+}
+
+/// One report of a case, as filed (content absent once retention removed it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportBody {
+    pub id: i64,
+    pub source: Source,
+    pub created_at: String,
+    pub category: Option<Category>,
+    /// The target as the reporter wrote it.
+    pub target: String,
+    pub external_id: Option<String>,
+    pub text: Option<String>,
+    pub url: Option<String>,
+    pub description: Option<String>,
+    /// The media hashes: `[{"pdq", "sha256"}]`.
+    pub media: Value,
+    pub content_removed_at: Option<String>,
+    /// What detection read in this report (verdict, category, score, spans).
+    pub detection: Value,
+    pub reporter: ReporterBody,
+}
+
+fn report_body(r: &ReportView) -> ReportBody {
     let media: Value = r
         .media_json
         .as_deref()
         .and_then(|m| serde_json::from_str(m).ok())
-        .unwrap_or_else(|| json!([]));
+        .unwrap_or_else(|| Value::Array(Vec::new()));
     let detection: Value = r
         .detection_json
         .as_deref()
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(Value::Null);
-    let mut reporter = json!({
-        "kind": r.reporter_kind,
-        "identified": r.reporter_identified,
-        "removed_at": r.reporter_removed_at.map(to_rfc3339),
-    });
-    if let Some((name, contact)) = &r.reporter {
-        reporter["name"] = json!(name);
-        reporter["contact"] = json!(contact);
+    let (name, contact) = match &r.reporter {
+        Some((name, contact)) => (Some(name.clone()), Some(contact.clone())),
+        None => (None, None),
+    };
+    ReportBody {
+        id: r.id,
+        source: r.source,
+        created_at: to_rfc3339(r.created_at),
+        category: r.category,
+        target: r.target_raw.clone(),
+        external_id: r.external_id.clone(),
+        text: r.text.clone(),
+        url: r.url.clone(),
+        description: r.description.clone(),
+        media,
+        content_removed_at: r.content_removed_at.map(to_rfc3339),
+        detection,
+        reporter: ReporterBody {
+            kind: r.reporter_kind.clone(),
+            identified: r.reporter_identified,
+            removed_at: r.reporter_removed_at.map(to_rfc3339),
+            name,
+            contact,
+        },
     }
-    json!({
-        "id": r.id,
-        "source": r.source,
-        "created_at": to_rfc3339(r.created_at),
-        "category": r.category,
-        "target": r.target_raw,
-        "external_id": r.external_id,
-        "text": r.text,
-        "url": r.url,
-        "description": r.description,
-        "media": media,
-        "content_removed_at": r.content_removed_at.map(to_rfc3339),
-        "detection": detection,
-        "reporter": reporter,
-    })
+}
+
+/// A page of a case's reports, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportPage {
+    pub case_id: i64,
+    pub reports: Vec<ReportBody>,
+    pub next_cursor: Option<String>,
 }
 
 const REPORT_PARAMS: &[&str] = &["cursor", "limit", "reporter_identity"];
 
-async fn reports(
+/// The reports of a case, oldest first, paged.
+#[utoipa::path(get, path = "/cases/{id}/reports", tag = "cases",
+    params(
+        ("id" = i64, Path),
+        ("cursor" = Option<String>, Query), ("limit" = Option<usize>, Query, description = "1 to 200 (default 50)", minimum = 1, maximum = 200),
+        ("reporter_identity" = Option<bool>, Query, description = "Unseal reporters' names and contacts (supervisors and admins; audited)"),
+    ),
+    responses(
+        (status = 200, description = "A page of reports", body = ReportPage),
+        (status = 403, description = "`forbidden`: `reporter_identity` asked for by a role that may not read it", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 422, description = "`invalid` (`limit`, `cursor`, `reporter_identity`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn reports(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<HashMap<String, String>>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<ReportPage>> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("case"))?;
     only_params(&q, REPORT_PARAMS)?;
     let limit: usize = parse_param(&q, "limit")?.unwrap_or(50);
@@ -403,11 +640,11 @@ async fn reports(
     })
     .await??
     .ok_or_else(|| ApiError::not_found("case"))?;
-    Ok(axum::Json(json!({
-        "case_id": id,
-        "reports": page.reports.iter().map(report_json).collect::<Vec<_>>(),
-        "next_cursor": page.next_after_id.map(encode_cursor),
-    })))
+    Ok(axum::Json(ReportPage {
+        case_id: id,
+        reports: page.reports.iter().map(report_body).collect(),
+        next_cursor: page.next_after_id.map(encode_cursor),
+    }))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use ronda_store::referrals::Subject;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::evidence_zip::write_zip;
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
@@ -30,7 +31,13 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/referrals/{id}/evidence.zip", get(referral_bundle))
 }
 
-async fn case_bundle(
+/// A signed evidence bundle of a case (a ZIP with `manifest.json` and its Ed25519 signature).
+#[utoipa::path(get, path = "/cases/{id}/evidence.zip", tag = "referrals", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The bundle; `X-Ronda-Manifest-SHA256` names its manifest", content_type = "application/zip", body = Vec<u8>),
+        (status = 404, description = "`not_found`: no such case (or not one referred to the police caller)", body = ErrorBody),
+    ))]
+pub async fn case_bundle(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
@@ -45,7 +52,13 @@ async fn case_bundle(
     bundle(&st, &caller, Subject::Case(id), &format!("case-{id}")).await
 }
 
-async fn referral_bundle(
+/// The signed evidence bundle of a referral's subject.
+#[utoipa::path(get, path = "/referrals/{id}/evidence.zip", tag = "referrals", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The bundle", content_type = "application/zip", body = Vec<u8>),
+        (status = 404, description = "`not_found`: no such referral", body = ErrorBody),
+    ))]
+pub async fn referral_bundle(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,

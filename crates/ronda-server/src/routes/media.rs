@@ -13,12 +13,13 @@ use axum::routing::post;
 use ronda_media::decode::DecodeError;
 use ronda_media::{DecodeLimits, PdqHash, digest};
 use ronda_store::banks::{BankHit, MAX_THRESHOLD};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, body_error};
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 /// Most hashes in one match request.
@@ -46,12 +47,35 @@ fn decode_error(e: &DecodeError) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
 }
 
-async fn hash(
+/// An image's hashes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HashBody {
+    /// PDQ, 64 hexadecimal digits.
+    pub pdq: String,
+    /// PDQ quality, 0 to 100.
+    pub quality: u8,
+    pub md5: String,
+    pub sha256: String,
+}
+
+/// Hash an image (the raw bytes as the body: JPEG, PNG, GIF, WebP, BMP). The image is not
+/// stored. Large JPEGs are scaled while decoding; decoding shares one budget of megapixels.
+#[utoipa::path(post, path = "/media/hash", tag = "media",
+    request_body(content(("image/jpeg"), ("image/png"), ("application/octet-stream"))),
+    responses(
+        (status = 200, description = "The hashes", body = HashBody),
+        (status = 413, description = "`too_large`: more bytes than `max_upload_bytes`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: a multipart body", body = ErrorBody),
+        (status = 422, description = "`bad_image` (not an image this server decodes), `image_too_large` (dimensions or megapixels over the limits)", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: this token hashes too many images (see `Retry-After`)", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the decode budget is in use (see `Retry-After`)", body = ErrorBody),
+    ))]
+pub async fn hash(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<HashBody>> {
     let is_multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -125,26 +149,61 @@ async fn hash(
     })
     .await?;
     let (pdq, md5, sha256) = out.map_err(|e| decode_error(&e))?;
-    Ok(axum::Json(json!({
-        "pdq": pdq.hash.to_hex(),
-        "quality": pdq.quality,
-        "md5": md5,
-        "sha256": sha256,
-    })))
+    Ok(axum::Json(HashBody {
+        pdq: pdq.hash.to_hex(),
+        quality: pdq.quality,
+        md5,
+        sha256,
+    }))
 }
 
-#[derive(Deserialize)]
+/// Hashes to look up in the enabled banks.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MatchBody {
+pub struct MatchBody {
     hashes: Vec<String>,
     radius: Option<u32>,
 }
 
 /// Hits grouped by bank, banks in order of their nearest hit.
-fn grouped(hits: &[BankHit]) -> Vec<Value> {
-    let mut groups: Vec<(&BankHit, Vec<Value>)> = Vec::new();
+/// A bank entry within reach of the query.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HitBody {
+    pub hash: String,
+    pub distance: u32,
+    pub label: Option<String>,
+}
+
+/// The hits of one bank.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankHits {
+    pub bank: String,
+    pub category: String,
+    pub matches: Vec<HitBody>,
+}
+
+/// What one query hash met: matches, and hits in allow-list and suppression banks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchResult {
+    pub pdq: String,
+    pub matches: Vec<BankHits>,
+    pub allowlisted: Vec<BankHits>,
+    pub suppressed: Vec<BankHits>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchResults {
+    pub results: Vec<MatchResult>,
+}
+
+fn grouped(hits: &[BankHit]) -> Vec<BankHits> {
+    let mut groups: Vec<(&BankHit, Vec<HitBody>)> = Vec::new();
     for h in hits {
-        let entry = json!({"hash": h.hash.to_hex(), "distance": h.distance, "label": h.label});
+        let entry = HitBody {
+            hash: h.hash.to_hex(),
+            distance: h.distance,
+            label: h.label.clone(),
+        };
         match groups
             .iter_mut()
             .find(|(first, _)| first.bank_id == h.bank_id)
@@ -155,16 +214,24 @@ fn grouped(hits: &[BankHit]) -> Vec<Value> {
     }
     groups
         .into_iter()
-        .map(|(first, matches)| {
-            json!({"bank": first.bank, "category": first.category.as_str(), "matches": matches})
+        .map(|(first, matches)| BankHits {
+            bank: first.bank.clone(),
+            category: first.category.as_str().to_string(),
+            matches,
         })
         .collect()
 }
 
-async fn match_hashes(
+/// Look hashes up in the enabled banks (at most 1000 per request).
+#[utoipa::path(post, path = "/media/match", tag = "media", request_body = MatchBody,
+    responses(
+        (status = 200, description = "One result per hash, in order", body = MatchResults),
+        (status = 422, description = "`too_many` (`hashes`), `invalid` (`hashes[i]`, `radius`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn match_hashes(
     State(st): State<Arc<AppState>>,
     ApiJson(body): ApiJson<MatchBody>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<MatchResults>> {
     if body.hashes.len() > MAX_MATCH_HASHES {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -189,17 +256,15 @@ async fn match_hashes(
     let radius = body.radius;
     let q = queries.clone();
     let results = tokio::task::spawn_blocking(move || store.match_hashes(&q, radius)).await??;
-    let results: Vec<Value> = queries
+    let results = queries
         .iter()
         .zip(results)
-        .map(|((query, _), r)| {
-            json!({
-                "pdq": query.to_hex(),
-                "matches": grouped(&r.matches),
-                "allowlisted": grouped(&r.allowlisted),
-                "suppressed": grouped(&r.suppressed),
-            })
+        .map(|((query, _), r)| MatchResult {
+            pdq: query.to_hex(),
+            matches: grouped(&r.matches),
+            allowlisted: grouped(&r.allowlisted),
+            suppressed: grouped(&r.suppressed),
         })
         .collect();
-    Ok(axum::Json(json!({"results": results})))
+    Ok(axum::Json(MatchResults { results }))
 }

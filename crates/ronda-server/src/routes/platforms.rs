@@ -8,46 +8,82 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use ronda_core::clock::to_rfc3339;
 use ronda_store::platforms::Platform;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::json::ApiJson;
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/platforms", get(list).post(create))
 }
 
-fn platform_json(p: &Platform) -> Value {
-    json!({"id": p.id, "name": p.name, "display_name": p.display_name, "created_at": to_rfc3339(p.created_at)})
+/// A platform notices go to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformBody {
+    pub id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub created_at: String,
 }
 
-#[derive(Deserialize)]
+impl From<&Platform> for PlatformBody {
+    fn from(p: &Platform) -> Self {
+        PlatformBody {
+            id: p.id,
+            name: p.name.clone(),
+            display_name: p.display_name.clone(),
+            created_at: to_rfc3339(p.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformList {
+    pub platforms: Vec<PlatformBody>,
+}
+
+/// A new platform: a lower-case name (`michat`) and how people call it.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewPlatform {
+pub struct NewPlatform {
     name: String,
     #[serde(default)]
     display_name: Option<String>,
 }
 
-async fn create(
+/// Add a platform.
+#[utoipa::path(post, path = "/platforms", tag = "platforms", request_body = NewPlatform,
+    responses(
+        (status = 201, description = "Added", body = PlatformBody),
+        (status = 409, description = "`conflict`: a platform of this name exists", body = ErrorBody),
+        (status = 422, description = "`invalid`/`invalid_value` (`name`, `display_name`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn create(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     ApiJson(body): ApiJson<NewPlatform>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, axum::Json<PlatformBody>)> {
     let p = st
         .store
         .create_platform(&caller.actor(), &body.name, body.display_name.as_deref())
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(platform_json(&p))))
+    Ok((StatusCode::CREATED, axum::Json(PlatformBody::from(&p))))
 }
 
-async fn list(State(st): State<Arc<AppState>>, _caller: Caller) -> ApiResult<axum::Json<Value>> {
+/// Every platform.
+#[utoipa::path(get, path = "/platforms", tag = "platforms",
+    responses((status = 200, description = "The platforms", body = PlatformList)))]
+pub async fn list(
+    State(st): State<Arc<AppState>>,
+    _caller: Caller,
+) -> ApiResult<axum::Json<PlatformList>> {
     let store = st.store.clone();
     let list = tokio::task::spawn_blocking(move || store.list_platforms()).await??;
-    Ok(axum::Json(
-        json!({"platforms": list.iter().map(platform_json).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(PlatformList {
+        platforms: list.iter().map(PlatformBody::from).collect(),
+    }))
 }

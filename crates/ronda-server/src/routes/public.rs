@@ -13,10 +13,12 @@ use ronda_core::clock::to_rfc3339;
 use ronda_core::model::Source;
 use ronda_core::report::ReportInput;
 use ronda_store::codes::normalize_tracking_code;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 use ronda_service::config::IpNet;
 
@@ -85,7 +87,29 @@ fn limit(st: &AppState, req: &Request) -> Result<(), ApiError> {
     })
 }
 
-async fn create(State(st): State<Arc<AppState>>, req: Request) -> ApiResult<impl IntoResponse> {
+/// What a member of the public keeps: the code that follows the report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackingBody {
+    pub tracking_code: Option<String>,
+}
+
+/// The stage a public report is at; nothing else about it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicStatus {
+    pub tracking_code: String,
+    pub status: String,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+}
+
+/// File a complaint without an account (rate-limited per client address).
+#[utoipa::path(post, path = "/public/reports", tag = "public", request_body = ReportInput,
+    responses(
+        (status = 201, description = "Taken in; keep the tracking code", body = TrackingBody),
+        (status = 422, description = "`invalid`, `invalid_value`, `required`, `too_long`, `unknown_field`: a field is wrong", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address (see `Retry-After`)", body = ErrorBody),
+    ))]
+pub async fn create(State(st): State<Arc<AppState>>, req: Request) -> ApiResult<impl IntoResponse> {
     limit(&st, &req)?;
     let ApiJson(input) = ApiJson::<ReportInput>::from_request(req, &st).await?;
     let intake = ronda_service::intake::Intake {
@@ -103,11 +127,21 @@ async fn create(State(st): State<Arc<AppState>>, req: Request) -> ApiResult<impl
         .report_accepted(Source::Public, accepted.new_case);
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"tracking_code": accepted.tracking_code})),
+        axum::Json(TrackingBody {
+            tracking_code: accepted.tracking_code,
+        }),
     ))
 }
 
-async fn status(
+/// Follow a public report by its tracking code (rate-limited per client address).
+#[utoipa::path(get, path = "/public/reports/{code}", tag = "public",
+    params(("code" = String, Path, description = "The tracking code, with or without dashes")),
+    responses(
+        (status = 200, description = "The report's stage", body = PublicStatus),
+        (status = 404, description = "`not_found`: no report has this code", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address", body = ErrorBody),
+    ))]
+pub async fn status(
     State(st): State<Arc<AppState>>,
     Path(code): Path<String>,
     req: Request,
@@ -121,11 +155,11 @@ async fn status(
     let lookup = code.clone();
     let found = tokio::task::spawn_blocking(move || store.public_report_status(&lookup)).await??;
     match found {
-        Some(s) => Ok(axum::Json(json!({
-            "tracking_code": code,
-            "status": s.status,
-            "received_at": to_rfc3339(s.received_at),
-        }))),
+        Some(s) => Ok(axum::Json(PublicStatus {
+            tracking_code: code,
+            status: s.status.to_string(),
+            received_at: to_rfc3339(s.received_at),
+        })),
         None => Err(ApiError::not_found("tracking code")),
     }
 }

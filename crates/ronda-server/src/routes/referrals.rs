@@ -10,14 +10,15 @@ use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::ReferralStatus;
 use ronda_store::referrals::{NewReferral, ReferralView, Subject};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::json::ApiQuery;
-use crate::routes::cases::case_json;
+use crate::openapi::ErrorBody;
+use crate::routes::cases::CaseBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -27,27 +28,59 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/referrals/{id}/status", post(set_status))
 }
 
-pub fn referral_json(r: &ReferralView) -> Value {
-    let (case_id, actor_id) = match r.subject {
-        Subject::Case(id) => (Some(id), None),
-        Subject::Actor(id) => (None, Some(id)),
-    };
-    json!({
-        "id": r.id,
-        "case_id": case_id,
-        "actor_id": actor_id,
-        "request_number": r.request_number,
-        "status": r.status,
-        "note": r.note,
-        "created_at": to_rfc3339(r.created_at),
-        "updated_at": to_rfc3339(r.updated_at),
-        "closed_at": r.closed_at.map(to_rfc3339),
-    })
+/// A referral to the police of a case or an actor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralBody {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    /// The police unit's request number.
+    pub request_number: String,
+    pub status: ReferralStatus,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
 }
 
-#[derive(Deserialize)]
+impl From<&ReferralView> for ReferralBody {
+    fn from(r: &ReferralView) -> Self {
+        let (case_id, actor_id) = match r.subject {
+            Subject::Case(id) => (Some(id), None),
+            Subject::Actor(id) => (None, Some(id)),
+        };
+        ReferralBody {
+            id: r.id,
+            case_id,
+            actor_id,
+            request_number: r.request_number.clone(),
+            status: r.status,
+            note: r.note.clone(),
+            created_at: to_rfc3339(r.created_at),
+            updated_at: to_rfc3339(r.updated_at),
+            closed_at: r.closed_at.map(to_rfc3339),
+        }
+    }
+}
+
+/// A referral with the cases it opens to the police.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralDetail {
+    #[serde(flatten)]
+    pub referral: ReferralBody,
+    pub cases: Vec<CaseBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralList {
+    pub referrals: Vec<ReferralBody>,
+}
+
+/// A new referral: of a case or of an actor (one of the two), under the police's request
+/// number.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub struct CreateBody {
     #[serde(default)]
     case_id: Option<i64>,
     #[serde(default)]
@@ -57,11 +90,18 @@ struct CreateBody {
     note: Option<String>,
 }
 
-async fn create(
+/// Refer a case or an actor to the police.
+#[utoipa::path(post, path = "/referrals", tag = "referrals", request_body = CreateBody,
+    responses(
+        (status = 201, description = "Referred", body = ReferralBody),
+        (status = 404, description = "`not_found`: no such case or actor", body = ErrorBody),
+        (status = 422, description = "`required` (`case_id` or `actor_id`), `invalid` (both; `request_number`, `note`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn create(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateBody>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, axum::Json<ReferralBody>)> {
     let subject = match (body.case_id, body.actor_id) {
         (Some(c), None) => Subject::Case(c),
         (None, Some(a)) => Subject::Actor(a),
@@ -89,22 +129,33 @@ async fn create(
             .filter(|n| !n.is_empty()),
     };
     let r = st.store.create_referral(&caller.actor(), new).await?;
-    Ok((StatusCode::CREATED, axum::Json(referral_json(&r))))
+    Ok((StatusCode::CREATED, axum::Json(ReferralBody::from(&r))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// A referral status.
     #[serde(default)]
+    #[param(value_type = Option<ReferralStatus>)]
     status: Option<String>,
+    /// 1 to 1000 (default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
-async fn list(
+/// Referrals, newest first.
+#[utoipa::path(get, path = "/referrals", tag = "referrals", params(ListQuery),
+    responses(
+        (status = 200, description = "The referrals", body = ReferralList),
+        (status = 422, description = "`invalid` (`status`, `limit`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn list(
     State(st): State<Arc<AppState>>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<ReferralList>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit is 1 to 1000"));
@@ -118,15 +169,21 @@ async fn list(
     };
     let store = st.store.clone();
     let list = tokio::task::spawn_blocking(move || store.referrals(status, limit)).await??;
-    Ok(axum::Json(json!({
-        "referrals": list.iter().map(referral_json).collect::<Vec<_>>(),
-    })))
+    Ok(axum::Json(ReferralList {
+        referrals: list.iter().map(ReferralBody::from).collect(),
+    }))
 }
 
-async fn show(
+/// One referral with its cases.
+#[utoipa::path(get, path = "/referrals/{id}", tag = "referrals", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The referral", body = ReferralDetail),
+        (status = 404, description = "`not_found`: no such referral", body = ErrorBody),
+    ))]
+pub async fn show(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<ReferralDetail>> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("referral"))?;
     let store = st.store.clone();
     let found = tokio::task::spawn_blocking(move || {
@@ -136,32 +193,43 @@ async fn show(
         let mut cases = Vec::new();
         for case_id in store.referral_case_ids(&r)? {
             if let Some(c) = store.get_case(case_id)? {
-                cases.push(case_json(&c));
+                cases.push(CaseBody::staff(&c));
             }
         }
         Ok::<_, ronda_store::StoreError>(Some((r, cases)))
     })
     .await??;
     let (r, cases) = found.ok_or_else(|| ApiError::not_found("referral"))?;
-    let mut body = referral_json(&r);
-    body["cases"] = Value::Array(cases);
-    Ok(axum::Json(body))
+    Ok(axum::Json(ReferralDetail {
+        referral: ReferralBody::from(&r),
+        cases,
+    }))
 }
 
-#[derive(Deserialize)]
+/// A referral's next status (forward only) and a note.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StatusBody {
+pub struct StatusBody {
     status: ReferralStatus,
     #[serde(default)]
     note: Option<String>,
 }
 
-async fn set_status(
+/// Move a referral forward (the police unit's progress).
+#[utoipa::path(post, path = "/referrals/{id}/status", tag = "referrals", params(("id" = i64, Path)),
+    request_body = StatusBody,
+    responses(
+        (status = 200, description = "The referral", body = ReferralBody),
+        (status = 404, description = "`not_found`: no such referral", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: a referral only moves forward", body = ErrorBody),
+        (status = 422, description = "`invalid` (`status`, `note`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn set_status(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StatusBody>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<ReferralBody>> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("referral"))?;
     let note = body
         .note
@@ -171,5 +239,5 @@ async fn set_status(
         .store
         .set_referral_status(&caller.actor(), id, body.status, note)
         .await?;
-    Ok(axum::Json(referral_json(&r)))
+    Ok(axum::Json(ReferralBody::from(&r)))
 }

@@ -11,13 +11,14 @@ use ronda_core::model::Source;
 use ronda_core::report::{FieldError, ReportInput};
 use ronda_service::intake::{Intake, Refusal, Submitter};
 use ronda_store::intake::Accepted;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, parse_str};
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 const MAX_IDEMPOTENCY_KEY: usize = 200;
@@ -65,11 +66,58 @@ fn intake(st: &AppState) -> Intake<'_> {
     }
 }
 
-fn accepted_json(a: &Accepted) -> serde_json::Value {
-    json!({"report_id": a.report_id, "case_id": a.case_id, "new_case": a.new_case})
+/// A report taken in: its id and the case it joined.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptedBody {
+    pub report_id: i64,
+    pub case_id: i64,
+    /// Whether this report opened the case.
+    pub new_case: bool,
 }
 
-async fn create(
+impl From<&Accepted> for AcceptedBody {
+    fn from(a: &Accepted) -> Self {
+        AcceptedBody {
+            report_id: a.report_id,
+            case_id: a.case_id,
+            new_case: a.new_case,
+        }
+    }
+}
+
+/// One item of a batch's answer, in the order of the request: taken in, or refused.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BatchItem {
+    Accepted(AcceptedBody),
+    Refused(ErrorBody),
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResults {
+    pub results: Vec<BatchItem>,
+}
+
+/// A batch of reports: each is a `ReportInput`, parsed and judged on its own.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct BatchInput {
+    pub reports: Vec<ReportInput>,
+}
+
+/// Submit one report.
+///
+/// The report joins the open case of its target (an account or a URL on a platform) or opens
+/// one. An `Idempotency-Key` header makes a retry answer the first submission again (with
+/// `Idempotent-Replayed: true`).
+#[utoipa::path(post, path = "/reports", tag = "intake", request_body = ReportInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible ASCII characters")),
+    responses(
+        (status = 201, description = "Taken in", body = AcceptedBody),
+        (status = 403, description = "`forbidden`: the report is outside the token's scope (a platform token reporting another platform)", body = ErrorBody),
+        (status = 422, description = "`invalid`, `invalid_value`, `required`, `too_long`, `unknown_field`, `too_many`: a field is wrong (named in `field`)", body = ErrorBody),
+    ))]
+pub async fn create(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     headers: HeaderMap,
@@ -106,7 +154,11 @@ async fn create(
     if !accepted.replayed {
         st.metrics.report_accepted(source, accepted.new_case);
     }
-    let mut resp = (StatusCode::CREATED, axum::Json(accepted_json(&accepted))).into_response();
+    let mut resp = (
+        StatusCode::CREATED,
+        axum::Json(AcceptedBody::from(&accepted)),
+    )
+        .into_response();
     if accepted.replayed {
         resp.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -121,7 +173,16 @@ struct BatchBody<'a> {
     reports: Vec<&'a RawValue>,
 }
 
-async fn create_batch(
+/// Submit up to `max_batch_items` reports at once.
+///
+/// Each item is judged on its own: a bad item is refused in its place in `results` and the
+/// others are taken in.
+#[utoipa::path(post, path = "/reports:batch", tag = "intake", request_body = BatchInput,
+    responses(
+        (status = 200, description = "One result per item, in order", body = BatchResults),
+        (status = 422, description = "`too_many` (field `reports`), `unknown_field`, `invalid`: the envelope is wrong", body = ErrorBody),
+    ))]
+pub async fn create_batch(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     headers: axum::http::HeaderMap,
@@ -166,7 +227,7 @@ async fn create_batch(
         })
         .collect();
     let outcomes = intake(&st).submit_batch(items, &submitter(&caller)).await?;
-    let results: Vec<serde_json::Value> = outcomes
+    let results: Vec<BatchItem> = outcomes
         .into_iter()
         .zip(sources)
         .map(|(outcome, source)| match outcome {
@@ -174,13 +235,13 @@ async fn create_batch(
                 if let (false, Some(s)) = (a.replayed, source) {
                     st.metrics.report_accepted(s, a.new_case);
                 }
-                accepted_json(&a)
+                BatchItem::Accepted(AcceptedBody::from(&a))
             }
             Err(r) => {
                 st.metrics.report_refused();
-                refusal_error(r).body()
+                BatchItem::Refused(refusal_error(r).body())
             }
         })
         .collect();
-    Ok(axum::Json(json!({"results": results})))
+    Ok(axum::Json(BatchResults { results }))
 }

@@ -8,18 +8,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
-use ronda_core::model::{Category, Role};
+use ronda_core::model::{CaseStatus, Category, Role};
 use ronda_core::report::FieldError;
 use ronda_store::notices::Resolution;
 use ronda_store::review::{Decided, Decision, Reviewer, Verdict};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::json::ApiQuery;
-use crate::routes::cases::case_json;
+use crate::openapi::ErrorBody;
+use crate::routes::cases::{CaseBody, CaseList};
+use crate::routes::notices::NoticeBody;
 use crate::state::AppState;
 
 const MAX_NOTE_CHARS: usize = 4_000;
@@ -38,13 +40,82 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/cases/{id}/reopen", post(reopen))
 }
 
-fn decided_json(d: &Decided) -> Value {
-    json!({
-        "decision_id": d.decision_id,
-        "case_id": d.case_id,
-        "status": d.status,
-        "notice_id": d.notice_id,
-    })
+/// A decision recorded: the case's new status and the notice a confirmation issued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecidedBody {
+    pub decision_id: i64,
+    pub case_id: i64,
+    pub status: CaseStatus,
+    pub notice_id: Option<i64>,
+}
+
+impl From<&Decided> for DecidedBody {
+    fn from(d: &Decided) -> Self {
+        DecidedBody {
+            decision_id: d.decision_id,
+            case_id: d.case_id,
+            status: d.status,
+            notice_id: d.notice_id,
+        }
+    }
+}
+
+/// A case of a bulk decision that could not be decided, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkFailure {
+    pub case_id: i64,
+    #[serde(flatten)]
+    pub error: ErrorBody,
+}
+
+/// One case of a bulk decision's answer, in the order of `case_ids`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BulkItem {
+    Decided(DecidedBody),
+    Failed(BulkFailure),
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResults {
+    pub results: Vec<BulkItem>,
+}
+
+/// A claim on a case: who holds it and until when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimBody {
+    pub case_id: i64,
+    pub status: CaseStatus,
+    /// The id of the token that holds the claim.
+    pub claimed_by: i64,
+    pub expires_at: String,
+}
+
+/// A case's status after a change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseStatusBody {
+    pub case_id: i64,
+    pub status: CaseStatus,
+}
+
+/// A dispute resolved: the case and the notice as they now stand.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeBody {
+    pub case_id: i64,
+    pub status: CaseStatus,
+    pub notice: NoticeBody,
+}
+
+/// The legal bases a confirmation may cite (from the configuration).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LegalBases {
+    pub legal_bases: Vec<LegalBasisBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LegalBasisBody {
+    pub code: String,
+    pub description: String,
 }
 
 fn reviewer(caller: &Caller) -> Reviewer {
@@ -58,18 +129,28 @@ fn case_id(raw: &str) -> ApiResult<i64> {
     raw.parse().map_err(|_| ApiError::not_found("case"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct QueueQuery {
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// 1 to 500 (default 50).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 
-async fn queue(
+/// The review queue: child-safety cases first, then by priority, oldest first; cases another
+/// analyst holds are left out.
+#[utoipa::path(get, path = "/queue", tag = "review", params(QueueQuery),
+    responses(
+        (status = 200, description = "The next cases to review", body = CaseList),
+        (status = 422, description = "`invalid` (`limit`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn queue(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     ApiQuery(q): ApiQuery<QueueQuery>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<CaseList>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit is 1 to 500"));
@@ -77,34 +158,64 @@ async fn queue(
     let store = st.store.clone();
     let token = caller.token.id;
     let cases = tokio::task::spawn_blocking(move || store.review_queue(token, limit)).await??;
-    Ok(axum::Json(
-        json!({"cases": cases.iter().map(case_json).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(CaseList {
+        cases: cases.iter().map(CaseBody::staff).collect(),
+    }))
 }
 
-async fn legal_bases(State(st): State<Arc<AppState>>, _caller: Caller) -> axum::Json<Value> {
-    axum::Json(json!({"legal_bases": st.config.legal_bases}))
+/// The legal bases a confirmation may cite.
+#[utoipa::path(get, path = "/legal-bases", tag = "review",
+    responses((status = 200, description = "The configured legal bases", body = LegalBases)))]
+pub async fn legal_bases(
+    State(st): State<Arc<AppState>>,
+    _caller: Caller,
+) -> axum::Json<LegalBases> {
+    axum::Json(LegalBases {
+        legal_bases: st
+            .config
+            .legal_bases
+            .iter()
+            .map(|b| LegalBasisBody {
+                code: b.code.clone(),
+                description: b.description.clone(),
+            })
+            .collect(),
+    })
 }
 
-async fn claim(
+/// Claim a case for review (for `claim_ttl_secs`); two analysts never hold the same case.
+#[utoipa::path(post, path = "/cases/{id}/claim", tag = "review", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The claim", body = ClaimBody),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 409, description = "`conflict`: another analyst holds it; `illegal_transition`: the case is not open for review", body = ErrorBody),
+    ))]
+pub async fn claim(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<ClaimBody>> {
     let ttl = i64::try_from(st.config.claim_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let c = st
         .store
         .claim_case(reviewer(&caller), case_id(&id)?, ttl)
         .await?;
-    Ok(axum::Json(json!({
-        "case_id": c.case_id,
-        "status": c.status,
-        "claimed_by": c.claimed_by,
-        "expires_at": to_rfc3339(c.expires_at),
-    })))
+    Ok(axum::Json(ClaimBody {
+        case_id: c.case_id,
+        status: c.status,
+        claimed_by: c.claimed_by,
+        expires_at: to_rfc3339(c.expires_at),
+    }))
 }
 
-async fn release(
+/// Release one's claim on a case.
+#[utoipa::path(delete, path = "/cases/{id}/claim", tag = "review", params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Released"),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 409, description = "`conflict`: the claim is someone else's", body = ErrorBody),
+    ))]
+pub async fn release(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
@@ -115,16 +226,17 @@ async fn release(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
-enum VerdictInput {
+pub enum VerdictInput {
     Confirm,
     Reject,
 }
 
-#[derive(Deserialize)]
+/// A reviewer's decision on a case. A confirmation cites a legal basis.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DecisionInput {
+pub struct DecisionInput {
     decision: VerdictInput,
     #[serde(default)]
     category: Option<Category>,
@@ -195,12 +307,22 @@ fn to_decision(st: &AppState, caller: &Caller, body: DecisionInput) -> ApiResult
     })
 }
 
-async fn decide(
+/// Confirm or reject a case. A confirmation issues a takedown notice (or waits for a
+/// supervisor's approval, for the categories that need one).
+#[utoipa::path(post, path = "/cases/{id}/decision", tag = "review", params(("id" = i64, Path)),
+    request_body = DecisionInput,
+    responses(
+        (status = 200, description = "The decision", body = DecidedBody),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 409, description = "`conflict` (another analyst holds the case), `illegal_transition` (the case is not open for a decision)", body = ErrorBody),
+        (status = 422, description = "`required` (`legal_basis` of a confirmation), `invalid` (an unknown legal basis), `too_long` (`note`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn decide(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionInput>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<DecidedBody>> {
     let d = to_decision(&st, &caller, body)?;
     let done = st
         .store
@@ -211,15 +333,16 @@ async fn decide(
             st.config.deadline_policy(),
         )
         .await?;
-    Ok(axum::Json(decided_json(&done)))
+    Ok(axum::Json(DecidedBody::from(&done)))
 }
 
 /// Most cases in one bulk decision.
 const MAX_BULK: usize = 500;
 
-#[derive(Deserialize)]
+/// One decision for many cases.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BulkInput {
+pub struct BulkInput {
     case_ids: Vec<i64>,
     decision: VerdictInput,
     #[serde(default)]
@@ -233,11 +356,17 @@ struct BulkInput {
 /// One decision applied to many cases (e.g. every account of one actor). Each case is decided
 /// in its own transaction and answers on its own, in order: a case another analyst holds, or
 /// whose status does not allow the decision, fails alone.
-async fn decide_bulk(
+/// Decide up to 500 cases at once; each case succeeds or fails on its own.
+#[utoipa::path(post, path = "/decisions:bulk", tag = "review", request_body = BulkInput,
+    responses(
+        (status = 200, description = "One result per case id, in order", body = BulkResults),
+        (status = 422, description = "`invalid` (`case_ids`: 1 to 500), and the codes of `POST /cases/{id}/decision`", body = ErrorBody),
+    ))]
+pub async fn decide_bulk(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     ApiJson(body): ApiJson<BulkInput>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<BulkResults>> {
     if body.case_ids.is_empty() || body.case_ids.len() > MAX_BULK {
         return Err(ApiError::invalid(
             "case_ids",
@@ -263,40 +392,52 @@ async fn decide_bulk(
     let mut results = Vec::with_capacity(pending.len());
     for (id, fut) in body.case_ids.iter().zip(pending) {
         results.push(match fut.await {
-            Ok(done) => decided_json(&done),
-            Err(e) => {
-                let mut v = ApiError::from(e).body();
-                v["case_id"] = json!(id);
-                v
-            }
+            Ok(done) => BulkItem::Decided(DecidedBody::from(&done)),
+            Err(e) => BulkItem::Failed(BulkFailure {
+                case_id: *id,
+                error: ApiError::from(e).body(),
+            }),
         });
     }
-    Ok(axum::Json(json!({"results": results})))
+    Ok(axum::Json(BulkResults { results }))
 }
 
-async fn approvals(State(st): State<Arc<AppState>>) -> ApiResult<axum::Json<Value>> {
+/// Confirmations waiting for a supervisor's approval, oldest first (at most 100).
+#[utoipa::path(get, path = "/approvals", tag = "review",
+    responses((status = 200, description = "The cases waiting for approval", body = CaseList)))]
+pub async fn approvals(State(st): State<Arc<AppState>>) -> ApiResult<axum::Json<CaseList>> {
     let store = st.store.clone();
     let cases = tokio::task::spawn_blocking(move || store.approval_queue(100)).await??;
-    Ok(axum::Json(
-        json!({"cases": cases.iter().map(case_json).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(CaseList {
+        cases: cases.iter().map(CaseBody::staff).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+/// A supervisor's approval or refusal of a confirmation.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ApprovalInput {
+pub struct ApprovalInput {
     approve: bool,
     #[serde(default)]
     note: Option<String>,
 }
 
 /// A supervisor approves (the notice goes out) or sends the case back to review.
-async fn approve(
+/// Approve (the notice is issued) or refuse (the case goes back to review) a confirmation.
+#[utoipa::path(post, path = "/cases/{id}/approval", tag = "review", params(("id" = i64, Path)),
+    request_body = ApprovalInput,
+    responses(
+        (status = 200, description = "The decision as it now stands", body = DecidedBody),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: the case waits for no approval; `conflict`: the approver made the decision", body = ErrorBody),
+        (status = 422, description = "`invalid` (`note` too long), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn approve(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ApprovalInput>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<DecidedBody>> {
     let note = body
         .note
         .map(|n| n.trim().to_string())
@@ -320,7 +461,7 @@ async fn approve(
             st.config.deadline_policy(),
         )
         .await?;
-    Ok(axum::Json(decided_json(&done)))
+    Ok(axum::Json(DecidedBody::from(&done)))
 }
 
 /// A reason for a workflow action: required, trimmed, at most [`MAX_NOTE_CHARS`].
@@ -342,9 +483,11 @@ fn reason_of(raw: Option<String>) -> ApiResult<String> {
     Ok(reason)
 }
 
-#[derive(Deserialize)]
+/// How the ministry resolves a platform's dispute: `uphold` or `withdraw` the notice.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DisputeInput {
+pub struct DisputeInput {
+    /// `uphold` or `withdraw`.
     decision: String,
     #[serde(default)]
     reason: Option<String>,
@@ -352,12 +495,21 @@ struct DisputeInput {
 
 /// A supervisor answers a platform's dispute: `uphold` (the order stands, the ladder resumes) or
 /// `withdraw` (the notice is withdrawn, the case closed). The platform hears it by webhook.
-async fn dispute(
+/// Resolve a platform's dispute of a notice (the reason is sent to the platform).
+#[utoipa::path(post, path = "/cases/{id}/dispute", tag = "review", params(("id" = i64, Path)),
+    request_body = DisputeInput,
+    responses(
+        (status = 200, description = "The case and its notice", body = DisputeBody),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`/`conflict`: the case is not disputed", body = ErrorBody),
+        (status = 422, description = "`invalid_value` (`decision`), `required`/`invalid` (`reason`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn dispute(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DisputeInput>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<DisputeBody>> {
     let resolution = match body.decision.as_str() {
         "uphold" => Resolution::Uphold,
         "withdraw" => Resolution::Withdraw,
@@ -374,42 +526,67 @@ async fn dispute(
         .store
         .resolve_dispute(caller.actor(), case_id(&id)?, resolution, reason)
         .await?;
-    Ok(axum::Json(json!({
-        "case_id": done.case_id,
-        "status": done.status,
-        "notice": crate::routes::notices::notice_json(&done.notice),
-    })))
+    Ok(axum::Json(DisputeBody {
+        case_id: done.case_id,
+        status: done.status,
+        notice: NoticeBody::from(&done.notice),
+    }))
 }
 
-#[derive(Deserialize)]
+/// Why (recorded in the audit log).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReasonInput {
+pub struct ReasonInput {
     #[serde(default)]
     reason: Option<String>,
 }
 
 /// Closes a rejected or removed case.
-async fn close(
+/// Close a case without a notice (the reason is audited).
+#[utoipa::path(post, path = "/cases/{id}/close", tag = "review", params(("id" = i64, Path)),
+    request_body = ReasonInput,
+    responses(
+        (status = 200, description = "The case's new status", body = CaseStatusBody),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: not from the case's status", body = ErrorBody),
+        (status = 422, description = "`required`/`invalid` (`reason`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn close(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReasonInput>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<CaseStatusBody>> {
     let reason = reason_of(body.reason)?;
     let id = case_id(&id)?;
     let status = st.store.close_case(reviewer(&caller), id, reason).await?;
-    Ok(axum::Json(json!({"case_id": id, "status": status})))
+    Ok(axum::Json(CaseStatusBody {
+        case_id: id,
+        status,
+    }))
 }
 
 /// A supervisor reopens a rejected, removed or closed case for review.
-async fn reopen(
+/// Reopen a closed or rejected case.
+#[utoipa::path(post, path = "/cases/{id}/reopen", tag = "review", params(("id" = i64, Path)),
+    request_body = ReasonInput,
+    responses(
+        (status = 200, description = "The case's new status", body = CaseStatusBody),
+        (status = 404, description = "`not_found`: no such case", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: not from the case's status", body = ErrorBody),
+        (status = 422, description = "`required`/`invalid` (`reason`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn reopen(
     State(st): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReasonInput>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<CaseStatusBody>> {
     let reason = reason_of(body.reason)?;
     let id = case_id(&id)?;
     let status = st.store.reopen_case(reviewer(&caller), id, reason).await?;
-    Ok(axum::Json(json!({"case_id": id, "status": status})))
+    Ok(axum::Json(CaseStatusBody {
+        case_id: id,
+        status,
+    }))
 }

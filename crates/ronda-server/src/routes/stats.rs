@@ -9,11 +9,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use ronda_store::stats::{GroupBy, StatsQuery, resolve_window};
-use serde_json::Value;
+use ronda_store::stats::{GroupBy, Stats, StatsQuery, resolve_window};
 
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiQuery;
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 const PARAMS: &[&str] = &["from", "to", "group_by"];
@@ -22,10 +22,21 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/stats", get(stats))
 }
 
-async fn stats(
+/// The team's figures over a window of days (Jakarta time), optionally broken down.
+#[utoipa::path(get, path = "/stats", tag = "stats",
+    params(
+        ("from" = Option<String>, Query, description = "First day, `YYYY-MM-DD`, Jakarta time (default: 29 days before `to`)"),
+        ("to" = Option<String>, Query, description = "Last day, `YYYY-MM-DD` (default: today)"),
+        ("group_by" = Option<GroupBy>, Query),
+    ),
+    responses(
+        (status = 200, description = "The figures", body = Stats),
+        (status = 422, description = "`invalid` (`from`, `to`: not a date, or a window that is reversed or too long), `invalid_value` (`group_by`), `unknown_field`", body = ErrorBody),
+    ))]
+pub async fn stats(
     State(st): State<Arc<AppState>>,
     ApiQuery(q): ApiQuery<HashMap<String, String>>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<Stats>> {
     if let Some(unknown) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -59,8 +70,5 @@ async fn stats(
     };
     let store = st.store.clone();
     let stats = tokio::task::spawn_blocking(move || store.stats(&query)).await??;
-    serde_json::to_value(&stats).map(axum::Json).map_err(|e| {
-        tracing::error!(error = %e, "stats serialisation");
-        ApiError::internal()
-    })
+    Ok(axum::Json(stats))
 }
