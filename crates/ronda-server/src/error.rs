@@ -5,8 +5,23 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ronda_core::report::FieldError;
 use ronda_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::openapi::{ErrorBody, ErrorDetail};
+/// Every error: `{"error": {"code", "message", "field"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable `code`, a message for people, and the field (a JSON path, a query
+/// parameter, a header) when one field is to blame.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
 
 #[derive(Debug)]
 pub struct ApiError {

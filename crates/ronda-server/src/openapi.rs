@@ -12,30 +12,15 @@
 //! A test checks that the document and the permission table name the same operations; the
 //! test script runs schemathesis against a live server from this document.
 
-use serde::Serialize;
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, RefOr};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
+use crate::error::{ErrorBody, ErrorDetail};
 use crate::permissions::{self, Access};
 use crate::routes;
-
-/// Every error: `{"error": {"code", "message", "field"}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-/// What went wrong: a stable `code`, a message for people, and the field (a JSON path, a query
-/// parameter, a header) when one field is to blame.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    pub code: String,
-    pub message: String,
-    pub field: Option<String>,
-}
 
 #[derive(OpenApi)]
 #[openapi(

@@ -15,13 +15,16 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
+use crate::openapi;
 use crate::permissions;
 use crate::routes;
 use crate::state::AppState;
 
 /// The whole HTTP surface for a given state.
 pub fn app(state: Arc<AppState>) -> Router {
-    let api = routes::api_router(&state).merge(routes::health::router());
+    let api = routes::api_router(&state)
+        .merge(routes::health::router())
+        .route("/openapi.json", axum::routing::get(openapi::openapi_json));
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::health::router())

@@ -13,8 +13,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {

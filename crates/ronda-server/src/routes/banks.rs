@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, body_error};
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {

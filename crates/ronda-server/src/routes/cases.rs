@@ -20,8 +20,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {

@@ -18,9 +18,9 @@ use ronda_store::evidence::BundleRequest;
 use ronda_store::referrals::Subject;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::evidence_zip::write_zip;
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];

@@ -10,8 +10,8 @@ use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, body_error};
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 /// Most hashes in one match request.

@@ -38,8 +38,4 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(referrals::router())
         .merge(evidence::router())
         .merge(stats::router())
-        .route(
-            "/openapi.json",
-            axum::routing::get(crate::openapi::openapi_json),
-        )
 }

@@ -14,10 +14,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::json::ApiQuery;
-use crate::openapi::ErrorBody;
 use crate::routes::cases::TargetBody;
 use crate::routes::review::CaseStatusBody;
 use crate::state::AppState;

@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {

@@ -16,9 +16,9 @@ use ronda_store::codes::normalize_tracking_code;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 use ronda_service::config::IpNet;
 

@@ -16,9 +16,9 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, parse_str};
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 const MAX_IDEMPOTENCY_KEY: usize = 200;

@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::json::ApiQuery;
-use crate::openapi::ErrorBody;
 use crate::routes::cases::{CaseBody, CaseList};
 use crate::routes::notices::NoticeBody;
 use crate::state::AppState;

@@ -11,9 +11,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use ronda_store::stats::{GroupBy, Stats, StatsQuery, resolve_window};
 
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiQuery;
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 const PARAMS: &[&str] = &["from", "to", "group_by"];

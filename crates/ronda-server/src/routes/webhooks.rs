@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
-use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
