@@ -13,8 +13,8 @@ use ronda_core::model::Priority;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::cases::{priority_from_rank, priority_rank};
 use crate::error::Result;
-use crate::intake::{priority_from_rank, priority_rank};
 use crate::params;
 use crate::store::{Store, Tx};
 use ronda_core::triage::{Signals, raise};

@@ -25,7 +25,6 @@
 //! case. Additions to an allowlist bank do not retract matches already recorded.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
 
 use ronda_core::model::{CaseStatus, Priority};
 use ronda_core::report::{FieldError, Media};
@@ -37,6 +36,7 @@ use serde_json::json;
 
 use crate::db::{Conn, Row};
 use crate::error::{Result, StoreError};
+use crate::memo::{LoadedBank, Matcher};
 use crate::params;
 use crate::store::{Store, Tx};
 
@@ -720,41 +720,6 @@ pub fn export_bank(conn: &mut dyn Conn, bank_id: i64) -> Result<HashList> {
         list.push(parse_hash(r, 0)?, quality, r.opt_string(2)?.as_deref());
     }
     Ok(list)
-}
-
-struct LoadedBank {
-    id: i64,
-    name: String,
-    category: BankCategory,
-    enabled: bool,
-    threshold: u32,
-    min_quality: u8,
-    index: HashIndex,
-    hash_ids: Vec<i64>,
-    labels: Vec<Option<Box<str>>>,
-    /// Largest `bank_hashes.id` loaded (hashes are append-only).
-    max_id: i64,
-}
-
-#[derive(Default)]
-struct Loaded {
-    /// `bank_state.version` this state reflects; `None` before the first load.
-    version: Option<i64>,
-    /// Every hash of an enabled bank with an id up to this one is loaded.
-    max_hash_id: i64,
-    banks: Vec<LoadedBank>,
-}
-
-/// Per-process matcher: an exact index per enabled bank, loaded lazily and incrementally.
-#[derive(Default)]
-pub struct Matcher {
-    state: RwLock<Loaded>,
-}
-
-impl std::fmt::Debug for Matcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Matcher").finish_non_exhaustive()
-    }
 }
 
 fn read_version(conn: &mut dyn Conn) -> Result<i64> {

@@ -5,9 +5,27 @@ use ronda_core::triage::ChildSafety;
 
 use crate::db::{Conn, Param, Row};
 use crate::error::{Result, StoreError};
-use crate::intake::{priority_from_rank, priority_rank};
 use crate::params;
 use crate::store::Store;
+
+/// How `cases.priority` stores a priority: its rank, so that `ORDER BY priority` sorts it.
+pub(crate) fn priority_rank(p: Priority) -> i64 {
+    match p {
+        Priority::Low => 0,
+        Priority::Normal => 1,
+        Priority::High => 2,
+        Priority::Urgent => 3,
+    }
+}
+
+pub(crate) fn priority_from_rank(r: i64) -> Priority {
+    match r {
+        i64::MIN..=0 => Priority::Low,
+        1 => Priority::Normal,
+        2 => Priority::High,
+        _ => Priority::Urgent,
+    }
+}
 
 /// A case as the API shows it to staff.
 #[derive(Debug, Clone, PartialEq)]

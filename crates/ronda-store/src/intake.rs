@@ -12,13 +12,14 @@
 //! Every check that can refuse a report runs before its first write, so a refused item leaves
 //! nothing behind even when it shares a transaction with others.
 
-use ronda_core::model::{CaseStatus, Priority, Source};
+use ronda_core::model::{CaseStatus, Source};
 use ronda_core::report::{Detection, FieldError, Media, ValidReport};
 use ronda_core::target::Target;
 use ronda_core::triage::{Signals, Triage, raise};
 use serde_json::json;
 
-use crate::banks::MediaMatches;
+use crate::banks::{MediaHit, MediaMatches};
+use crate::cases::priority_rank;
 use crate::codes::tracking_code;
 use crate::error::{Result, StoreError};
 use crate::params;
@@ -44,24 +45,6 @@ pub struct Accepted {
     pub tracking_code: Option<String>,
     /// True when this is a replay of an earlier submission.
     pub replayed: bool,
-}
-
-pub(crate) fn priority_rank(p: Priority) -> i64 {
-    match p {
-        Priority::Low => 0,
-        Priority::Normal => 1,
-        Priority::High => 2,
-        Priority::Urgent => 3,
-    }
-}
-
-pub(crate) fn priority_from_rank(r: i64) -> Priority {
-    match r {
-        i64::MIN..=0 => Priority::Low,
-        1 => Priority::Normal,
-        2 => Priority::High,
-        _ => Priority::Urgent,
-    }
 }
 
 /// The case update for one more report from a source whose counter is `$col`; the second
@@ -194,6 +177,12 @@ pub fn accept(
 
 /// [`accept`] with the hash-bank matches of the report's media, computed before the
 /// transaction by [`Store::match_report_media`] (brought up to date inside it).
+///
+/// The steps, in order, each below: the platform and a replay; the bank matches made since;
+/// the account; the case joined or opened, with its triage raised ([`join_or_open`]); the
+/// identifiers; the content and its media ([`store_content`]); linking and re-creation
+/// ([`link_account`]); the report row and the idempotency key ([`insert_report`]); the audit
+/// entry ([`audit_intake`]).
 pub fn accept_matched(
     tx: &mut Tx<'_>,
     r: &ValidReport,
@@ -224,9 +213,55 @@ pub fn accept_matched(
         Target::Account { handle } => Some(account_id(tx, platform_id, handle, now)?),
         Target::Url { .. } => None,
     };
+    let joined = join_or_open(tx, r, ctx, platform_id, account_id, hits, now)?;
+    let (case_id, new_case) = (joined.case_id, joined.new_case);
+    if let Some(d) = &r.detection {
+        record_identifiers(tx, case_id, d, now)?;
+    }
+    let content_id = store_content(tx, r, platform_id, account_id, now)?;
+    // --- hash banks: the media rows (for retroactive matching) and the matches found ---
+    if let Some(content_id) = content_id
+        && !r.media.is_empty()
+    {
+        crate::banks::record_intake_media(tx, case_id, content_id, &r.media, hits)?;
+    }
+    let link_note = match account_id {
+        Some(account_id) => link_account(tx, r, account_id, &ctx.actor)?,
+        None => None,
+    };
+    let (report_id, tracking) = insert_report(tx, r, ctx, &joined, platform_id, content_id, now)?;
+    audit_intake(tx, r, ctx, joined, report_id, hits.len(), link_note)?;
+    Ok(Ok(Accepted {
+        report_id,
+        case_id,
+        new_case,
+        tracking_code: tracking,
+        replayed: false,
+    }))
+}
+
+/// The case a report joined or opened, and its audited state before and after.
+struct Joined {
+    case_id: i64,
+    new_case: bool,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+}
+
+/// Joins the open case of the report's target or opens one. Triage: the report, its media's
+/// bank matches and what detection read in its text raise the case (`ronda_core::triage`: the
+/// child-safety rule, never lower); content back after a verified removal opens a new case
+/// linked to the removed one, at least `high`.
+fn join_or_open(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    ctx: &IntakeContext,
+    platform_id: i64,
+    account_id: Option<i64>,
+    hits: &[MediaHit],
+    now: i64,
+) -> Result<Joined> {
     let key = r.target.case_key(&r.platform);
-    // --- triage: the report, its media's bank matches and what detection read in its text
-    // raise the case (ronda-core triage: the child-safety rule, never lower) ---
     let mut signals = Signals {
         source: Some(r.source),
         claimed: r.category,
@@ -234,7 +269,6 @@ pub fn accept_matched(
         child_bank_match: crate::banks::child_match(hits),
         ..Signals::default()
     };
-
     let open = tx.conn().query_opt(
         "SELECT id, status, priority, category, child_safety, reports_total, detect_score FROM cases WHERE target_key = $1 AND is_open = 1",
         params![&key],
@@ -328,11 +362,23 @@ pub fn accept_matched(
         }
     };
 
-    if let Some(d) = &r.detection {
-        record_identifiers(tx, case_id, d, now)?;
-    }
+    Ok(Joined {
+        case_id,
+        new_case,
+        before,
+        after,
+    })
+}
 
-    let content_id = if r.text.is_some() || !r.media.is_empty() {
+/// Stores the reported content (text, media hashes, URL) as a content item, when there is any.
+fn store_content(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    platform_id: i64,
+    account_id: Option<i64>,
+    now: i64,
+) -> Result<Option<i64>> {
+    Ok(if r.text.is_some() || !r.media.is_empty() {
         let media_json = if r.media.is_empty() {
             None
         } else {
@@ -365,34 +411,47 @@ pub fn accept_matched(
         )
     } else {
         None
-    };
+    })
+}
 
-    // --- hash banks: the media rows (for retroactive matching) and the matches found ---
-    if let Some(content_id) = content_id
-        && !r.media.is_empty()
-    {
-        crate::banks::record_intake_media(tx, case_id, content_id, &r.media, hits)?;
-    }
-
-    // --- linking: the account's features grow, new keys are indexed, links and actors follow;
-    // an account whose actor holds a taken-down account is a re-creation (see actors.rs) ---
+/// Linking: the account's features grow, new keys are indexed, links and actors follow; an
+/// account whose actor holds a taken-down account is a re-creation (see `actors.rs`). Returns
+/// the audit note on new links.
+fn link_account(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    account_id: i64,
+    actor: &str,
+) -> Result<Option<serde_json::Value>> {
     let mut link_note = None;
-    if let Some(account_id) = account_id {
-        if r.link.is_some() || r.profile.is_some() {
-            let outcome = crate::linking::link_report(
-                tx,
-                account_id,
-                r.link.as_ref(),
-                r.profile.as_ref(),
-                &ctx.actor,
-            )?;
-            if outcome.links > 0 {
-                link_note = Some(json!({"actor": outcome.actor, "new_links": outcome.links}));
-            }
+    if r.link.is_some() || r.profile.is_some() {
+        let outcome = crate::linking::link_report(
+            tx,
+            account_id,
+            r.link.as_ref(),
+            r.profile.as_ref(),
+            actor,
+        )?;
+        if outcome.links > 0 {
+            link_note = Some(json!({"actor": outcome.actor, "new_links": outcome.links}));
         }
-        crate::actors::flag_recreation(tx, account_id, &ctx.actor, false)?;
     }
+    crate::actors::flag_recreation(tx, account_id, actor, false)?;
+    Ok(link_note)
+}
 
+/// The report row (reporter identity sealed) and its idempotency key; the report's id and, for
+/// a public report, its tracking code.
+fn insert_report(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    ctx: &IntakeContext,
+    joined: &Joined,
+    platform_id: i64,
+    content_id: Option<i64>,
+    now: i64,
+) -> Result<(i64, Option<String>)> {
+    let (case_id, new_case) = (joined.case_id, joined.new_case);
     let tracking = (r.source == Source::Public).then(tracking_code);
     // Reporter identity is confidential: sealed before it reaches the database.
     let reporter_name = r.reporter_name.as_deref().map(|v| tx.seal(v));
@@ -429,12 +488,31 @@ pub fn accept_matched(
             params![&scope, key, report_id, now],
         )?;
     }
+    Ok((report_id, tracking))
+}
 
+/// The intake's one audit entry: `case.opened` or `case.report_added`, with the case's state
+/// before and after.
+fn audit_intake(
+    tx: &mut Tx<'_>,
+    r: &ValidReport,
+    ctx: &IntakeContext,
+    joined: Joined,
+    report_id: i64,
+    media_matches: usize,
+    link_note: Option<serde_json::Value>,
+) -> Result<()> {
+    let Joined {
+        case_id,
+        new_case,
+        before,
+        after,
+    } = joined;
     let mut after = after;
     after["report_id"] = json!(report_id);
     after["source"] = json!(r.source);
-    if !hits.is_empty() {
-        after["media_matches"] = json!(hits.len());
+    if media_matches > 0 {
+        after["media_matches"] = json!(media_matches);
     }
     if let Some(note) = link_note {
         after["linking"] = note;
@@ -455,14 +533,7 @@ pub fn accept_matched(
         before.as_deref(),
         Some(&after),
     )?;
-
-    Ok(Ok(Accepted {
-        report_id,
-        case_id,
-        new_case,
-        tracking_code: tracking,
-        replayed: false,
-    }))
+    Ok(())
 }
 
 /// The confidential reporter identity of a report, decrypted (for roles allowed to see it).

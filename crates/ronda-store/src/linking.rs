@@ -24,6 +24,7 @@ use serde_json::json;
 
 use crate::db::Conn;
 use crate::error::Result;
+use crate::memo::KnownCommon;
 use crate::params;
 use crate::store::Tx;
 
@@ -167,14 +168,6 @@ fn features(s: &Stored, cfg: &LinkConfig, (bands, rows): (usize, usize)) -> Feat
             .and_then(|h| PdqHash::from_hex(h).ok())
             .filter(|h| *h != PdqHash::ZERO),
     }
-}
-
-/// Values known to be over their limit: generic shingles, LSH bands, names and avatars, hub
-/// identifiers. Counts only grow, so a value once over its limit stays over: this per-process
-/// memo spares reading and counting it again (generic text is most of the text there is).
-#[derive(Debug, Default)]
-pub(crate) struct KnownCommon {
-    set: std::sync::Mutex<rustc_hash::FxHashSet<(u8, u64)>>,
 }
 
 /// Entries the memo keeps at most (beyond it, values are counted in the database as usual).
@@ -432,8 +425,62 @@ pub(crate) fn link_report(
     let bands_rows = cfg.bands_rows();
     let mut stored = load(tx.conn(), account_id)?;
     let before = features(&stored, &cfg, bands_rows);
+    let merged = merge(&mut stored, input, profile);
+    let after = features(&stored, &cfg, bands_rows);
+    let new_shingles: Vec<u64> = after
+        .shingles
+        .iter()
+        .copied()
+        .filter(|s| before.shingles.binary_search(s).is_err())
+        .collect();
+    let new_bands: Vec<u64> = after
+        .band_keys
+        .iter()
+        .copied()
+        .filter(|b| !before.band_keys.contains(b))
+        .collect();
+    if merged.new_identifiers.is_empty() && new_shingles.is_empty() && !merged.profile_changed {
+        return Ok(LinkOutcome::default());
+    }
+    let (conn, known) = tx.conn_and_known_common();
+    let keys = index(
+        conn,
+        known,
+        account_id,
+        &stored,
+        &after,
+        &merged.new_identifiers,
+        &new_shingles,
+        &new_bands,
+    )?;
+    let (candidates, mut counts, hubs) = candidates(conn, known, &cfg, account_id, &after, &keys)?;
+    record_hubs(tx, actor, &hubs, cfg.hub_max)?;
+    let mut outcome = decide(
+        tx,
+        account_id,
+        stored.actor,
+        candidates,
+        &after,
+        &mut counts,
+        actor,
+    )?;
+    // An account linked to nobody is an actor of its own.
+    outcome.actor = Some(match outcome.actor {
+        Some(a) => a,
+        None => crate::actors::ensure_actor(tx, account_id)?,
+    });
+    Ok(outcome)
+}
 
-    // --- merge: profile fields replace, text and identifiers accumulate ---
+/// What a report changed in an account's stored features.
+struct Merged {
+    profile_changed: bool,
+    new_identifiers: Vec<Identifier>,
+}
+
+/// Merges a report into the stored features: profile fields replace, text and identifiers
+/// accumulate (the MinHash signature keeps the minimum per slot).
+fn merge(stored: &mut Stored, input: Option<&LinkInput>, profile: Option<&Profile>) -> Merged {
     let mut profile_changed = false;
     if let Some(p) = profile {
         if p.display_name.is_some() && p.display_name != stored.display_name {
@@ -485,29 +532,31 @@ pub(crate) fn link_report(
             };
         }
     }
-    let after = features(&stored, &cfg, bands_rows);
-    let new_shingles: Vec<u64> = after
-        .shingles
-        .iter()
-        .copied()
-        .filter(|s| before.shingles.binary_search(s).is_err())
-        .collect();
-    let new_bands: Vec<u64> = after
-        .band_keys
-        .iter()
-        .copied()
-        .filter(|b| !before.band_keys.contains(b))
-        .collect();
-    if new_identifiers.is_empty() && new_shingles.is_empty() && !profile_changed {
-        return Ok(LinkOutcome::default());
+    Merged {
+        profile_changed,
+        new_identifiers,
     }
+}
 
-    // --- store the merged features and index the new keys (the account counts itself);
-    // values already known to be generic are neither counted nor indexed any further ---
-    let (generic_max, hub_max) = (cfg.generic_max, cfg.hub_max);
-    let over = |n: usize, limit: u32| n as u64 > u64::from(limit);
-    let (tx_conn, known) = tx.conn_and_known_common();
-    let conn = tx_conn;
+/// The account's name and avatar keys, when they are not known to be generic.
+struct OwnKeys {
+    name_value: Option<String>,
+    avatar_value: Option<String>,
+}
+
+/// Stores the merged features and indexes the new keys (the account counts itself); values
+/// already known to be generic are neither counted nor indexed any further.
+#[allow(clippy::too_many_arguments)]
+fn index(
+    conn: &mut dyn Conn,
+    known: &KnownCommon,
+    account_id: i64,
+    stored: &Stored,
+    after: &Features,
+    new_identifiers: &[Identifier],
+    new_shingles: &[u64],
+    new_bands: &[u64],
+) -> Result<OwnKeys> {
     conn.execute(
         "UPDATE accounts SET display_name = $2, bio = $3, avatar_pdq = $4, name_key = $5, \
          shingles = $6, signature = $7 WHERE id = $1",
@@ -531,7 +580,7 @@ pub(crate) fn link_report(
         .iter()
         .map(|id| (id.signal.as_str(), id.value.clone()))
         .collect();
-    for b in &new_bands {
+    for b in new_bands {
         if !known.contains(BAND, *b) {
             new_keys.push(("lsh", format!("{b:016x}")));
         }
@@ -549,9 +598,26 @@ pub(crate) fn link_report(
         .filter(|h| !known.contains(SHINGLE, *h))
         .collect();
     bump_shingles(conn, &rare_new)?;
+    Ok(OwnKeys {
+        name_value,
+        avatar_value,
+    })
+}
 
-    // --- every key of the account looked up at once: candidates, and the counts the decision
-    // needs ---
+/// Every key of the account looked up at once: the candidate accounts, the counts the
+/// decision needs, and the identifiers that turned out to be hubs (held by more than
+/// `hub_max` accounts).
+fn candidates(
+    conn: &mut dyn Conn,
+    known: &KnownCommon,
+    cfg: &LinkConfig,
+    account_id: i64,
+    after: &Features,
+    keys: &OwnKeys,
+) -> Result<(Vec<i64>, Counts, Vec<Identifier>)> {
+    let (generic_max, hub_max) = (cfg.generic_max, cfg.hub_max);
+    let over = |n: usize, limit: u32| n as u64 > u64::from(limit);
+    let (name_value, avatar_value) = (&keys.name_value, &keys.avatar_value);
     let mut wanted: Vec<(&'static str, String, u32)> = Vec::new();
     for id in &after.identifiers {
         if !known.contains(IDENTIFIER, id.key) {
@@ -563,10 +629,10 @@ pub(crate) fn link_report(
             wanted.push(("lsh", format!("{b:016x}"), generic_max));
         }
     }
-    if let Some(v) = &name_value {
+    if let Some(v) = name_value {
         wanted.push(("name", v.clone(), generic_max));
     }
-    if let Some(v) = &avatar_value {
+    if let Some(v) = avatar_value {
         wanted.push(("avatar", v.clone(), generic_max));
     }
     let held = holders_many(conn, &wanted)?;
@@ -612,7 +678,7 @@ pub(crate) fn link_report(
         }
     }
     if after.name_hash != 0 {
-        let n = match &name_value {
+        let n = match name_value {
             None => generic_max.saturating_add(1),
             Some(v) => {
                 let ids = held_by("name", v);
@@ -627,7 +693,7 @@ pub(crate) fn link_report(
         counts.names.insert(after.name_hash, n);
     }
     if let Some(a) = after.avatar {
-        let n = match &avatar_value {
+        let n = match avatar_value {
             None => generic_max.saturating_add(1),
             Some(v) => u32::try_from(held_by("avatar", v).len()).unwrap_or(u32::MAX),
         };
@@ -643,9 +709,13 @@ pub(crate) fn link_report(
         &after.shingles,
         &mut counts.shingles,
     )?;
+    Ok((candidates, counts, hubs))
+}
 
+/// Records the identifiers newly found to be hubs (audited once each).
+fn record_hubs(tx: &mut Tx<'_>, actor: &str, hubs: &[Identifier], hub_max: u32) -> Result<()> {
     let now = tx.now_ms();
-    for hub in &hubs {
+    for hub in hubs {
         let fresh = tx.conn().execute(
             "INSERT INTO link_hubs (kind, value, first_seen) VALUES ($1, $2, $3) ON CONFLICT (kind, value) DO NOTHING",
             params![hub.signal.as_str(), hub.value.as_str(), now],
@@ -656,14 +726,30 @@ pub(crate) fn link_report(
                 "link.hub",
                 &format!("{}:{}", hub.signal.as_str(), hub.value),
                 None,
-                Some(&json!({"accounts_over": cfg.hub_max}).to_string()),
+                Some(&json!({"accounts_over": hub_max}).to_string()),
             )?;
         }
     }
+    Ok(())
+}
 
-    // --- the decision, pair by pair ---
+/// The decision, pair by pair: each candidate's features and counts, `ronda_link::assess`, and
+/// for a link its evidence rows and the actors joined. `outcome.actor` is the account's actor
+/// after the decisions (`None`: linked to nobody yet).
+fn decide(
+    tx: &mut Tx<'_>,
+    account_id: i64,
+    actor_id: Option<i64>,
+    candidates: Vec<i64>,
+    after: &Features,
+    counts: &mut Counts,
+    actor: &str,
+) -> Result<LinkOutcome> {
+    let cfg = tx.link_config().clone();
+    let bands_rows = cfg.bands_rows();
+    let now = tx.now_ms();
+    let mut actor_id = actor_id;
     let mut outcome = LinkOutcome::default();
-    let mut actor_id = stored.actor;
     let mut their_actors: HashMap<i64, Option<i64>> = HashMap::new();
     if !candidates.is_empty() {
         let padded = pad(&candidates);
@@ -721,7 +807,7 @@ pub(crate) fn link_report(
                 )?);
             }
         }
-        let verdict = ronda_link::assess(&after, &f, &counts, &cfg);
+        let verdict = ronda_link::assess(after, &f, &*counts, &cfg);
         if !verdict.links {
             continue;
         }
@@ -740,11 +826,7 @@ pub(crate) fn link_report(
             tx, account_id, other, account_id, actor,
         )?);
     }
-    // An account linked to nobody is an actor of its own.
-    outcome.actor = Some(match actor_id {
-        Some(a) => a,
-        None => crate::actors::ensure_actor(tx, account_id)?,
-    });
+    outcome.actor = actor_id;
     Ok(outcome)
 }
 

@@ -11,9 +11,9 @@ use ronda_core::model::{CaseStatus, Category, Priority};
 use ronda_core::workflow::{Action, DeadlinePolicy, EscalationStep, transition};
 use serde_json::json;
 
+use crate::cases::priority_from_rank;
 use crate::db::{Conn, Row};
 use crate::error::{Result, StoreError};
-use crate::intake::priority_from_rank;
 use crate::params;
 use crate::store::{Store, Tx};
 

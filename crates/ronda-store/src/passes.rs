@@ -33,6 +33,7 @@ use serde_json::json;
 use crate::Tx;
 use crate::error::Result;
 use crate::params;
+use crate::store::Store;
 
 /// The actor of the audit entries a pass writes.
 const ACTOR: &str = "system:data-pass";
@@ -48,6 +49,20 @@ const PASSES: &[Pass] = &[Pass {
 }];
 
 /// Applies every pass not yet recorded; returns the names applied now.
+impl Store {
+    /// Connects, migrates the schema, checks the sealing key against the database's (see
+    /// [`check_key`]), applies the pending data passes and starts the writer thread.
+    pub fn open(
+        opts: crate::store::StoreOptions,
+        clock: std::sync::Arc<dyn ronda_core::clock::Clock>,
+    ) -> Result<Store> {
+        Store::start(opts, clock, &|tx, seal_fingerprint| {
+            check_key(tx, "seal", "secret_key_file", seal_fingerprint)?;
+            run_pending(tx)
+        })
+    }
+}
+
 pub(crate) fn run_pending(tx: &mut Tx<'_>) -> Result<Vec<&'static str>> {
     let mut applied = Vec::new();
     for pass in PASSES {

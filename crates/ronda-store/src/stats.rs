@@ -18,9 +18,9 @@ use std::str::FromStr;
 use ronda_core::model::{Category, Source};
 use serde::Serialize;
 
+use crate::cases::priority_from_rank;
 use crate::db::{Conn, Value};
 use crate::error::Result;
-use crate::intake::priority_from_rank;
 use crate::params;
 use crate::store::Store;
 
@@ -701,8 +701,7 @@ fn label_groups(
             let mut per: BTreeMap<i64, Figures> =
                 (0..=3).map(|r| (r, Figures::default())).collect();
             for (k, f) in &raw {
-                let rank =
-                    crate::intake::priority_rank(priority_from_rank(int_key(k).unwrap_or(0)));
+                let rank = crate::cases::priority_rank(priority_from_rank(int_key(k).unwrap_or(0)));
                 per.entry(rank).or_default().add(f);
             }
             for (rank, f) in per {

@@ -137,9 +137,7 @@ impl<'a> Tx<'a> {
     }
 
     /// The connection together with the linking memo of values known to be common.
-    pub(crate) fn conn_and_known_common(
-        &mut self,
-    ) -> (&mut dyn Conn, &crate::linking::KnownCommon) {
+    pub(crate) fn conn_and_known_common(&mut self) -> (&mut dyn Conn, &crate::memo::KnownCommon) {
         (self.conn, &self.sealer.known_common)
     }
 
@@ -279,7 +277,7 @@ struct WriteContext {
     sealer: Sealer,
     link: ronda_link::LinkConfig,
     deadlines: ronda_core::workflow::DeadlinePolicy,
-    known_common: crate::linking::KnownCommon,
+    known_common: crate::memo::KnownCommon,
     /// Applied again to a writer connection that replaces a broken one.
     lock_timeout_ms: u64,
 }
@@ -294,7 +292,7 @@ struct Inner {
     readers: Mutex<Vec<Box<dyn Conn>>>,
     max_readers: usize,
     /// This process's in-memory hash-bank indexes (see [`crate::banks`]).
-    matcher: crate::banks::Matcher,
+    matcher: crate::memo::Matcher,
 }
 
 impl Drop for Inner {
@@ -328,9 +326,20 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// What runs inside the first write transaction of an open, before the writer takes jobs:
+/// the key checks and data passes (`passes.rs`, which calls [`Store::start`]); it returns the
+/// names of the passes it applied.
+pub(crate) type OnOpen<'f> = &'f dyn Fn(&mut Tx<'_>, &str) -> Result<Vec<&'static str>>;
+
 impl Store {
-    /// Connects, migrates the schema and starts the writer thread.
-    pub fn open(opts: StoreOptions, clock: Arc<dyn Clock>) -> Result<Store> {
+    /// Connects, migrates the schema, runs `on_open` with the sealing key's fingerprint in one
+    /// write transaction and starts the writer thread. [`Store::open`] is this with the key
+    /// checks and data passes.
+    pub(crate) fn start(
+        opts: StoreOptions,
+        clock: Arc<dyn Clock>,
+        on_open: OnOpen<'_>,
+    ) -> Result<Store> {
         if let DbLocation::Sqlite(path) = &opts.location
             && let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
@@ -366,7 +375,7 @@ impl Store {
             sealer: opts.sealer.clone(),
             link,
             deadlines: opts.deadlines.clone(),
-            known_common: crate::linking::KnownCommon::default(),
+            known_common: crate::memo::KnownCommon::default(),
             lock_timeout_ms,
         };
         // The instance's key must be the database's; then data passes (Rust-computed row
@@ -375,9 +384,7 @@ impl Store {
         let passes = {
             conn.begin_write()?;
             let mut tx = Tx::new(conn.as_mut(), &sealer, clock.now_ms());
-            let run =
-                crate::passes::check_key(&mut tx, "seal", "secret_key_file", &sealer_fingerprint)
-                    .and_then(|()| crate::passes::run_pending(&mut tx));
+            let run = on_open(&mut tx, &sealer_fingerprint);
             match run.and_then(|p| conn.commit().map(|()| p)) {
                 Ok(p) => p,
                 Err(e) => {
@@ -402,7 +409,7 @@ impl Store {
                 checkpointer: Mutex::new(checkpointer),
                 readers: Mutex::new(Vec::new()),
                 max_readers: opts.max_readers.max(1),
-                matcher: crate::banks::Matcher::default(),
+                matcher: crate::memo::Matcher::default(),
             }),
         })
     }
@@ -421,7 +428,7 @@ impl Store {
     }
 
     /// This process's hash-bank matcher.
-    pub fn matcher(&self) -> &crate::banks::Matcher {
+    pub fn matcher(&self) -> &crate::memo::Matcher {
         &self.inner.matcher
     }
 

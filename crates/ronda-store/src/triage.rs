@@ -8,9 +8,9 @@ use ronda_core::triage::{ChildSafety, Triage};
 use serde_json::{Value, json};
 
 use crate::Tx;
+use crate::cases::{priority_from_rank, priority_rank};
 use crate::db::Row;
 use crate::error::Result;
-use crate::intake::{priority_from_rank, priority_rank};
 use crate::params;
 
 /// The triage of a case row, from its three stored columns (an unknown spelling reads as
