@@ -199,6 +199,27 @@ pub fn transition(from: CaseStatus, action: Action) -> Result<CaseStatus, Illega
     })
 }
 
+/// Approval routing: the action a reviewer's decision takes. A rejection rejects; a
+/// confirmation confirms, except that an analyst's confirmation of a category the deployment
+/// lists in `approval_categories` (the high-impact ones) waits for a supervisor
+/// (`RequestApproval`). A supervisor's or admin's own confirmation (`by_lead`) needs no second
+/// pair of eyes. `category` is the category the case will have (the decision's, else the
+/// case's).
+pub fn decision_action(
+    confirm: bool,
+    category: Option<Category>,
+    by_lead: bool,
+    approval_categories: &[Category],
+) -> Action {
+    match confirm {
+        false => Action::Reject,
+        true if !by_lead && category.is_some_and(|c| approval_categories.contains(&c)) => {
+            Action::RequestApproval
+        }
+        true => Action::Confirm,
+    }
+}
+
 const HOUR_MS: Millis = 3_600_000;
 
 /// The rungs of the SAMAN ladder after a missed deadline.
@@ -320,6 +341,35 @@ mod tests {
     use super::*;
     use crate::clock::parse_rfc3339;
     use CaseStatus as S;
+
+    #[test]
+    fn an_analysts_high_impact_confirmation_waits_for_a_supervisor() {
+        let listed = [Category::ChildExploitation, Category::Gambling];
+        let cases = [
+            (
+                true,
+                Some(Category::Gambling),
+                false,
+                Action::RequestApproval,
+            ),
+            (true, Some(Category::Gambling), true, Action::Confirm),
+            (true, Some(Category::Prostitution), false, Action::Confirm),
+            (true, None, false, Action::Confirm),
+            (false, Some(Category::Gambling), false, Action::Reject),
+            (false, Some(Category::Gambling), true, Action::Reject),
+        ];
+        for (confirm, category, by_lead, want) in cases {
+            assert_eq!(
+                decision_action(confirm, category, by_lead, &listed),
+                want,
+                "{confirm} {category:?} {by_lead}"
+            );
+        }
+        assert_eq!(
+            decision_action(true, Some(Category::Gambling), false, &[]),
+            Action::Confirm
+        );
+    }
 
     #[test]
     fn the_happy_path_reaches_closed() {

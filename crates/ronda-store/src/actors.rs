@@ -13,7 +13,7 @@ use ronda_core::model::Priority;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cases::{priority_from_rank, priority_rank};
+use crate::cases::priority_from_rank;
 use crate::error::Result;
 use crate::params;
 use crate::store::{Store, Tx};
@@ -255,30 +255,30 @@ pub(crate) fn flag_recreation(
     let mut flagged = 0;
     for case in open {
         let case_id = case.i64(0)?;
-        let old_rank = case.i64(1)?;
         let was_flagged = case.i64(2)? == 1;
-        // Triage's raise for a re-creation (at least `high`); the category and a child-safety
-        // sign are untouched, so only the priority column is written.
-        let floor = raise(&Signals {
+        // Triage's raise for a re-creation (at least `high`), by the one rule and the one
+        // writer of the triage columns; a child-safety sign and the category stay.
+        let old = crate::triage::load(tx, case_id)?;
+        let t = old.apply(&raise(&Signals {
             recreation: true,
             ..Signals::default()
-        })
-        .priority;
-        let rank = old_rank.max(priority_rank(floor));
+        }));
         let now = tx.now_ms();
         tx.conn().execute(
-            "UPDATE cases SET recreation = 1, recreation_json = $2, priority = $3, updated_at = $4 WHERE id = $1",
-            params![case_id, detail_text.as_str(), rank, now],
+            "UPDATE cases SET recreation = 1, recreation_json = $2, updated_at = $3 WHERE id = $1",
+            params![case_id, detail_text.as_str(), now],
         )?;
+        crate::triage::save(tx, case_id, &t)?;
+        crate::triage::notice_follows(tx, actor, case_id, &old, &t)?;
         if !was_flagged {
             flagged += 1;
             tx.audit(
                 actor,
                 "case.recreation",
                 &format!("case:{case_id}"),
-                Some(&json!({"priority": priority_from_rank(old_rank)}).to_string()),
+                Some(&json!({"priority": old.priority}).to_string()),
                 Some(
-                    &json!({"priority": priority_from_rank(rank), "actor": actor_id,
+                    &json!({"priority": t.priority, "actor": actor_id,
                         "recreation_of": detail["recreation_of"]})
                     .to_string(),
                 ),

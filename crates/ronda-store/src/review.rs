@@ -4,7 +4,7 @@
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::{CaseStatus, Category};
 use ronda_core::report::FieldError;
-use ronda_core::workflow::{Action, DeadlinePolicy, transition};
+use ronda_core::workflow::{Action, DeadlinePolicy, decision_action, transition};
 use serde_json::json;
 
 use crate::cases::{CASE_COLUMNS, CaseView, case_from_row};
@@ -182,18 +182,14 @@ fn decide(
         .category
         .map(|c| c.as_str().to_string())
         .or_else(|| s.category.clone());
-    // A high-impact confirmation by an analyst waits for a supervisor.
-    let needs_approval = d.verdict == Verdict::Confirm
-        && !d.override_claim
-        && category
-            .as_deref()
-            .and_then(|c| c.parse::<Category>().ok())
-            .is_some_and(|c| d.approval_categories.contains(&c));
-    let action = match (d.verdict, needs_approval) {
-        (Verdict::Confirm, true) => Action::RequestApproval,
-        (Verdict::Confirm, false) => Action::Confirm,
-        (Verdict::Reject, _) => Action::Reject,
-    };
+    // Approval routing (ronda-core): a high-impact confirmation by an analyst waits for a
+    // supervisor.
+    let action = decision_action(
+        d.verdict == Verdict::Confirm,
+        category.as_deref().and_then(|c| c.parse::<Category>().ok()),
+        d.override_claim,
+        &d.approval_categories,
+    );
     // A decision the case's status does not allow is refused first: claiming would not help.
     let status = transition(s.status, action)?;
     let holds = s.claimed_by == Some(who.token_id) && s.claim_expires_at.is_some_and(|t| t > now);
