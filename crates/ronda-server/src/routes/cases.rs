@@ -377,7 +377,6 @@ pub async fn list(
 /// `GET /cases.csv`: every case the filters of `GET /cases` select, newest first, as CSV (at
 /// most `MAX_EXPORT_ROWS`; `X-Ronda-Truncated: true` when the cap cut it). `cursor` and
 /// `limit` do not apply. The export is audited.
-/// Export the cases the filters select, as CSV (audited).
 #[utoipa::path(get, path = "/cases.csv", tag = "cases",
     params(
         ("status" = Option<CaseStatus>, Query), ("category" = Option<Category>, Query),

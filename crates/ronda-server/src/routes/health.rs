@@ -88,7 +88,6 @@ pub async fn readyz(State(st): State<Arc<AppState>>) -> ApiResult<impl IntoRespo
 /// Prometheus text. Route names, counts and latencies say how the ministry works: only admin
 /// and supervisor tokens read them, unless `metrics_public` opens them (a scraper on a private
 /// network) — see [`crate::permissions::Access::Metrics`].
-/// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "meta",
     responses((status = 200, description = "The metrics in Prometheus's text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {

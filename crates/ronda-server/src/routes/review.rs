@@ -356,7 +356,6 @@ pub struct BulkInput {
 /// One decision applied to many cases (e.g. every account of one actor). Each case is decided
 /// in its own transaction and answers on its own, in order: a case another analyst holds, or
 /// whose status does not allow the decision, fails alone.
-/// Decide up to 500 cases at once; each case succeeds or fails on its own.
 #[utoipa::path(post, path = "/decisions:bulk", tag = "review", request_body = BulkInput,
     responses(
         (status = 200, description = "One result per case id, in order", body = BulkResults),
@@ -423,7 +422,6 @@ pub struct ApprovalInput {
 }
 
 /// A supervisor approves (the notice goes out) or sends the case back to review.
-/// Approve (the notice is issued) or refuse (the case goes back to review) a confirmation.
 #[utoipa::path(post, path = "/cases/{id}/approval", tag = "review", params(("id" = i64, Path)),
     request_body = ApprovalInput,
     responses(
@@ -495,7 +493,6 @@ pub struct DisputeInput {
 
 /// A supervisor answers a platform's dispute: `uphold` (the order stands, the ladder resumes) or
 /// `withdraw` (the notice is withdrawn, the case closed). The platform hears it by webhook.
-/// Resolve a platform's dispute of a notice (the reason is sent to the platform).
 #[utoipa::path(post, path = "/cases/{id}/dispute", tag = "review", params(("id" = i64, Path)),
     request_body = DisputeInput,
     responses(
@@ -542,7 +539,6 @@ pub struct ReasonInput {
 }
 
 /// Closes a rejected or removed case.
-/// Close a case without a notice (the reason is audited).
 #[utoipa::path(post, path = "/cases/{id}/close", tag = "review", params(("id" = i64, Path)),
     request_body = ReasonInput,
     responses(
@@ -567,7 +563,6 @@ pub async fn close(
 }
 
 /// A supervisor reopens a rejected, removed or closed case for review.
-/// Reopen a closed or rejected case.
 #[utoipa::path(post, path = "/cases/{id}/reopen", tag = "review", params(("id" = i64, Path)),
     request_body = ReasonInput,
     responses(
