@@ -34,6 +34,7 @@ pub mod synth;
 pub mod testing;
 pub mod tokens;
 mod triage;
+pub mod users;
 pub mod webhooks;
 
 pub use error::{Result, StoreError};

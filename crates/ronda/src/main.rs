@@ -21,6 +21,8 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Manage API tokens.
     Token(cmd::token::Args),
+    /// Manage console users (people who sign in with a password).
+    User(cmd::user::Args),
     /// Verify the audit log's hash chain.
     Audit(cmd::audit::Args),
     /// Import reports in bulk from JSON Lines.
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Token(a) => cmd::token::run(a),
+        Command::User(a) => cmd::user::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Import(a) => cmd::import::run(a),
         Command::Bench(a) => cmd::bench::run(a),

@@ -23,3 +23,4 @@ pub mod stats;
 pub mod store_args;
 pub mod token;
 pub mod train;
+pub mod user;
