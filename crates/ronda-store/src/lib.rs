@@ -27,6 +27,7 @@ pub mod reloads;
 pub mod retention;
 pub mod review;
 pub mod seal;
+pub mod sessions;
 mod sqlite;
 pub mod stats;
 pub mod store;

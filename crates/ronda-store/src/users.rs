@@ -5,7 +5,8 @@
 //! OWASP minimum of 19 MiB, two passes, one lane; the parameters travel in the string, so raising
 //! them later leaves old hashes verifiable). A password Ronda generated (`ronda user create`
 //! without `--password-stdin`, `reset-password`) is shown once and marked to be changed at the
-//! first sign-in. A disabled user is kept (the audit log names them) and verifies no password.
+//! first sign-in. A disabled user is kept (the audit log names them) and verifies no password;
+//! disabling a user or resetting their password ends their sessions (`sessions.rs`).
 //! Every change is audited under the person who made it; no password or hash reaches the log.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -176,6 +177,16 @@ fn find(conn: &mut dyn Conn, name: &str) -> Result<Option<(User, String)>> {
         .transpose()
 }
 
+/// A user by id.
+fn by_id(conn: &mut dyn Conn, id: i64) -> Result<Option<User>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u LEFT JOIN platforms p ON p.id = u.platform_id WHERE u.id = $1"
+    );
+    conn.query_opt(&sql, params![id])?
+        .map(|r| user_from_row(&r))
+        .transpose()
+}
+
 fn create(
     tx: &mut Tx<'_>,
     actor: &str,
@@ -298,6 +309,11 @@ impl Store {
         Ok((user, shown))
     }
 
+    /// A user by id (a session's user).
+    pub fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        self.read(|conn| by_id(conn, id))
+    }
+
     /// Every user, by id.
     pub fn list_users(&self) -> Result<Vec<User>> {
         self.read(|conn| {
@@ -329,6 +345,7 @@ impl Store {
                 "UPDATE users SET disabled_at = $2 WHERE id = $1",
                 params![user.id, now],
             )?;
+            crate::sessions::end_all(tx, user.id)?;
             tx.audit(
                 &actor,
                 "user.disabled",
@@ -362,6 +379,7 @@ impl Store {
                 "UPDATE users SET password_hash = $2, password_must_change = $3, password_changed_at = $4 WHERE id = $1",
                 params![user.id, hash.as_str(), i64::from(must_change), now],
             )?;
+            crate::sessions::end_all(tx, user.id)?;
             tx.audit(
                 &actor,
                 "user.password_reset",

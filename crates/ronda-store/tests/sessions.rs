@@ -1,0 +1,193 @@
+//! Console sessions on both backends, on a manual clock: a started session serves its user
+//! until sign-out, idle time or its absolute lifetime; use is written at most once a minute and
+//! keeps an active session alive; disabling the user or resetting their password ends it; only
+//! the secret's hash is stored; start and end are audited under the user.
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+use std::sync::Arc;
+
+use ronda_core::clock::ManualClock;
+use ronda_core::model::Role;
+use ronda_store::sessions::{SessionPolicy, TOUCH_EVERY_MS};
+use ronda_store::testing::TestDb;
+use ronda_store::users::{NewUser, PasswordChoice, User};
+
+const MIN: i64 = 60_000;
+const POLICY: SessionPolicy = SessionPolicy {
+    idle_ms: 30 * MIN,
+    absolute_ms: 12 * 60 * MIN,
+};
+
+fn with_clock(backend: fn(Arc<ManualClock>) -> TestDb, check: fn(&TestDb, &ManualClock)) {
+    let clock = Arc::new(ManualClock::new(1_780_000_000_000));
+    let db = backend(clock.clone());
+    check(&db, &clock);
+}
+
+fn sqlite(c: Arc<ManualClock>) -> TestDb {
+    ronda_store::testing::sqlite_with(c)
+}
+
+fn postgres(c: Arc<ManualClock>) -> TestDb {
+    ronda_store::testing::postgres_with(c)
+}
+
+fn analyst(db: &TestDb, name: &str) -> User {
+    let new = NewUser {
+        name: name.into(),
+        role: Role::Analyst,
+        platform: None,
+        unit: None,
+    };
+    db.store
+        .create_user_blocking(
+            "admin:ayu",
+            new,
+            PasswordChoice::Chosen("a long password".into()),
+        )
+        .unwrap()
+        .0
+}
+
+fn lives_while_used_and_ends_idle_or_at_its_lifetime(db: &TestDb, clock: &ManualClock) {
+    let s = &db.store;
+    let u = analyst(db, "rina");
+    let started = s.start_session_blocking(u.id, &u.name, POLICY).unwrap();
+    let live = s
+        .session_blocking(&started.secret, POLICY)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (live.user_id, live.csrf_token.as_str()),
+        (u.id, started.csrf_token.as_str())
+    );
+    assert_eq!(s.user_by_id(live.user_id).unwrap().unwrap().name, "rina");
+    assert!(
+        s.session_blocking("rnd_not_a_session", POLICY)
+            .unwrap()
+            .is_none()
+    );
+    // Only the hash is stored.
+    let stored: String = s
+        .read(|c| {
+            c.query_one(
+                "SELECT token_hash FROM sessions WHERE id = $1",
+                &[started.id.into()],
+            )?
+            .string(0)
+        })
+        .unwrap();
+    assert_ne!(stored, started.secret);
+
+    // Used every 20 minutes, it outlives the 30-minute idle limit many times over...
+    for _ in 0..30 {
+        clock.advance_ms(20 * MIN);
+        assert!(
+            s.session_blocking(&started.secret, POLICY)
+                .unwrap()
+                .is_some()
+        );
+    }
+    // ...but not its 12-hour lifetime: alive at 11 h 40 min, ended at 12 h.
+    for _ in 0..5 {
+        clock.advance_ms(20 * MIN);
+        assert!(
+            s.session_blocking(&started.secret, POLICY)
+                .unwrap()
+                .is_some()
+        );
+    }
+    clock.advance_ms(20 * MIN);
+    assert!(
+        s.session_blocking(&started.secret, POLICY)
+            .unwrap()
+            .is_none(),
+        "past its lifetime"
+    );
+
+    // Left alone past the idle time, a session ends.
+    let idle = s.start_session_blocking(u.id, &u.name, POLICY).unwrap();
+    clock.advance_ms(29 * MIN);
+    assert!(s.session_blocking(&idle.secret, POLICY).unwrap().is_some());
+    clock.advance_ms(30 * MIN);
+    assert!(
+        s.session_blocking(&idle.secret, POLICY).unwrap().is_none(),
+        "idle"
+    );
+
+    // Use within a minute is not written again.
+    let quick = s.start_session_blocking(u.id, &u.name, POLICY).unwrap();
+    clock.advance_ms(TOUCH_EVERY_MS / 2);
+    let seen = s.session_blocking(&quick.secret, POLICY).unwrap().unwrap();
+    assert_eq!(seen.last_seen_at, seen.expires_at - POLICY.absolute_ms);
+    clock.advance_ms(TOUCH_EVERY_MS);
+    let seen = s.session_blocking(&quick.secret, POLICY).unwrap().unwrap();
+    assert_eq!(seen.last_seen_at, s.now_ms());
+}
+
+fn sign_out_disable_and_reset_end_sessions(db: &TestDb, _clock: &ManualClock) {
+    let s = &db.store;
+    let u = analyst(db, "budi");
+    let a = s.start_session_blocking(u.id, &u.name, POLICY).unwrap();
+    let b = s.start_session_blocking(u.id, &u.name, POLICY).unwrap();
+    s.end_session_blocking(&a.secret).unwrap();
+    assert!(s.session_blocking(&a.secret, POLICY).unwrap().is_none());
+    assert!(
+        s.end_session_blocking(&a.secret).is_err(),
+        "an ended session is not found"
+    );
+    assert!(s.session_blocking(&b.secret, POLICY).unwrap().is_some());
+    s.reset_user_password_blocking("admin:ayu", "budi", PasswordChoice::Generated)
+        .unwrap();
+    assert!(
+        s.session_blocking(&b.secret, POLICY).unwrap().is_none(),
+        "a reset ends sessions"
+    );
+    let c = s.start_session_blocking(u.id, &u.name, POLICY).unwrap();
+    s.disable_user_blocking("admin:ayu", "budi").unwrap();
+    assert!(
+        s.session_blocking(&c.secret, POLICY).unwrap().is_none(),
+        "disabling ends sessions"
+    );
+    let actions: Vec<(String, String)> = s
+        .audit_events_for(&format!("user:{}", u.id))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action))
+        .collect();
+    let by_user: Vec<&str> = actions
+        .iter()
+        .filter(|(actor, _)| actor == "user:budi")
+        .map(|(_, a)| a.as_str())
+        .collect();
+    assert_eq!(
+        by_user,
+        [
+            "session.started",
+            "session.started",
+            "session.ended",
+            "session.started"
+        ]
+    );
+}
+
+#[test]
+fn sqlite_lives_while_used_and_ends_idle_or_at_its_lifetime() {
+    with_clock(sqlite, lives_while_used_and_ends_idle_or_at_its_lifetime);
+}
+
+#[test]
+fn postgres_lives_while_used_and_ends_idle_or_at_its_lifetime() {
+    with_clock(postgres, lives_while_used_and_ends_idle_or_at_its_lifetime);
+}
+
+#[test]
+fn sqlite_sign_out_disable_and_reset_end_sessions() {
+    with_clock(sqlite, sign_out_disable_and_reset_end_sessions);
+}
+
+#[test]
+fn postgres_sign_out_disable_and_reset_end_sessions() {
+    with_clock(postgres, sign_out_disable_and_reset_end_sessions);
+}
