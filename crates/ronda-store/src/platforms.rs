@@ -50,6 +50,40 @@ fn insert(tx: &mut Tx<'_>, actor: &str, name: &str, display: &str) -> Result<Pla
     })
 }
 
+/// The platform a token or a user of `role` is bound to: required for the platform role (and
+/// registered), refused for any other. `what` names the holder in the messages (`token`,
+/// `user`).
+pub(crate) fn bound_platform(
+    tx: &mut Tx<'_>,
+    role: ronda_core::model::Role,
+    platform: Option<&str>,
+    what: &str,
+) -> Result<Option<i64>> {
+    use ronda_core::model::Role;
+    match (role, platform) {
+        (Role::Platform, None) => Err(FieldError::new(
+            "required",
+            "platform",
+            format!("a platform {what} belongs to a platform (--platform)"),
+        )
+        .into()),
+        (Role::Platform, Some(p)) => Ok(Some(tx.platform_id(p)?.ok_or_else(|| {
+            StoreError::Invalid(FieldError::new(
+                "unknown",
+                "platform",
+                format!("platform `{p}` is not registered"),
+            ))
+        })?)),
+        (_, Some(_)) => Err(FieldError::new(
+            "invalid",
+            "platform",
+            format!("only platform {what}s belong to a platform"),
+        )
+        .into()),
+        (_, None) => Ok(None),
+    }
+}
+
 pub fn list(conn: &mut dyn Conn) -> Result<Vec<Platform>> {
     conn.query(
         "SELECT id, name, display_name, created_at FROM platforms ORDER BY name",

@@ -77,32 +77,7 @@ fn create(
     platform: Option<&str>,
     expires_at: Option<i64>,
 ) -> Result<NewToken> {
-    let platform_id = match (role, platform) {
-        (Role::Platform, None) => {
-            return Err(FieldError::new(
-                "required",
-                "platform",
-                "a platform token needs --platform",
-            )
-            .into());
-        }
-        (Role::Platform, Some(p)) => Some(tx.platform_id(p)?.ok_or_else(|| {
-            StoreError::Invalid(FieldError::new(
-                "unknown",
-                "platform",
-                format!("platform `{p}` is not registered"),
-            ))
-        })?),
-        (_, Some(_)) => {
-            return Err(FieldError::new(
-                "invalid",
-                "platform",
-                "only platform tokens are bound to a platform",
-            )
-            .into());
-        }
-        (_, None) => None,
-    };
+    let platform_id = crate::platforms::bound_platform(tx, role, platform, "token")?;
     let secret = new_token_secret();
     let now = tx.now_ms();
     let id = tx.conn().insert_id(

@@ -194,32 +194,8 @@ fn create(
     password_hash: &str,
     must_change: bool,
 ) -> Result<User> {
-    let platform_id = match (new.role, new.platform.as_deref()) {
-        (Role::Platform, None) => {
-            return Err(FieldError::new(
-                "required",
-                "platform",
-                "a platform user belongs to a platform (--platform)",
-            )
-            .into());
-        }
-        (Role::Platform, Some(p)) => Some(tx.platform_id(p)?.ok_or_else(|| {
-            StoreError::Invalid(FieldError::new(
-                "unknown",
-                "platform",
-                format!("platform `{p}` is not registered"),
-            ))
-        })?),
-        (_, Some(_)) => {
-            return Err(FieldError::new(
-                "invalid",
-                "platform",
-                "only platform users belong to a platform",
-            )
-            .into());
-        }
-        (_, None) => None,
-    };
+    let platform_id =
+        crate::platforms::bound_platform(tx, new.role, new.platform.as_deref(), "user")?;
     match (new.role, new.unit.as_deref()) {
         (Role::Police, None) => {
             return Err(FieldError::new(
