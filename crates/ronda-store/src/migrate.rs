@@ -51,6 +51,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(15, include_str!("../migrations/0015_detection_reloads.sql")),
     shared(16, include_str!("../migrations/0016_users.sql")),
     shared(17, include_str!("../migrations/0017_sessions.sql")),
+    shared(18, include_str!("../migrations/0018_user_lockout.sql")),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -8,6 +8,8 @@
 //! first sign-in. A disabled user is kept (the audit log names them) and verifies no password;
 //! disabling a user or resetting their password ends their sessions (`sessions.rs`).
 //! Every change is audited under the person who made it; no password or hash reaches the log.
+//! Sign-in is throttled per user ([`Store::sign_in_blocking`]): a run of failures locks the
+//! account for a while, audited as `user.locked`; per-address limits belong to the HTTP edge.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -352,7 +354,8 @@ impl Store {
                 find(tx.conn(), &name)?.ok_or_else(|| StoreError::NotFound(format!("user `{name}`")))?;
             let now = tx.now_ms();
             tx.conn().execute(
-                "UPDATE users SET password_hash = $2, password_must_change = $3, password_changed_at = $4 WHERE id = $1",
+                "UPDATE users SET password_hash = $2, password_must_change = $3, password_changed_at = $4, \
+                 failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
                 params![user.id, hash.as_str(), i64::from(must_change), now],
             )?;
             crate::sessions::end_all(tx, user.id)?;
@@ -384,6 +387,107 @@ impl Store {
                 Ok(None)
             }
         }
+    }
+}
+
+/// How many failed sign-ins in a row lock an account, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    pub max_failures: u32,
+    pub lock_ms: i64,
+}
+
+/// What a sign-in attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// The password is right: the user (their failed attempts are forgotten).
+    Accepted(User),
+    /// A wrong name or password, or a disabled user (not told apart).
+    Refused,
+    /// Too many failures in a row: every password is refused until `until` (epoch ms).
+    Locked { until: i64 },
+}
+
+impl Store {
+    /// A sign-in attempt, throttled per user: `lockout.max_failures` wrong passwords in a row
+    /// lock the account for `lockout.lock_ms` (audited as `user.locked`), during which even the
+    /// right password is refused; a success forgets the failures; a password reset unlocks.
+    /// Unknown names, disabled users and locked accounts cost a hash too.
+    pub fn sign_in_blocking(&self, name: &str, password: &str, lockout: Lockout) -> Result<SignIn> {
+        let found = match normalize_name(name) {
+            Ok(name) => self.read(|conn| {
+                let Some((user, phc)) = find(conn, &name)? else {
+                    return Ok(None);
+                };
+                let row = conn.query_one(
+                    "SELECT failed_sign_ins, locked_until FROM users WHERE id = $1",
+                    params![user.id],
+                )?;
+                Ok(Some((user, phc, row.i64(0)?, row.opt_i64(1)?)))
+            })?,
+            Err(_) => None,
+        };
+        let Some((user, phc, failed, locked_until)) = found else {
+            let _ = password_matches(DUMMY_PHC, password);
+            return Ok(SignIn::Refused);
+        };
+        let now = self.now_ms();
+        if let Some(until) = locked_until.filter(|u| *u > now) {
+            let _ = password_matches(DUMMY_PHC, password);
+            return Ok(SignIn::Locked { until });
+        }
+        let ok = password_matches(&phc, password);
+        if user.disabled_at.is_some() {
+            return Ok(SignIn::Refused);
+        }
+        let id = user.id;
+        if ok {
+            if failed > 0 || locked_until.is_some() {
+                self.write_blocking(1, move |tx| {
+                    tx.conn().execute(
+                        "UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
+                        params![id],
+                    )?;
+                    Ok(())
+                })?;
+            }
+            return Ok(SignIn::Accepted(user));
+        }
+        let actor = format!("user:{}", user.name);
+        let max = i64::from(lockout.max_failures.max(1));
+        let locked = self.write_blocking(1, move |tx| {
+            tx.conn().execute(
+                "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = $1",
+                params![id],
+            )?;
+            let n = tx
+                .conn()
+                .query_one(
+                    "SELECT failed_sign_ins FROM users WHERE id = $1",
+                    params![id],
+                )?
+                .i64(0)?;
+            if n < max {
+                return Ok(None);
+            }
+            let until = tx.now_ms().saturating_add(lockout.lock_ms);
+            tx.conn().execute(
+                "UPDATE users SET failed_sign_ins = 0, locked_until = $2 WHERE id = $1",
+                params![id, until],
+            )?;
+            tx.audit(
+                &actor,
+                "user.locked",
+                &format!("user:{id}"),
+                None,
+                Some(&json!({"failed_sign_ins": n, "locked_until": until}).to_string()),
+            )?;
+            Ok(Some(until))
+        })?;
+        Ok(match locked {
+            Some(until) => SignIn::Locked { until },
+            None => SignIn::Refused,
+        })
     }
 }
 

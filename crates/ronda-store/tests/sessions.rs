@@ -1,7 +1,8 @@
 //! Console sessions on both backends, on a manual clock: a started session serves its user
 //! until sign-out, idle time or its absolute lifetime; use is written at most once a minute and
 //! keeps an active session alive; disabling the user or resetting their password ends it; only
-//! the secret's hash is stored; start and end are audited under the user.
+//! the secret's hash is stored; start and end are audited under the user. Sign-in attempts are
+//! throttled per user: five failures in a row lock the account for a while (audited).
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
@@ -11,7 +12,7 @@ use ronda_core::clock::ManualClock;
 use ronda_core::model::Role;
 use ronda_store::sessions::{SessionPolicy, TOUCH_EVERY_MS};
 use ronda_store::testing::TestDb;
-use ronda_store::users::{NewUser, PasswordChoice, User};
+use ronda_store::users::{Lockout, NewUser, PasswordChoice, SignIn, User};
 
 const MIN: i64 = 60_000;
 const POLICY: SessionPolicy = SessionPolicy {
@@ -170,6 +171,103 @@ fn sign_out_disable_and_reset_end_sessions(db: &TestDb, _clock: &ManualClock) {
             "session.started"
         ]
     );
+}
+
+const LOCKOUT: Lockout = Lockout {
+    max_failures: 5,
+    lock_ms: 15 * MIN,
+};
+
+fn repeated_failures_lock_the_account_for_a_while(db: &TestDb, clock: &ManualClock) {
+    let s = &db.store;
+    let u = analyst(db, "sari");
+    assert!(
+        matches!(s.sign_in_blocking("SARI", "a long password", LOCKOUT).unwrap(), SignIn::Accepted(ref a) if a.id == u.id)
+    );
+    // Four failures, a success: the count starts again.
+    for _ in 0..4 {
+        assert_eq!(
+            s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap(),
+            SignIn::Refused
+        );
+    }
+    assert!(matches!(
+        s.sign_in_blocking("sari", "a long password", LOCKOUT)
+            .unwrap(),
+        SignIn::Accepted(_)
+    ));
+    for _ in 0..4 {
+        assert_eq!(
+            s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap(),
+            SignIn::Refused
+        );
+    }
+    // The fifth failure in a row locks it; then even the right password is refused.
+    let until = s.now_ms() + 15 * MIN;
+    assert_eq!(
+        s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap(),
+        SignIn::Locked { until }
+    );
+    clock.advance_ms(14 * MIN);
+    assert_eq!(
+        s.sign_in_blocking("sari", "a long password", LOCKOUT)
+            .unwrap(),
+        SignIn::Locked { until }
+    );
+    clock.advance_ms(MIN);
+    assert!(matches!(
+        s.sign_in_blocking("sari", "a long password", LOCKOUT)
+            .unwrap(),
+        SignIn::Accepted(_)
+    ));
+    let locks = s
+        .audit_events_for(&format!("user:{}", u.id))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "user.locked")
+        .count();
+    assert_eq!(locks, 1);
+    // A reset unlocks at once; unknown and disabled users are refused like a wrong password.
+    for _ in 0..5 {
+        s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap();
+    }
+    s.reset_user_password_blocking(
+        "admin:ayu",
+        "sari",
+        PasswordChoice::Chosen("another long one".into()),
+    )
+    .unwrap();
+    assert!(matches!(
+        s.sign_in_blocking("sari", "another long one", LOCKOUT)
+            .unwrap(),
+        SignIn::Accepted(_)
+    ));
+    assert_eq!(
+        s.sign_in_blocking("nobody", "a long password", LOCKOUT)
+            .unwrap(),
+        SignIn::Refused
+    );
+    assert_eq!(
+        s.sign_in_blocking("not a name!", "a long password", LOCKOUT)
+            .unwrap(),
+        SignIn::Refused
+    );
+    s.disable_user_blocking("admin:ayu", "sari").unwrap();
+    assert_eq!(
+        s.sign_in_blocking("sari", "another long one", LOCKOUT)
+            .unwrap(),
+        SignIn::Refused
+    );
+}
+
+#[test]
+fn sqlite_repeated_failures_lock_the_account_for_a_while() {
+    with_clock(sqlite, repeated_failures_lock_the_account_for_a_while);
+}
+
+#[test]
+fn postgres_repeated_failures_lock_the_account_for_a_while() {
+    with_clock(postgres, repeated_failures_lock_the_account_for_a_while);
 }
 
 #[test]
