@@ -5,7 +5,7 @@
 //! OWASP minimum of 19 MiB, two passes, one lane; the parameters travel in the string, so raising
 //! them later leaves old hashes verifiable). A password Ronda generated (`ronda user create`
 //! without `--password-stdin`, `reset-password`) is shown once and marked to be changed at the
-//! first sign-in. A disabled user is kept (the audit log names them) and verifies no password;
+//! first sign-in. A disabled user is kept (the audit log names them) and signs in no more;
 //! disabling a user or resetting their password ends their sessions (`sessions.rs`).
 //! Every change is audited under the person who made it; no password or hash reaches the log.
 //! Sign-in is throttled per user ([`Store::sign_in_blocking`]): a run of failures locks the
@@ -170,12 +170,29 @@ fn resolve(choice: PasswordChoice) -> Result<(String, bool, Option<String>)> {
     }
 }
 
-fn find(conn: &mut dyn Conn, name: &str) -> Result<Option<(User, String)>> {
+/// A user by name, with what signing in needs: the password hash, the failed attempts in a
+/// row and the end of a lock-out.
+struct Account {
+    user: User,
+    phc: String,
+    failed_sign_ins: i64,
+    locked_until: Option<i64>,
+}
+
+fn find(conn: &mut dyn Conn, name: &str) -> Result<Option<Account>> {
     let sql = format!(
-        "SELECT {USER_COLUMNS}, u.password_hash FROM users u LEFT JOIN platforms p ON p.id = u.platform_id WHERE u.name = $1"
+        "SELECT {USER_COLUMNS}, u.password_hash, u.failed_sign_ins, u.locked_until \
+         FROM users u LEFT JOIN platforms p ON p.id = u.platform_id WHERE u.name = $1"
     );
     conn.query_opt(&sql, params![name])?
-        .map(|r| Ok((user_from_row(&r)?, r.string(8)?)))
+        .map(|r| {
+            Ok(Account {
+                user: user_from_row(&r)?,
+                phc: r.string(8)?,
+                failed_sign_ins: r.i64(9)?,
+                locked_until: r.opt_i64(10)?,
+            })
+        })
         .transpose()
 }
 
@@ -311,8 +328,9 @@ impl Store {
         let name = normalize_name(name)?;
         let actor = actor.to_string();
         self.write_blocking(1, move |tx| {
-            let (user, _) = find(tx.conn(), &name)?
-                .ok_or_else(|| StoreError::NotFound(format!("user `{name}`")))?;
+            let user = find(tx.conn(), &name)?
+                .ok_or_else(|| StoreError::NotFound(format!("user `{name}`")))?
+                .user;
             if user.disabled_at.is_some() {
                 return Err(StoreError::Conflict(format!(
                     "user `{name}` is already disabled"
@@ -350,8 +368,9 @@ impl Store {
         let (hash, must_change, shown) = resolve(password)?;
         let actor = actor.to_string();
         self.write_blocking(1, move |tx| {
-            let (user, _) =
-                find(tx.conn(), &name)?.ok_or_else(|| StoreError::NotFound(format!("user `{name}`")))?;
+            let user = find(tx.conn(), &name)?
+                .ok_or_else(|| StoreError::NotFound(format!("user `{name}`")))?
+                .user;
             let now = tx.now_ms();
             tx.conn().execute(
                 "UPDATE users SET password_hash = $2, password_must_change = $3, password_changed_at = $4, \
@@ -368,25 +387,6 @@ impl Store {
             )
         })?;
         Ok(shown)
-    }
-
-    /// The user whose name and password these are, when enabled; `None` otherwise (an unknown
-    /// name costs a hash too, so timing does not tell names apart).
-    pub fn verify_user_password(&self, name: &str, password: &str) -> Result<Option<User>> {
-        let Ok(name) = normalize_name(name) else {
-            return Ok(None);
-        };
-        let found = self.read(|conn| find(conn, &name))?;
-        match found {
-            Some((user, phc)) => {
-                let ok = password_matches(&phc, password);
-                Ok((ok && user.disabled_at.is_none()).then_some(user))
-            }
-            None => {
-                let _ = password_matches(DUMMY_PHC, password);
-                Ok(None)
-            }
-        }
     }
 }
 
@@ -415,19 +415,16 @@ impl Store {
     /// Unknown names, disabled users and locked accounts cost a hash too.
     pub fn sign_in_blocking(&self, name: &str, password: &str, lockout: Lockout) -> Result<SignIn> {
         let found = match normalize_name(name) {
-            Ok(name) => self.read(|conn| {
-                let Some((user, phc)) = find(conn, &name)? else {
-                    return Ok(None);
-                };
-                let row = conn.query_one(
-                    "SELECT failed_sign_ins, locked_until FROM users WHERE id = $1",
-                    params![user.id],
-                )?;
-                Ok(Some((user, phc, row.i64(0)?, row.opt_i64(1)?)))
-            })?,
+            Ok(name) => self.read(|conn| find(conn, &name))?,
             Err(_) => None,
         };
-        let Some((user, phc, failed, locked_until)) = found else {
+        let Some(Account {
+            user,
+            phc,
+            failed_sign_ins: failed,
+            locked_until,
+        }) = found
+        else {
             let _ = password_matches(DUMMY_PHC, password);
             return Ok(SignIn::Refused);
         };

@@ -6,9 +6,27 @@
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 use ronda_core::model::Role;
-use ronda_store::StoreError;
 use ronda_store::on_both_backends;
-use ronda_store::users::{NewUser, PasswordChoice};
+use ronda_store::users::{Lockout, NewUser, PasswordChoice, SignIn, User};
+use ronda_store::{Store, StoreError};
+
+/// A sign-in as the console will make it, with a lock-out no test here reaches.
+trait SignInExt {
+    fn sign_in(&self, name: &str, password: &str) -> Result<Option<User>, StoreError>;
+}
+
+impl SignInExt for Store {
+    fn sign_in(&self, name: &str, password: &str) -> Result<Option<User>, StoreError> {
+        let lockout = Lockout {
+            max_failures: 100,
+            lock_ms: 60_000,
+        };
+        Ok(match self.sign_in_blocking(name, password, lockout)? {
+            SignIn::Accepted(u) => Some(u),
+            SignIn::Refused | SignIn::Locked { .. } => None,
+        })
+    }
+}
 
 fn user(name: &str, role: Role) -> NewUser {
     NewUser {
@@ -31,10 +49,10 @@ on_both_backends! {
             .unwrap();
         assert_eq!((u.name.as_str(), u.role, shown), ("rina.analis", Role::Analyst, None));
         assert!(!u.password_must_change);
-        let found = s.verify_user_password("RINA.analis", "kata sandi panjang").unwrap().unwrap();
+        let found = s.sign_in("RINA.analis", "kata sandi panjang").unwrap().unwrap();
         assert_eq!(found.id, u.id);
-        assert!(s.verify_user_password("rina.analis", "kata sandi panjanG").unwrap().is_none());
-        assert!(s.verify_user_password("nobody", "kata sandi panjang").unwrap().is_none());
+        assert!(s.sign_in("rina.analis", "kata sandi panjanG").unwrap().is_none());
+        assert!(s.sign_in("nobody", "kata sandi panjang").unwrap().is_none());
         // The password is nowhere in clear: not in the row, not in the audit log.
         let stored: String = s
             .read(|c| c.query_one("SELECT password_hash FROM users WHERE id = $1", &[u.id.into()])?.string(0))
@@ -55,14 +73,14 @@ on_both_backends! {
         let shown = shown.unwrap();
         assert_eq!(shown.len(), 20);
         assert!(u.password_must_change);
-        assert!(s.verify_user_password("budi", &shown).unwrap().is_some());
+        assert!(s.sign_in("budi", &shown).unwrap().is_some());
         // A reset to a chosen password clears the mark; the old password stops working.
         assert_eq!(s.reset_user_password_blocking("cli:root", "budi", chosen("a new long password")).unwrap(), None);
-        assert!(s.verify_user_password("budi", &shown).unwrap().is_none());
-        let now = s.verify_user_password("budi", "a new long password").unwrap().unwrap();
+        assert!(s.sign_in("budi", &shown).unwrap().is_none());
+        let now = s.sign_in("budi", "a new long password").unwrap().unwrap();
         assert!(!now.password_must_change);
         let again = s.reset_user_password_blocking("cli:root", "budi", PasswordChoice::Generated).unwrap().unwrap();
-        assert!(s.verify_user_password("budi", &again).unwrap().unwrap().password_must_change);
+        assert!(s.sign_in("budi", &again).unwrap().unwrap().password_must_change);
         let actions: Vec<String> = s.audit_events_for(&format!("user:{}", u.id)).unwrap()
             .into_iter().map(|e| e.action).collect();
         assert_eq!(actions, ["user.created", "user.password_reset", "user.password_reset"]);
@@ -105,7 +123,7 @@ on_both_backends! {
         s.create_user_blocking("t", user("dewi", Role::Analyst), chosen("dewi's long password")).unwrap();
         let d = s.disable_user_blocking("admin:ayu", "Dewi").unwrap();
         assert!(d.disabled_at.is_some());
-        assert!(s.verify_user_password("dewi", "dewi's long password").unwrap().is_none());
+        assert!(s.sign_in("dewi", "dewi's long password").unwrap().is_none());
         assert!(matches!(s.disable_user_blocking("admin:ayu", "dewi"), Err(StoreError::Conflict(_))));
         assert!(matches!(s.disable_user_blocking("admin:ayu", "nobody"), Err(StoreError::NotFound(_))));
         assert!(s.list_users().unwrap()[0].disabled_at.is_some());
