@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy, and the whole test suite
 # (unit, property, integration tests against the real PostgreSQL, and the real `ronda` binary),
-# then schemathesis against a live server from its OpenAPI document (scripts/api_fuzz.sh).
+# then schemathesis against a live server from its OpenAPI document (scripts/api_fuzz.sh), then
+# the console's flows in a real browser (scripts/console_e2e.sh).
 # Starts the local services the tests need when they are down. Usable on a fresh machine with
 # a Rust toolchain; CI runs exactly this (.ci/run).
 set -euo pipefail
@@ -52,3 +53,5 @@ log "tests"
 cargo nextest run --workspace --all-targets --no-fail-fast "$@"
 log "API fuzzing (schemathesis, from the OpenAPI document, against a live server)"
 scripts/api_fuzz.sh
+log "console in a real browser (Playwright + Debian chromium, axe-core on every page)"
+scripts/console_e2e.sh

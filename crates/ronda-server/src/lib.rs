@@ -1,10 +1,13 @@
-//! Ronda's HTTP API (`/api/v1`) and, later, its background workers.
+//! Ronda's HTTP API (`/api/v1`), the team's console in the browser ([`console`]), and the
+//! background workers.
 //!
 //! Invariants: handlers hold no business rules beyond role scoping and request shape — those
-//! live in `ronda-core` and `ronda-store`; every error leaves through [`error::ApiError`];
+//! live in `ronda-core`, `ronda-service` and `ronda-store`; every API error leaves through
+//! [`error::ApiError`], every page failure through [`console::layout::PageError`];
 //! [`startup::app`] builds the whole router from an [`state::AppState`], so tests need no socket.
 
 pub mod auth;
+pub mod console;
 pub mod error;
 pub mod evidence_zip;
 pub mod export;

@@ -2,9 +2,13 @@
 //! costly authenticated ones (image hashing).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Instant;
+
+use axum::extract::ConnectInfo;
+use axum::http::{Extensions, HeaderMap};
+use ronda_service::config::{Config, IpNet};
 
 #[derive(Debug)]
 pub struct RateLimiter<K = IpAddr> {
@@ -58,6 +62,47 @@ impl<K: std::hash::Hash + Eq + Copy> RateLimiter<K> {
     }
 }
 
+/// The client's address: the socket peer; with `trust_forwarded_for`, the rightmost
+/// `X-Forwarded-For` address that is not a trusted proxy (the leftmost entries are whatever
+/// the client chose to send).
+pub fn client_ip(config: &Config, extensions: &Extensions, headers: &HeaderMap) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    if !config.trust_forwarded_for {
+        return peer;
+    }
+    let trusted: Vec<IpNet> = config
+        .trusted_proxies
+        .iter()
+        .filter_map(|p| IpNet::parse(p))
+        .collect();
+    forwarded_client(
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        &trusted,
+    )
+    .unwrap_or(peer)
+}
+
+/// The rightmost address of the `X-Forwarded-For` values (in order) that no trusted proxy
+/// holds; `None` when there is none (or a hop does not parse: the chain cannot be followed).
+fn forwarded_client<'a>(
+    values: impl Iterator<Item = &'a str>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let hops: Vec<&str> = values.flat_map(|v| v.split(',')).collect();
+    for hop in hops.iter().rev() {
+        let ip: IpAddr = hop.trim().parse().ok()?;
+        if !trusted.iter().any(|t| t.contains(ip)) {
+            return Some(ip);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +120,35 @@ mod tests {
         // Another address has its own bucket.
         assert!(l.check_at("192.0.2.2".parse().unwrap(), t0).is_ok());
         assert!(l.check_at(ip, t0 + Duration::from_millis(1100)).is_ok());
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_untrusted_hop() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let none: Vec<IpNet> = Vec::new();
+        assert_eq!(
+            forwarded_client(["6.6.6.6, 127.0.0.1"].into_iter(), &none),
+            Some(ip("127.0.0.1"))
+        );
+        let proxies = vec![
+            IpNet::parse("10.0.0.0/8").unwrap(),
+            IpNet::parse("127.0.0.1").unwrap(),
+        ];
+        assert_eq!(
+            forwarded_client(
+                ["6.6.6.6, 203.0.113.9, 10.1.2.3", "127.0.0.1"].into_iter(),
+                &proxies
+            ),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(forwarded_client(["10.0.0.1"].into_iter(), &proxies), None);
+        assert_eq!(
+            forwarded_client(["junk, 10.0.0.1"].into_iter(), &proxies),
+            None
+        );
+        assert!(IpNet::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
+        assert!(!IpNet::parse("10.0.0.0/8").unwrap().contains(ip("11.0.0.1")));
+        assert!(IpNet::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(IpNet::parse("10.0.0.0/33").is_none());
     }
 }

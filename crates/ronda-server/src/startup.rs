@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::console;
 use crate::error::ApiError;
 use crate::openapi;
 use crate::permissions;
@@ -32,6 +33,7 @@ pub fn app(state: Arc<AppState>) -> Router {
             state.clone(),
             permissions::authorize,
         ))
+        .merge(console::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(reject_bad_uri))
@@ -128,9 +130,11 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `state.config.listen` (port 0 picks a free port). The error names the address
+    /// Binds `state.config.listen` (port 0 picks a free port), once the console's catalogues load. The error names the address
     /// and where it is set (`listen`, `RONDA_LISTEN`, `--listen`).
     pub async fn bind(state: Arc<AppState>) -> std::io::Result<Self> {
+        // The console's message catalogues are compiled in; one that does not load fails here.
+        console::i18n::check_catalogues().map_err(std::io::Error::other)?;
         let addr = state.config.listen;
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             std::io::Error::new(

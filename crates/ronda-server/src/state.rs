@@ -22,6 +22,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub tokens: TokenCache,
     pub public_limiter: RateLimiter,
+    /// Console sign-in attempts per client address (`console.sign_in_per_minute`).
+    pub sign_in_limiter: RateLimiter,
     /// `POST /media/hash` per token (`media_hash_per_minute`).
     pub media_limiter: RateLimiter<i64>,
     pub detector: Detector,
@@ -40,6 +42,10 @@ impl AppState {
     /// Builds the context; fails when the configured detection rules or model cannot be loaded.
     pub fn new(store: Store, config: Config) -> Result<Self, String> {
         let public_limiter = RateLimiter::new(config.public_per_minute, config.public_burst);
+        let sign_in_limiter = RateLimiter::new(
+            config.console.sign_in_per_minute,
+            config.console.sign_in_per_minute,
+        );
         let media_limiter = RateLimiter::new(
             config.media_hash_per_minute,
             config.media_hash_per_minute.div_ceil(4).max(1),
@@ -58,6 +64,7 @@ impl AppState {
             metrics: Metrics::default(),
             tokens: TokenCache::default(),
             public_limiter,
+            sign_in_limiter,
             media_limiter,
             detector,
             decode_budget,

@@ -134,6 +134,56 @@ pub struct Config {
     /// How long closed cases keep their content snapshots and reporter contacts
     /// (`[retention]` in TOML; `ronda retention run` applies it). Off by default.
     pub retention: Retention,
+    /// The team's console in the browser (`[console]` in TOML): sessions and sign-in.
+    pub console: Console,
+}
+
+/// Settings of the console's sign-in and sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Console {
+    /// Mark the session cookie `Secure` (set it when the console is served over HTTPS, as it
+    /// should be everywhere but a developer's machine).
+    pub secure_cookies: bool,
+    /// Minutes without use after which a session ends.
+    pub session_idle_minutes: u32,
+    /// Hours after which a session ends however much it is used.
+    pub session_absolute_hours: u32,
+    /// Wrong passwords in a row that lock an account.
+    pub lockout_failures: u32,
+    /// Minutes a locked account stays locked.
+    pub lockout_minutes: u32,
+    /// Sign-in attempts allowed per client address per minute (a burst of the same size).
+    pub sign_in_per_minute: u32,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console {
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            sign_in_per_minute: 10,
+        }
+    }
+}
+
+impl Console {
+    pub fn session_policy(&self) -> ronda_store::sessions::SessionPolicy {
+        ronda_store::sessions::SessionPolicy {
+            idle_ms: i64::from(self.session_idle_minutes) * 60_000,
+            absolute_ms: i64::from(self.session_absolute_hours) * 3_600_000,
+        }
+    }
+
+    pub fn lockout(&self) -> ronda_store::users::Lockout {
+        ronda_store::users::Lockout {
+            max_failures: self.lockout_failures,
+            lock_ms: i64::from(self.lockout_minutes) * 60_000,
+        }
+    }
 }
 
 /// Retention of closed cases' personal and content data, in days after closing; absent = kept.
@@ -233,6 +283,7 @@ impl Default for Config {
             link_name_similarity: defaults.name_similarity,
             signing_key_file: None,
             retention: Retention::default(),
+            console: Console::default(),
         }
     }
 }
@@ -432,6 +483,17 @@ impl Config {
         if self.decode_budget_megapixels == 0 {
             return Err(ConfigError::Invalid(
                 "`decode_budget_megapixels` must be positive".into(),
+            ));
+        }
+        let c = &self.console;
+        if c.session_idle_minutes == 0
+            || c.session_absolute_hours == 0
+            || c.lockout_failures == 0
+            || c.lockout_minutes == 0
+            || c.sign_in_per_minute == 0
+        {
+            return Err(ConfigError::Invalid(
+                "`console`: the session times, lock-out settings and `sign_in_per_minute` must be positive".into(),
             ));
         }
         if self.public_per_minute == 0 {

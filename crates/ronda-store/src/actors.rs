@@ -132,6 +132,8 @@ pub struct EarlierCase {
     pub status: String,
     pub decision: Option<String>,
     pub legal_basis: Option<String>,
+    /// When that decision was made (epoch ms).
+    pub decided_at: Option<i64>,
 }
 
 const ACCOUNT_REF_SQL: &str = "SELECT a.id, p.name || ':' || a.handle, a.status FROM accounts a \
@@ -177,7 +179,8 @@ fn earlier_cases(conn: &mut dyn crate::db::Conn, account_ids: &[i64]) -> Result<
         let rows = conn.query(
             "SELECT c.id, p.name || ':' || a.handle, c.status, \
              (SELECT d.decision FROM decisions d WHERE d.case_id = c.id ORDER BY d.id DESC LIMIT 1), \
-             (SELECT d.legal_basis FROM decisions d WHERE d.case_id = c.id ORDER BY d.id DESC LIMIT 1) \
+             (SELECT d.legal_basis FROM decisions d WHERE d.case_id = c.id ORDER BY d.id DESC LIMIT 1), \
+             (SELECT d.created_at FROM decisions d WHERE d.case_id = c.id ORDER BY d.id DESC LIMIT 1) \
              FROM cases c JOIN accounts a ON a.id = c.account_id JOIN platforms p ON p.id = a.platform_id \
              WHERE c.account_id = $1 ORDER BY c.id LIMIT $2",
             params![*id, MAX_LISTED],
@@ -189,6 +192,7 @@ fn earlier_cases(conn: &mut dyn crate::db::Conn, account_ids: &[i64]) -> Result<
                 status: r.string(2)?,
                 decision: r.opt_string(3)?,
                 legal_basis: r.opt_string(4)?,
+                decided_at: r.opt_i64(5)?,
             });
         }
     }

@@ -249,24 +249,35 @@ pub fn get_case(conn: &mut dyn Conn, id: i64) -> Result<Option<CaseView>> {
         .transpose()
 }
 
-pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
+/// The LIKE pattern of a filter's free-text search, for [`filter_conditions`].
+pub(crate) fn search_pattern(f: &CaseFilter) -> Option<String> {
+    f.search.as_ref().map(|q| like_pattern(&q.contains))
+}
+
+/// The SQL conditions of a filter over `cases c JOIN platforms p`, their parameters pushed
+/// onto `ps` (numbered from `ps.len() + 1`); `pattern` is [`search_pattern`]'s. `f.limit` is
+/// not a condition.
+pub(crate) fn filter_conditions<'a>(
+    f: &'a CaseFilter,
+    pattern: Option<&'a str>,
+    ps: &mut Vec<Param<'a>>,
+) -> Vec<String> {
     let mut conds: Vec<String> = Vec::new();
-    let mut ps: Vec<Param<'_>> = Vec::new();
     let mut push = |cond: &str, p: Param<'static>, ps: &mut Vec<Param<'_>>| {
         ps.push(p);
         conds.push(cond.replace('?', &format!("${}", ps.len())));
     };
     if let Some(s) = f.status {
-        push("c.status = ?", Param::Text(s.as_str()), &mut ps);
+        push("c.status = ?", Param::Text(s.as_str()), ps);
     }
     if let Some(c) = f.category {
-        push("c.category = ?", Param::Text(c.as_str()), &mut ps);
+        push("c.category = ?", Param::Text(c.as_str()), ps);
     }
     if let Some(p) = f.priority {
-        push("c.priority = ?", Param::Int(priority_rank(p)), &mut ps);
+        push("c.priority = ?", Param::Int(priority_rank(p)), ps);
     }
     if let Some(id) = f.before_id {
-        push("c.id < ?", Param::Int(id), &mut ps);
+        push("c.id < ?", Param::Int(id), ps);
     }
     if let Some(s) = f.source {
         let col = match s {
@@ -281,8 +292,7 @@ pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
         ps.push(Param::Text(name));
         conds.push(format!("p.name = ${}", ps.len()));
     }
-    let pattern = f.search.as_ref().map(|q| like_pattern(&q.contains));
-    if let (Some(q), Some(pattern)) = (&f.search, &pattern) {
+    if let (Some(q), Some(pattern)) = (&f.search, pattern) {
         ps.push(Param::Text(pattern));
         let like = format!("${}", ps.len());
         let mut exact = Vec::new();
@@ -318,6 +328,13 @@ pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
             exact_in("i.value"),
         ));
     }
+    conds
+}
+
+pub fn list_cases(conn: &mut dyn Conn, f: &CaseFilter) -> Result<CasePage> {
+    let pattern = search_pattern(f);
+    let mut ps: Vec<Param<'_>> = Vec::new();
+    let conds = filter_conditions(f, pattern.as_deref(), &mut ps);
     let limit = f.limit.clamp(1, 500);
     ps.push(Param::Int(i64::try_from(limit + 1).unwrap_or(501)));
     let where_clause = if conds.is_empty() {

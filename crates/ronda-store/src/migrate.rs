@@ -52,6 +52,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(16, include_str!("../migrations/0016_users.sql")),
     shared(17, include_str!("../migrations/0017_sessions.sql")),
     shared(18, include_str!("../migrations/0018_user_lockout.sql")),
+    shared(19, include_str!("../migrations/0019_claims_index.sql")),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -611,6 +611,50 @@ impl Store {
         self.read(|c| get(c, id))
     }
 
+    /// Notices as the team works them: open and overdue first (the longest overdue first),
+    /// then the other open ones by deadline, then the closed ones, newest first; optionally
+    /// for one platform and in one status.
+    pub fn notices_by_urgency(
+        &self,
+        platform: Option<&str>,
+        status: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<NoticeView>> {
+        let now = self.now_ms();
+        let sql = format!(
+            "SELECT {NOTICE_COLUMNS} FROM notices n JOIN platforms p ON p.id = n.platform_id \
+             WHERE ($1 = '' OR p.name = $1) AND ($2 = '' OR n.status = $2) \
+             ORDER BY CASE WHEN n.closed_at IS NULL AND n.deadline <= $3 THEN 0 \
+                           WHEN n.closed_at IS NULL THEN 1 ELSE 2 END, \
+                      CASE WHEN n.closed_at IS NULL THEN n.deadline ELSE -n.id END, n.id \
+             LIMIT $4"
+        );
+        let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        self.read(|c| {
+            c.query(
+                &sql,
+                params![platform.unwrap_or(""), status.unwrap_or(""), now, limit],
+            )?
+            .iter()
+            .map(notice_from_row)
+            .collect()
+        })
+    }
+
+    /// The notices of one case, newest first.
+    pub fn case_notices(&self, case_id: i64) -> Result<Vec<NoticeView>> {
+        let sql = format!(
+            "SELECT {NOTICE_COLUMNS} FROM notices n JOIN platforms p ON p.id = n.platform_id \
+             WHERE n.case_id = $1 ORDER BY n.id DESC"
+        );
+        self.read(|c| {
+            c.query(&sql, params![case_id])?
+                .iter()
+                .map(notice_from_row)
+                .collect()
+        })
+    }
+
     pub fn notices(
         &self,
         platform: Option<&str>,

@@ -7,17 +7,54 @@ use ronda_core::report::FieldError;
 use ronda_core::workflow::{Action, DeadlinePolicy, decision_action, transition};
 use serde_json::json;
 
-use crate::cases::{CASE_COLUMNS, CaseView, case_from_row};
+use crate::cases::{
+    CASE_COLUMNS, CaseFilter, CaseView, case_from_row, filter_conditions, priority_rank,
+    search_pattern,
+};
 use crate::db::Conn;
+use crate::db::Param;
 use crate::error::{Result, StoreError};
 use crate::params;
 use crate::store::{Store, Tx};
 
-/// Who is working: the token and its audit name.
+/// Who is working: the holder of claims and their audit name.
+///
+/// Claims are held by an API token or by a console user; both live in one number space,
+/// `cases.claimed_by`: a token's id as it is, a user's id negated (ids are positive). So the
+/// queue, claims and decisions need no second column, and a token and a user never hold one
+/// claim together.
 #[derive(Debug, Clone)]
 pub struct Reviewer {
-    pub token_id: i64,
+    pub holder: i64,
     pub actor: String,
+}
+
+impl Reviewer {
+    /// An API token at work.
+    pub fn token(token_id: i64, actor: impl Into<String>) -> Reviewer {
+        Reviewer {
+            holder: token_id,
+            actor: actor.into(),
+        }
+    }
+
+    /// A console user at work.
+    pub fn user(user_id: i64, actor: impl Into<String>) -> Reviewer {
+        Reviewer {
+            holder: -user_id,
+            actor: actor.into(),
+        }
+    }
+
+    /// The token, for the decisions it records (a user's decisions have none).
+    fn token_id(&self) -> Option<i64> {
+        (self.holder > 0).then_some(self.holder)
+    }
+}
+
+/// The console user holding a claim (`claimed_by`), when a user holds it.
+pub fn holding_user(claimed_by: i64) -> Option<i64> {
+    (claimed_by < 0).then(|| -claimed_by)
 }
 
 /// A lease on a case.
@@ -92,9 +129,9 @@ fn load(tx: &mut Tx<'_>, case_id: i64) -> Result<CaseState> {
     })
 }
 
-fn held_by_other(s: &CaseState, token_id: i64, now: i64) -> Option<(i64, i64)> {
+fn held_by_other(s: &CaseState, holder: i64, now: i64) -> Option<(i64, i64)> {
     match (s.claimed_by, s.claim_expires_at) {
-        (Some(by), Some(until)) if by != token_id && until > now => Some((by, until)),
+        (Some(by), Some(until)) if by != holder && until > now => Some((by, until)),
         _ => None,
     }
 }
@@ -102,7 +139,7 @@ fn held_by_other(s: &CaseState, token_id: i64, now: i64) -> Option<(i64, i64)> {
 fn claim(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, ttl_ms: i64) -> Result<Claim> {
     let now = tx.now_ms();
     let s = load(tx, case_id)?;
-    if let Some((by, until)) = held_by_other(&s, who.token_id, now) {
+    if let Some((by, until)) = held_by_other(&s, who.holder, now) {
         return Err(StoreError::Conflict(format!(
             "case {case_id} is claimed by token {by} until {}",
             to_rfc3339(until)
@@ -115,12 +152,11 @@ fn claim(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, ttl_ms: i64) -> Result<C
     let expires_at = now + ttl_ms;
     tx.conn().execute(
         "UPDATE cases SET status = $2, claimed_by = $3, claim_expires_at = $4, updated_at = $5 WHERE id = $1",
-        params![case_id, status.as_str(), who.token_id, expires_at, now],
+        params![case_id, status.as_str(), who.holder, expires_at, now],
     )?;
     let before = json!({"status": s.status, "claimed_by": s.claimed_by}).to_string();
-    let after =
-        json!({"status": status, "claimed_by": who.token_id, "claim_expires_at": expires_at})
-            .to_string();
+    let after = json!({"status": status, "claimed_by": who.holder, "claim_expires_at": expires_at})
+        .to_string();
     tx.audit(
         &who.actor,
         "case.claimed",
@@ -131,7 +167,7 @@ fn claim(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, ttl_ms: i64) -> Result<C
     Ok(Claim {
         case_id,
         status,
-        claimed_by: who.token_id,
+        claimed_by: who.holder,
         expires_at,
     })
 }
@@ -139,7 +175,7 @@ fn claim(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64, ttl_ms: i64) -> Result<C
 fn release(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64) -> Result<()> {
     let now = tx.now_ms();
     let s = load(tx, case_id)?;
-    if s.claimed_by != Some(who.token_id) || s.claim_expires_at.is_none_or(|t| t <= now) {
+    if s.claimed_by != Some(who.holder) || s.claim_expires_at.is_none_or(|t| t <= now) {
         return Err(StoreError::Conflict(format!(
             "you hold no claim on case {case_id}"
         )));
@@ -152,7 +188,7 @@ fn release(tx: &mut Tx<'_>, who: &Reviewer, case_id: i64) -> Result<()> {
         &who.actor,
         "case.released",
         &format!("case:{case_id}"),
-        Some(&json!({"claimed_by": who.token_id}).to_string()),
+        Some(&json!({"claimed_by": who.holder}).to_string()),
         Some(r#"{"claimed_by":null}"#),
     )?;
     Ok(())
@@ -192,7 +228,7 @@ fn decide(
     );
     // A decision the case's status does not allow is refused first: claiming would not help.
     let status = transition(s.status, action)?;
-    let holds = s.claimed_by == Some(who.token_id) && s.claim_expires_at.is_some_and(|t| t > now);
+    let holds = s.claimed_by == Some(who.holder) && s.claim_expires_at.is_some_and(|t| t > now);
     if !holds && !d.override_claim {
         return Err(StoreError::Conflict(format!(
             "claim case {case_id} before deciding it (POST /api/v1/cases/{case_id}/claim)"
@@ -213,7 +249,7 @@ fn decide(
             d.legal_basis.as_deref(),
             d.note.as_deref(),
             &who.actor,
-            who.token_id,
+            who.token_id(),
             now
         ],
     )?;
@@ -343,7 +379,7 @@ fn approve(
     let decision_id = tx.conn().insert_id(
         "INSERT INTO decisions (case_id, decision, category, legal_basis, note, decided_by, token_id, created_at) \
          SELECT $1, $2, category, legal_basis, $3, $4, $5, $6 FROM cases WHERE id = $1 RETURNING id",
-        params![case_id, action.as_str(), note, &who.actor, who.token_id, now],
+        params![case_id, action.as_str(), note, &who.actor, who.token_id(), now],
     )?;
     tx.conn().execute(
         "UPDATE cases SET status = $2, claimed_by = NULL, claim_expires_at = NULL, updated_at = $3 WHERE id = $1",
@@ -363,20 +399,115 @@ fn approve(
     finish(tx, who, decision_id, case_id, status, policy)
 }
 
-/// Cases waiting for an analyst: new or in review, not leased by someone else; by priority
-/// (urgent first), then by detection score, then oldest first.
-pub fn queue(conn: &mut dyn Conn, token_id: i64, now: i64, limit: usize) -> Result<Vec<CaseView>> {
+/// Cases waiting for an analyst: new or in review, not leased by someone else, narrowed by
+/// `f` (its status is ignored); by priority (urgent first), then by detection score, then
+/// oldest first.
+pub fn queue(conn: &mut dyn Conn, holder: i64, now: i64, f: &CaseFilter) -> Result<Vec<CaseView>> {
+    let filter = CaseFilter {
+        status: None,
+        ..f.clone()
+    };
+    let pattern = search_pattern(&filter);
+    let limit = i64::try_from(f.limit.clamp(1, 500)).unwrap_or(500);
+    let mut ps: Vec<Param<'_>> = vec![Param::Int(now), Param::Int(holder), Param::Int(limit)];
+    let mut conds = vec![
+        "c.status IN ('new', 'in_review')".to_string(),
+        "(c.claimed_by IS NULL OR c.claim_expires_at <= $1 OR c.claimed_by = $2)".to_string(),
+    ];
+    conds.extend(filter_conditions(&filter, pattern.as_deref(), &mut ps));
     let sql = format!(
         "SELECT {CASE_COLUMNS} FROM cases c JOIN platforms p ON p.id = c.platform_id \
-         WHERE c.status IN ('new', 'in_review') \
-           AND (c.claimed_by IS NULL OR c.claim_expires_at <= $1 OR c.claimed_by = $2) \
-         ORDER BY c.priority DESC, COALESCE(c.detect_score, 0) DESC, c.first_reported_at ASC, c.id ASC LIMIT $3"
+         WHERE {} \
+         ORDER BY c.priority DESC, COALESCE(c.detect_score, 0) DESC, c.first_reported_at ASC, c.id ASC LIMIT $3",
+        conds.join(" AND ")
     );
-    let limit = i64::try_from(limit.clamp(1, 500)).unwrap_or(500);
-    conn.query(&sql, params![now, token_id, limit])?
-        .iter()
-        .map(case_from_row)
-        .collect()
+    conn.query(&sql, &ps)?.iter().map(case_from_row).collect()
+}
+
+/// A decision as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionView {
+    pub decision: String,
+    pub category: Option<String>,
+    pub legal_basis: Option<String>,
+    pub note: Option<String>,
+    /// The audit actor who made it.
+    pub decided_by: String,
+    pub created_at: i64,
+}
+
+/// Who holds a live claim on a case, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimHolder {
+    /// A token's id, or a user's id negated (see [`Reviewer`]).
+    pub holder: i64,
+    /// The token's or the user's name.
+    pub name: String,
+    pub expires_at: i64,
+}
+
+fn claim_of(conn: &mut dyn Conn, case_id: i64, now: i64) -> Result<Option<ClaimHolder>> {
+    let row = conn.query_opt(
+        "SELECT c.claimed_by, c.claim_expires_at, \
+                COALESCE(u.name, t.name, '') FROM cases c \
+         LEFT JOIN users u ON c.claimed_by < 0 AND u.id = -c.claimed_by \
+         LEFT JOIN api_tokens t ON c.claimed_by > 0 AND t.id = c.claimed_by \
+         WHERE c.id = $1 AND c.claimed_by IS NOT NULL AND c.claim_expires_at > $2",
+        params![case_id, now],
+    )?;
+    row.map(|r| {
+        Ok(ClaimHolder {
+            holder: r.i64(0)?,
+            expires_at: r.i64(1)?,
+            name: r.string(2)?,
+        })
+    })
+    .transpose()
+}
+
+/// How many cases a queue view holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    /// New or in review, matching the filter (held ones included).
+    pub open: i64,
+    /// Of those, of priority urgent.
+    pub urgent: i64,
+    /// Of those, child-safety cases.
+    pub child_safety: i64,
+    /// Of those, held by someone under a live claim.
+    pub held: i64,
+}
+
+fn queue_counts(conn: &mut dyn Conn, now: i64, f: &CaseFilter) -> Result<QueueCounts> {
+    let filter = CaseFilter {
+        status: None,
+        ..f.clone()
+    };
+    let pattern = search_pattern(&filter);
+    let mut ps: Vec<Param<'_>> = vec![
+        Param::Int(now),
+        Param::Int(priority_rank(ronda_core::model::Priority::Urgent)),
+    ];
+    let mut conds = vec!["c.status IN ('new', 'in_review')".to_string()];
+    conds.extend(filter_conditions(&filter, pattern.as_deref(), &mut ps));
+    let sql = format!(
+        "SELECT COUNT(*), \
+                COALESCE(SUM(CASE WHEN c.priority = $2 THEN 1 ELSE 0 END), 0), \
+                COALESCE(SUM(CASE WHEN c.child_safety IS NOT NULL THEN 1 ELSE 0 END), 0), \
+                COALESCE(SUM(CASE WHEN c.claimed_by IS NOT NULL AND c.claim_expires_at > $1 THEN 1 ELSE 0 END), 0) \
+         FROM cases c JOIN platforms p ON p.id = c.platform_id WHERE {}",
+        conds.join(" AND ")
+    );
+    let rows = conn.query(&sql, &ps)?;
+    let Some(r) = rows.first() else {
+        return Ok(QueueCounts::default());
+    };
+    Ok(QueueCounts {
+        open: r.i64(0)?,
+        urgent: r.i64(1)?,
+        child_safety: r.i64(2)?,
+        held: r.i64(3)?,
+    })
 }
 
 impl Store {
@@ -460,8 +591,53 @@ impl Store {
         })
     }
 
-    pub fn review_queue(&self, token_id: i64, limit: usize) -> Result<Vec<CaseView>> {
+    pub fn review_queue(&self, holder: i64, limit: usize) -> Result<Vec<CaseView>> {
+        self.review_queue_filtered(
+            holder,
+            &CaseFilter {
+                limit,
+                ..CaseFilter::default()
+            },
+        )
+    }
+
+    /// The review queue narrowed by a filter (category, platform, source, priority, search).
+    pub fn review_queue_filtered(&self, holder: i64, f: &CaseFilter) -> Result<Vec<CaseView>> {
         let now = self.now_ms();
-        self.read(|c| queue(c, token_id, now, limit))
+        self.read(|c| queue(c, holder, now, f))
+    }
+
+    /// The latest decision on a case, if any.
+    pub fn latest_decision(&self, case_id: i64) -> Result<Option<DecisionView>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT decision, category, legal_basis, note, decided_by, created_at FROM decisions \
+                 WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
+                params![case_id],
+            )?
+            .map(|r| {
+                Ok(DecisionView {
+                    decision: r.string(0)?,
+                    category: r.opt_string(1)?,
+                    legal_basis: r.opt_string(2)?,
+                    note: r.opt_string(3)?,
+                    decided_by: r.string(4)?,
+                    created_at: r.i64(5)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// The live claim on a case, if any.
+    pub fn case_claim(&self, case_id: i64) -> Result<Option<ClaimHolder>> {
+        let now = self.now_ms();
+        self.read(|c| claim_of(c, case_id, now))
+    }
+
+    /// The counts of the queue a filter shows.
+    pub fn queue_counts(&self, f: &CaseFilter) -> Result<QueueCounts> {
+        let now = self.now_ms();
+        self.read(|c| queue_counts(c, now, f))
     }
 }

@@ -50,10 +50,16 @@ pub struct Session {
 
 /// Ends every open session of a user (their account was disabled or their password reset).
 pub(crate) fn end_all(tx: &mut Tx<'_>, user_id: i64) -> Result<()> {
+    end_others(tx, user_id, 0)
+}
+
+/// Ends every open session of a user but the session `keep` (they changed their password in
+/// it: elsewhere, whoever knew the old one is signed out).
+pub(crate) fn end_others(tx: &mut Tx<'_>, user_id: i64, keep: i64) -> Result<()> {
     let now = tx.now_ms();
     tx.conn().execute(
-        "UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL",
-        params![user_id, now],
+        "UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND id <> $3 AND ended_at IS NULL",
+        params![user_id, now, keep],
     )?;
     Ok(())
 }
@@ -176,4 +182,54 @@ impl Store {
             Ok(())
         })
     }
+
+    /// Who is signed in and was seen within `within_ms`, by name, with the cases each holds
+    /// under a live claim (the console's "who is online").
+    pub fn online_users(&self, within_ms: i64) -> Result<Vec<Online>> {
+        let now = self.now_ms();
+        self.read(|conn| {
+            let users = conn.query(
+                "SELECT u.id, u.name, u.role, MAX(s.last_seen_at) FROM sessions s \
+                 JOIN users u ON u.id = s.user_id \
+                 WHERE s.ended_at IS NULL AND s.expires_at > $1 AND s.last_seen_at > $2 \
+                   AND u.disabled_at IS NULL \
+                 GROUP BY u.id, u.name, u.role ORDER BY u.name",
+                params![now, now.saturating_sub(within_ms)],
+            )?;
+            let held = conn.query(
+                "SELECT claimed_by, id FROM cases \
+                 WHERE claimed_by IS NOT NULL AND claimed_by < 0 AND claim_expires_at > $1 \
+                 ORDER BY id",
+                params![now],
+            )?;
+            let mut holding: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+            for r in &held {
+                holding.entry(-r.i64(0)?).or_default().push(r.i64(1)?);
+            }
+            users
+                .iter()
+                .map(|r| {
+                    let user_id = r.i64(0)?;
+                    Ok(Online {
+                        user_id,
+                        name: r.string(1)?,
+                        role: r.parse(2)?,
+                        last_seen_at: r.i64(3)?,
+                        holding: holding.remove(&user_id).unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// A user signed in to the console right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Online {
+    pub user_id: i64,
+    pub name: String,
+    pub role: ronda_core::model::Role,
+    pub last_seen_at: i64,
+    /// The cases they hold, by id.
+    pub holding: Vec<i64>,
 }

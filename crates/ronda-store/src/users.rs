@@ -390,6 +390,64 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A user changes their own password, proving the current one: the new one must follow
+    /// the policy and differ from it; the must-change mark goes, and every other session of
+    /// the user ends (`keep_session` is the one they are using). Audited under the user.
+    /// A wrong current password is `invalid` (`current_password`).
+    pub fn change_own_password_blocking(
+        &self,
+        user_id: i64,
+        keep_session: i64,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
+        check_password(new)?;
+        if current == new {
+            return Err(FieldError::new(
+                "invalid",
+                "new_password",
+                "the new password is the current one",
+            )
+            .into());
+        }
+        let user = self
+            .read(|conn| by_id(conn, user_id))?
+            .ok_or_else(|| StoreError::NotFound("user".into()))?;
+        let phc = self
+            .read(|conn| find(conn, &user.name))?
+            .map(|a| a.phc)
+            .unwrap_or_default();
+        if !password_matches(&phc, current) {
+            return Err(FieldError::new(
+                "invalid",
+                "current_password",
+                "the current password is not right",
+            )
+            .into());
+        }
+        let hash = hash_password(new)?;
+        let actor = format!("user:{}", user.name);
+        self.write_blocking(1, move |tx| {
+            let now = tx.now_ms();
+            tx.conn().execute(
+                "UPDATE users SET password_hash = $2, password_must_change = 0, password_changed_at = $3 \
+                 WHERE id = $1",
+                params![user_id, hash.as_str(), now],
+            )?;
+            crate::sessions::end_others(tx, user_id, keep_session)?;
+            tx.audit(
+                &actor,
+                "user.password_changed",
+                &format!("user:{user_id}"),
+                None,
+                None,
+            )?;
+            Ok(())
+        })
+    }
+}
+
 /// How many failed sign-ins in a row lock an account, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lockout {

@@ -61,10 +61,7 @@ fn reject(s: &Store, case_id: i64) {
         override_claim: true,
         approval_categories: Vec::new(),
     };
-    let who = Reviewer {
-        token_id: 1,
-        actor: "token:1".into(),
-    };
+    let who = Reviewer::token(1, "token:1");
     block(s.claim_case(who.clone(), case_id, 60_000)).unwrap();
     let done = block(s.decide_case(who, case_id, d, DeadlinePolicy::default())).unwrap();
     assert_eq!(done.status, CaseStatus::Rejected);

@@ -63,10 +63,7 @@ fn actor_of(db: &TestDb, handle: &str) -> Option<i64> {
 /// Confirm → notice → the platform says removed → the re-check verifies it.
 fn take_down(db: &TestDb, case_id: i64) {
     let s = &db.store;
-    let who = Reviewer {
-        token_id: 1,
-        actor: "token:1".into(),
-    };
+    let who = Reviewer::token(1, "token:1");
     block(s.claim_case(who.clone(), case_id, 60_000)).unwrap();
     let decided = block(s.decide_case(
         who,

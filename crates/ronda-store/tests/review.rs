@@ -33,10 +33,7 @@ fn submit(db: &TestDb, json: &str) -> i64 {
 }
 
 fn who(id: i64) -> Reviewer {
-    Reviewer {
-        token_id: id,
-        actor: format!("token:{id}"),
-    }
+    Reviewer::token(id, format!("token:{id}"))
 }
 
 fn block<F: std::future::Future>(f: F) -> F::Output {
@@ -139,10 +136,7 @@ fn scenario(db: &TestDb, clock: &ManualClock) {
     // A second decision is an illegal transition naming what is allowed.
     block(s.claim_case(who(2), urgent, 60_000)).unwrap();
     let e = block(s.decide_case(
-        Reviewer {
-            token_id: 3,
-            actor: "sup".into(),
-        },
+        Reviewer::token(3, "sup"),
         old,
         Decision {
             override_claim: true,

@@ -8,12 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use ronda_core::clock::to_rfc3339;
-use ronda_core::model::{CaseStatus, Category, Role};
+use ronda_core::model::{CaseStatus, Category};
 use ronda_core::report::FieldError;
 use ronda_store::notices::Resolution;
 use ronda_store::review::{Decided, Decision, Reviewer, Verdict};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use ronda_service::review::{MAX_NOTE_CHARS, Submitted, check_decision};
 
 use crate::auth::Caller;
 use crate::error::ErrorBody;
@@ -23,8 +25,6 @@ use crate::json::ApiQuery;
 use crate::routes::cases::{CaseBody, CaseList};
 use crate::routes::notices::NoticeBody;
 use crate::state::AppState;
-
-const MAX_NOTE_CHARS: usize = 4_000;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -119,10 +119,7 @@ pub struct LegalBasisBody {
 }
 
 fn reviewer(caller: &Caller) -> Reviewer {
-    Reviewer {
-        token_id: caller.token.id,
-        actor: caller.actor(),
-    }
+    Reviewer::token(caller.token.id, caller.actor())
 }
 
 fn case_id(raw: &str) -> ApiResult<i64> {
@@ -252,59 +249,16 @@ fn to_decision(st: &AppState, caller: &Caller, body: DecisionInput) -> ApiResult
         VerdictInput::Confirm => Verdict::Confirm,
         VerdictInput::Reject => Verdict::Reject,
     };
-    let legal_basis = body
-        .legal_basis
-        .map(|b| b.trim().to_string())
-        .filter(|b| !b.is_empty());
-    match &legal_basis {
-        Some(code) if !st.config.legal_bases.iter().any(|b| &b.code == code) => {
-            let allowed: Vec<&str> = st
-                .config
-                .legal_bases
-                .iter()
-                .map(|b| b.code.as_str())
-                .collect();
-            return Err(ApiError::invalid(
-                "legal_basis",
-                format!(
-                    "unknown legal basis `{code}`; allowed: {}",
-                    allowed.join(", ")
-                ),
-            ));
-        }
-        None if verdict == Verdict::Confirm => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "required",
-                "a confirmation cites a legal basis (GET /api/v1/legal-bases)",
-            )
-            .with_field("legal_basis"));
-        }
-        _ => {}
-    }
-    let note = body
-        .note
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-    {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too_long",
-            format!("`note` is longer than {MAX_NOTE_CHARS} characters"),
-        )
-        .with_field("note"));
-    }
-    Ok(Decision {
-        verdict,
-        category: body.category,
-        legal_basis,
-        note,
-        override_claim: matches!(caller.role(), Role::Admin | Role::Supervisor),
-        approval_categories: st.config.approval_categories.clone(),
-    })
+    Ok(check_decision(
+        &st.config,
+        caller.role(),
+        Submitted {
+            verdict,
+            category: body.category,
+            legal_basis: body.legal_basis,
+            note: body.note,
+        },
+    )?)
 }
 
 /// Confirm or reject a case. A confirmation issues a takedown notice (or waits for a

@@ -1,0 +1,353 @@
+//! Signing in and out, and the signed-in user's own account: `/login`, `/logout`,
+//! `/account`, `/account/password`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maud::{Markup, html};
+use ronda_store::StoreError;
+use ronda_store::users::SignIn;
+use serde::Deserialize;
+
+use crate::console::auth::{CsrfForm, LOGIN_COOKIE, SESSION_COOKIE, Viewer, cookie, set_cookie};
+use crate::console::layout::{Ctx, PageError, html_response, page, role_key, see_other, wib};
+use crate::console::{STAFF, is_local_path};
+use crate::state::AppState;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/login", get(login_page).post(sign_in))
+        .route("/logout", axum::routing::post(sign_out))
+        .route("/account", get(account))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where to go after signing in: the page asked for, when it is a local path.
+fn next_page(next: Option<&str>) -> Option<String> {
+    next.filter(|n| is_local_path(n) && !n.starts_with("/login"))
+        .map(str::to_string)
+}
+
+fn login_form(
+    ctx: &Ctx,
+    csrf: &str,
+    next: Option<&str>,
+    username: &str,
+    error: Option<String>,
+) -> Markup {
+    let lang = ctx.lang;
+    page(
+        ctx,
+        &lang.t("login-title"),
+        html! {
+            @if let Some(e) = error {
+                p.alert role="alert" id="login-error" { (e) }
+            }
+            form.stack method="post" action="/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                @if let Some(n) = next {
+                    input type="hidden" name="next" value=(n);
+                }
+                label for="username" { (lang.t("login-username")) }
+                input id="username" name="username" type="text" autocomplete="username"
+                    autocapitalize="none" spellcheck="false" required autofocus value=(username);
+                label for="password" { (lang.t("login-password")) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" { (lang.t("login-submit")) }
+            }
+        },
+    )
+}
+
+/// The sign-in form; sets the form's CSRF cookie when the browser has none yet.
+async fn login_page(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    q: Result<Query<NextQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if ctx.viewer.is_some() {
+        return see_other("/");
+    }
+    let next = next_page(q.as_ref().ok().and_then(|q| q.next.as_deref()));
+    let (csrf, fresh) =
+        match cookie(&headers, LOGIN_COOKIE).filter(|c| c.len() >= 32 && c.len() <= 128) {
+            Some(c) => (c.to_string(), false),
+            None => (ronda_store::codes::new_token_secret(), true),
+        };
+    let mut resp = html_response(login_form(&ctx, &csrf, next.as_deref(), "", None));
+    if fresh {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(LOGIN_COOKIE, &csrf, None, st.config.console.secure_cookies),
+        );
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// A sign-in attempt: throttled per client address, then per account (see `auth`).
+async fn sign_in(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    req_parts: RequestInfo,
+    CsrfForm(form): CsrfForm<SignInForm>,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let csrf = req_parts.login_csrf.unwrap_or_default();
+    let next = next_page(form.next.as_deref());
+    let again = |status: StatusCode, message: String| {
+        let mut resp = html_response(login_form(
+            &ctx,
+            &csrf,
+            next.as_deref(),
+            &form.username,
+            Some(message),
+        ));
+        *resp.status_mut() = status;
+        resp
+    };
+    if let Err(wait) = st.sign_in_limiter.check(req_parts.ip) {
+        tracing::warn!(ip = %req_parts.ip, "sign-in attempts throttled");
+        let mut resp = again(
+            StatusCode::TOO_MANY_REQUESTS,
+            lang.tf("login-throttled", &[("seconds", wait.into())]),
+        );
+        if let Ok(v) = wait.to_string().parse() {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(resp);
+    }
+    let store = st.store.clone();
+    let lockout = st.config.console.lockout();
+    let policy = st.config.console.session_policy();
+    let (name, password) = (form.username.clone(), form.password.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        match store.sign_in_blocking(&name, &password, lockout)? {
+            SignIn::Accepted(user) => {
+                let s = store.start_session_blocking(user.id, &user.name, policy)?;
+                Ok::<_, StoreError>(Ok((user, s)))
+            }
+            other => Ok(Err(other)),
+        }
+    })
+    .await
+    .map_err(|e| PageError::join(lang, &e))?
+    .map_err(|e| PageError::store(lang, e))?;
+    match outcome {
+        Ok((user, session)) => {
+            let to = next.unwrap_or_else(|| {
+                if user.password_must_change {
+                    "/account/password".into()
+                } else if STAFF.contains(&user.role) {
+                    "/queue".into()
+                } else {
+                    "/account".into()
+                }
+            });
+            let secure = st.config.console.secure_cookies;
+            let mut resp = see_other(&to);
+            let h = resp.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.secret, None, secure),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_COOKIE, "", Some(0), secure),
+            );
+            Ok(resp)
+        }
+        Err(SignIn::Locked { until }) => Ok(again(
+            StatusCode::TOO_MANY_REQUESTS,
+            lang.tf("login-locked", &[("until", wib(until).into())]),
+        )),
+        Err(_) => Ok(again(StatusCode::UNAUTHORIZED, lang.t("login-refused"))),
+    }
+}
+
+/// What a sign-in needs of the request besides its form: the client's address and the
+/// form's CSRF cookie (to render the form again).
+struct RequestInfo {
+    ip: std::net::IpAddr,
+    login_csrf: Option<String>,
+}
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for RequestInfo {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &Arc<AppState>,
+    ) -> Result<Self, PageError> {
+        Ok(RequestInfo {
+            ip: crate::rate_limit::client_ip(&st.config, &parts.extensions, &parts.headers),
+            login_csrf: cookie(&parts.headers, LOGIN_COOKIE).map(str::to_string),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+/// Sign-out: ends the session in the store (audited) and forgets the cookie.
+async fn sign_out(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE).map(str::to_string) {
+        let store = st.store.clone();
+        match tokio::task::spawn_blocking(move || store.end_session_blocking(&secret))
+            .await
+            .map_err(|e| PageError::join(ctx.lang, &e))?
+        {
+            Ok(()) | Err(StoreError::NotFound(_)) => {}
+            Err(e) => return Err(PageError::store(ctx.lang, e)),
+        }
+    }
+    let mut resp = see_other("/login");
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            "",
+            Some(0),
+            st.config.console.secure_cookies,
+        ),
+    );
+    Ok(resp)
+}
+
+/// The signed-in user's account.
+async fn account(ctx: Ctx, viewer: Viewer) -> Response {
+    let lang = ctx.lang;
+    let u = &viewer.user;
+    html_response(page(
+        &ctx,
+        &lang.t("account-title"),
+        html! {
+            dl.facts {
+                dt { (lang.t("login-username")) } dd { (u.name) }
+                dt { (lang.t("account-role")) } dd { (lang.t(role_key(u.role))) }
+                @if let Some(p) = &u.platform { dt { (lang.t("account-platform")) } dd { (p) } }
+                @if let Some(unit) = &u.unit { dt { (lang.t("account-unit")) } dd { (unit) } }
+            }
+            @if !STAFF.contains(&u.role) {
+                p { (lang.t("account-portal-elsewhere")) }
+            }
+            p { a href="/account/password" { (lang.t("password-title")) } }
+        },
+    ))
+}
+
+fn password_form(ctx: &Ctx, error: Option<String>) -> Markup {
+    let lang = ctx.lang;
+    let must = ctx
+        .viewer
+        .as_ref()
+        .is_some_and(|v| v.user.password_must_change);
+    page(
+        ctx,
+        &lang.t("password-title"),
+        html! {
+            @if must { p.notice { (lang.t("password-must-change")) } }
+            @if let Some(e) = error { p.alert role="alert" { (e) } }
+            form.stack method="post" action="/account/password" {
+                (ctx.csrf_field())
+                label for="current_password" { (lang.t("password-current")) }
+                input id="current_password" name="current_password" type="password" autocomplete="current-password" required;
+                label for="new_password" { (lang.t("password-new")) }
+                input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required aria-describedby="pw-hint";
+                p.hint id="pw-hint" { (lang.t("password-hint")) }
+                label for="repeat_password" { (lang.t("password-repeat")) }
+                input id="repeat_password" name="repeat_password" type="password" autocomplete="new-password" required;
+                button type="submit" { (lang.t("password-submit")) }
+            }
+        },
+    )
+}
+
+async fn password_page(ctx: Ctx) -> Response {
+    html_response(password_form(&ctx, None))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    repeat_password: String,
+}
+
+async fn change_password(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let refuse = |message: String| {
+        let mut resp = html_response(password_form(&ctx, Some(message)));
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        Ok(resp)
+    };
+    if form.new_password != form.repeat_password {
+        return refuse(lang.t("password-mismatch"));
+    }
+    let store = st.store.clone();
+    let (user_id, session_id) = (viewer.user.id, viewer.session.id);
+    let done = tokio::task::spawn_blocking(move || {
+        store.change_own_password_blocking(
+            user_id,
+            session_id,
+            &form.current_password,
+            &form.new_password,
+        )
+    })
+    .await
+    .map_err(|e| PageError::join(lang, &e))?;
+    match done {
+        Ok(()) => Ok(see_other("/")),
+        Err(StoreError::Invalid(f)) => refuse(match (f.field.as_str(), f.code) {
+            ("current_password", _) => lang.t("password-wrong-current"),
+            (_, "too_short") => lang.t("password-too-short"),
+            (_, "too_long") => lang.t("password-too-long"),
+            ("new_password", _) => lang.t("password-same"),
+            _ => f.message,
+        }),
+        Err(e) => Err(PageError::store(lang, e)),
+    }
+}
+
+impl IntoResponse for Empty {
+    fn into_response(self) -> Response {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}

@@ -1,0 +1,414 @@
+//! The console over HTTP, against the real server on both backends: sign-in and its
+//! throttling, sessions and sign-out, CSRF on form posts, security headers, language, access
+//! by role, and the review of a case to its notice. (The same flows in a real browser:
+//! `scripts/console_e2e.py`.)
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use ronda_core::model::Role;
+use ronda_store::users::{NewUser, PasswordChoice};
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A browser without a script: a cookie jar, no redirects followed.
+struct Browser {
+    root: String,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+    accept_language: Option<&'static str>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .map_or("", |v| v.to_str().unwrap())
+    }
+
+    /// The value of the first `name="csrf"` field.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("a csrf field")
+            + 19;
+        self.body[at..at + self.body[at..].find('"').unwrap()].to_string()
+    }
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            root: app.base.trim_end_matches("/api/v1").to_string(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            accept_language: None,
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let mut req = req;
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header("cookie", jar.join("; "));
+        }
+        if let Some(l) = self.accept_language {
+            req = req.header("accept-language", l);
+        }
+        let resp = req.send().await.unwrap();
+        for c in resp.headers().get_all(SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        Page {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            body: resp.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.client.get(format!("{}{path}", self.root));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.client.post(format!("{}{path}", self.root)).form(form);
+        self.send(req).await
+    }
+
+    async fn sign_in(&mut self, name: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("username", name), ("password", password)],
+        )
+        .await
+    }
+
+    /// A signed-in page's CSRF token (from the sign-out form every page has).
+    async fn csrf(&mut self) -> String {
+        self.get("/account").await.csrf()
+    }
+}
+
+async fn user(app: &TestApp, name: &str, role: Role, platform: Option<&str>) {
+    let store = app.state.store.clone();
+    let (name, platform) = (name.to_string(), platform.map(str::to_string));
+    tokio::task::spawn_blocking(move || {
+        store
+            .create_user_blocking(
+                "test",
+                NewUser {
+                    name,
+                    role,
+                    platform,
+                    unit: None,
+                },
+                PasswordChoice::Chosen(PASSWORD.into()),
+            )
+            .unwrap()
+    })
+    .await
+    .unwrap();
+}
+
+async fn report(app: &TestApp, account: &str, text: &str) -> i64 {
+    let (s, v) = app
+        .post(
+            Some(&app.admin),
+            "/reports",
+            &json!({"source": "patrol", "platform": "michat", "target": {"account": account}, "text": text}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["case_id"].as_i64().unwrap()
+}
+
+macro_rules! console_tests {
+    ($(async fn $name:ident($backend:ident) $body:block)+) => {
+        mod sqlite {
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+              async fn $name() { let $backend = Backend::Sqlite; $body })+
+        }
+        mod postgres {
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+              async fn $name() { let $backend = Backend::Postgres; $body })+
+        }
+    };
+}
+
+console_tests! {
+    async fn sign_in_starts_a_strict_session_and_sign_out_ends_it(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let mut b = Browser::new(&app);
+
+        // Signed out, a team page sends to the sign-in form and comes back after.
+        let p = b.get("/queue").await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/login?next=%2Fqueue"));
+
+        // The form, in Indonesian by default, with every security header.
+        let form = b.get("/login?next=%2Fqueue").await;
+        assert_eq!(form.status, StatusCode::OK);
+        for label in ["Nama pengguna", "Kata sandi", ">Masuk</button>"] {
+            assert!(form.body.contains(label), "{label}");
+        }
+        let csp = form.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(form.headers["x-frame-options"], "DENY");
+        assert_eq!(form.headers["referrer-policy"], "same-origin");
+        assert_eq!(form.headers["x-content-type-options"], "nosniff");
+        assert_eq!(form.headers["cache-control"], "no-store");
+        assert!(!form.body.contains("<script>"), "no inline script");
+
+        // A wrong password: refused, said plainly, nothing started.
+        let csrf = form.csrf();
+        let p = b.post("/login", &[("csrf", &csrf), ("username", "ana"), ("password", "wrong password!")]).await;
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+        assert!(p.body.contains("Nama pengguna atau kata sandi salah."), "{}", p.body);
+        assert!(!b.cookies.contains_key("ronda_session"));
+
+        // The right one: a session cookie, HttpOnly and SameSite=Strict, then the page asked for.
+        let p = b.post("/login", &[("csrf", &csrf), ("username", "ana"), ("password", PASSWORD), ("next", "/queue")]).await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/queue"));
+        let set = p.headers.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("ronda_session=")).unwrap();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+        assert!(!set.contains("Secure"), "not configured here: {set}");
+        let q = b.get("/queue").await;
+        assert_eq!(q.status, StatusCode::OK);
+        assert!(q.body.contains("Antrean verifikasi"));
+        assert!(q.body.contains("<strong>ana</strong>"), "ana is online");
+
+        // Sign-out ends the session in the store: the old cookie opens nothing.
+        let old = b.cookies["ronda_session"].clone();
+        let csrf = q.csrf();
+        let p = b.post("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/login"));
+        b.cookies.insert("ronda_session".into(), old);
+        assert_eq!(b.get("/queue").await.status, StatusCode::SEE_OTHER);
+        let actions = app.audit_actions("user:1").await;
+        assert!(actions.contains(&"session.started".to_string()) && actions.contains(&"session.ended".to_string()), "{actions:?}");
+    }
+
+    async fn secure_cookies_when_configured_and_an_open_redirect_is_not_followed(backend) {
+        let app = TestApp::spawn_with(backend, |c| c.console.secure_cookies = true).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let mut b = Browser::new(&app);
+        let form = b.get("/login").await;
+        let csrf = form.csrf();
+        let p = b.post("/login", &[("csrf", &csrf), ("username", "ana"), ("password", PASSWORD), ("next", "//evil.example/x")]).await;
+        assert_eq!(p.location(), "/queue", "a foreign `next` is ignored");
+        let set: Vec<String> = p.headers.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        assert!(set.iter().all(|c| c.contains("; Secure")), "{set:?}");
+        let p = b.get("/lang?to=en&back=%2F%2Fevil.example").await;
+        assert_eq!(p.location(), "/");
+    }
+
+    async fn a_form_post_without_its_csrf_token_is_refused_and_changes_nothing(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let case = report(&app, "rina22", "open BO malam ini 500rb").await;
+        let mut b = Browser::new(&app);
+        assert_eq!(b.sign_in("ana", PASSWORD).await.status, StatusCode::SEE_OTHER);
+        for token in ["", "rnd_forged"] {
+            let p = b.post(&format!("/cases/{case}/claim"), &[("csrf", token)]).await;
+            assert_eq!(p.status, StatusCode::FORBIDDEN);
+            assert!(p.body.contains("Formulir sudah kedaluwarsa"), "{}", p.body);
+        }
+        // Sign-in's own form is protected the same way (its cookie's token).
+        let mut other = Browser::new(&app);
+        let p = other.post("/login", &[("csrf", "x"), ("username", "ana"), ("password", PASSWORD)]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert!(!app.audit_actions(&format!("case:{case}")).await.contains(&"case.claimed".to_string()));
+        let csrf = b.csrf().await;
+        let p = b.post(&format!("/cases/{case}/claim"), &[("csrf", &csrf)]).await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, format!("/cases/{case}").as_str()));
+        assert!(app.audit_actions(&format!("case:{case}")).await.contains(&"case.claimed".to_string()));
+    }
+
+    async fn review_confirm_and_next_issues_the_notice_under_the_users_name(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let first = report(&app, "rina22", "open BO malam ini 500rb wa 0812-3456-7890").await;
+        let second = report(&app, "sinta99", "ready open bo, 600rb").await;
+        let mut b = Browser::new(&app);
+        b.sign_in("ana", PASSWORD).await;
+        let csrf = b.csrf().await;
+
+        // Start reviewing claims the first case of the queue and opens it.
+        let p = b.post("/queue/next", &[("csrf", &csrf)]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+        let opened: i64 = p.location().trim_start_matches("/cases/").parse().unwrap();
+        assert!(opened == first || opened == second);
+        let other = if opened == first { second } else { first };
+        let page = b.get(p.location()).await;
+        assert!(page.body.contains("Anda menangani kasus ini"), "claimed by the viewer");
+        // The detected words are marked with the rule that fired; the phone number in E.164.
+        assert!(page.body.contains("<mark title=\"aturan prostitution."), "{}", page.body);
+        if opened == first {
+            assert!(page.body.contains("+6281234567890"));
+        }
+
+        // A confirmation without a legal basis is refused with the reason, the form kept.
+        let path = format!("/cases/{opened}/decision");
+        let p = b.post(&path, &[("csrf", &csrf), ("action", "confirm_next"), ("category", "prostitution"), ("legal_basis", ""), ("note", "seen twice")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Konfirmasi memerlukan dasar hukum."), "{}", p.body);
+        assert!(p.body.contains(">seen twice</textarea>"));
+
+        // With one: the notice is issued and the next case opens, claimed.
+        let p = b.post(&path, &[("csrf", &csrf), ("action", "confirm_next"), ("category", "prostitution"), ("legal_basis", "uu_ite_27_1"), ("note", "seen twice")]).await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, format!("/cases/{other}").as_str()));
+        let (_, c) = app.get(Some(&app.admin), &format!("/cases/{opened}")).await;
+        assert_eq!(c["status"], "notice_sent", "{c}");
+        let page = b.get(&format!("/cases/{opened}")).await;
+        assert!(page.body.contains("Surat #") && page.body.contains("data-countdown="), "the notice and its deadline");
+        assert!(page.body.contains("case.decided</code> · user:ana"), "the timeline names the user");
+        let (_, claim) = app.get(Some(&app.admin), &format!("/cases/{other}")).await;
+        assert_eq!(claim["status"], "in_review");
+
+        // Another analyst's claim refuses the decision, with the reason shown.
+        user(&app, "budi", Role::Analyst, None).await;
+        let mut budi = Browser::new(&app);
+        budi.sign_in("budi", PASSWORD).await;
+        let csrf2 = budi.csrf().await;
+        let p = budi.post(&format!("/cases/{other}/decision"), &[("csrf", &csrf2), ("action", "reject")]).await;
+        assert_eq!(p.status, StatusCode::CONFLICT);
+        assert!(p.body.contains("Ditolak:"), "{}", p.body);
+        assert!(b.get("/queue").await.body.contains(&format!("href=\"/cases/{other}\">#{other}</a>")), "who holds what");
+
+        // The queue is empty for ana once she decides the last one.
+        let p = b.post(&format!("/cases/{other}/decision"), &[("csrf", &csrf), ("action", "reject_next")]).await;
+        assert_eq!(p.location(), "/queue?empty=1");
+    }
+
+    async fn roles_open_only_their_pages(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "mitra", Role::Platform, Some("michat")).await;
+        let case = report(&app, "rina22", "open BO").await;
+        let mut b = Browser::new(&app);
+        let p = b.sign_in("mitra", PASSWORD).await;
+        assert_eq!(p.location(), "/account");
+        for path in ["/queue".to_string(), format!("/cases/{case}")] {
+            let p = b.get(&path).await;
+            assert_eq!(p.status, StatusCode::FORBIDDEN, "{path}");
+            assert!(p.body.contains("Halaman ini bukan untuk peran Anda"));
+        }
+        let csrf = b.csrf().await;
+        assert_eq!(b.post(&format!("/cases/{case}/claim"), &[("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(b.get("/account").await.status, StatusCode::OK);
+        // API tokens keep working beside the console.
+        let (s, _) = app.get(Some(&app.admin), "/queue").await;
+        assert_eq!(s, StatusCode::OK);
+    }
+
+    async fn the_language_follows_the_browser_then_the_switch(backend) {
+        let app = TestApp::spawn(backend).await;
+        let mut b = Browser::new(&app);
+        b.accept_language = Some("en-GB,en;q=0.9,id;q=0.5");
+        let p = b.get("/login").await;
+        assert!(p.body.contains("<html lang=\"en\">") && p.body.contains(">Username</label>") && p.body.contains(">Sign in</button>"));
+        let p = b.get("/lang?to=id&back=%2Flogin").await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/login"));
+        assert_eq!(b.cookies.get("ronda_lang").map(String::as_str), Some("id"));
+        let p = b.get("/login").await;
+        assert!(p.body.contains(">Nama pengguna</label>"), "the cookie wins over the browser");
+    }
+
+    async fn repeated_wrong_passwords_lock_the_account_and_each_address_is_throttled(backend) {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.console.lockout_failures = 3;
+            c.console.sign_in_per_minute = 4;
+        }).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let mut b = Browser::new(&app);
+        for _ in 0..2 {
+            assert_eq!(b.sign_in("ana", "not the password").await.status, StatusCode::UNAUTHORIZED);
+        }
+        let p = b.sign_in("ana", "not the password").await;
+        assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(p.body.contains("akun ini dikunci sampai"), "{}", p.body);
+        let p = b.sign_in("ana", PASSWORD).await;
+        assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS, "locked: even the right password");
+        assert!(app.audit_actions("user:1").await.contains(&"user.locked".to_string()));
+        // Four attempts used this address's allowance: the fifth waits, whatever the account.
+        let p = b.sign_in("someone", "whatever it is").await;
+        assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(p.body.contains("Terlalu banyak percobaan masuk dari alamat ini"), "{}", p.body);
+        assert!(p.headers.contains_key("retry-after"));
+    }
+
+    async fn a_child_safety_text_is_veiled_until_asked_and_the_asking_is_audited(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let (s, v) = app.post(Some(&app.admin), "/reports", &json!({"source": "police", "platform": "michat",
+            "target": {"account": "hidden1"}, "category": "child_exploitation", "text": "teks laporan rahasia"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let case = v["case_id"].as_i64().unwrap();
+        let mut b = Browser::new(&app);
+        b.sign_in("ana", PASSWORD).await;
+        let q = b.get("/queue").await;
+        assert!(q.body.contains("Disembunyikan (keselamatan anak)") && !q.body.contains("teks laporan rahasia"));
+        let p = b.get(&format!("/cases/{case}")).await;
+        assert!(!p.body.contains("teks laporan rahasia") && p.body.contains("id=\"unveil\""));
+        assert!(!app.audit_actions(&format!("case:{case}")).await.contains(&"case.text_unveiled".to_string()));
+        let p = b.get(&format!("/cases/{case}?unveil=1")).await;
+        assert!(p.body.contains("teks laporan rahasia"));
+        assert!(app.audit_actions(&format!("case:{case}")).await.contains(&"case.text_unveiled".to_string()));
+    }
+
+    async fn a_generated_password_is_changed_at_first_sign_in(backend) {
+        let app = TestApp::spawn(backend).await;
+        let store = app.state.store.clone();
+        let (_, generated) = tokio::task::spawn_blocking(move || {
+            store.create_user_blocking("test", NewUser { name: "sari".into(), role: Role::Supervisor, platform: None, unit: None }, PasswordChoice::Generated).unwrap()
+        }).await.unwrap();
+        let generated = generated.unwrap();
+        let mut b = Browser::new(&app);
+        let p = b.sign_in("sari", &generated).await;
+        assert_eq!(p.location(), "/account/password");
+        assert_eq!(b.get("/queue").await.location(), "/account/password", "nothing else first");
+        let csrf = b.get("/account/password").await.csrf();
+        let p = b.post("/account/password", &[("csrf", &csrf), ("current_password", &generated), ("new_password", "short"), ("repeat_password", "short")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("terlalu pendek"));
+        let p = b.post("/account/password", &[("csrf", &csrf), ("current_password", &generated), ("new_password", PASSWORD), ("repeat_password", PASSWORD)]).await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/"));
+        assert_eq!(b.get("/queue").await.status, StatusCode::OK);
+        assert!(app.audit_actions("user:1").await.contains(&"user.password_changed".to_string()));
+        let mut again = Browser::new(&app);
+        assert_eq!(again.sign_in("sari", PASSWORD).await.location(), "/queue");
+    }
+}

@@ -1,0 +1,342 @@
+"""End-to-end tests of the console in a real browser: Playwright driving Debian's Chromium.
+
+Started by scripts/console_e2e.sh, which installs what it needs. This script starts `ronda
+serve` on a fresh SQLite data directory, makes users with the CLI and reports with the API,
+then walks the flows of the team in the browser: sign in, review and confirm a case to its
+notice, see a re-created account's evidence, approve as a supervisor, switch language, and
+check that a platform user cannot open the team's pages. On every page it runs axe-core
+(injected by the test) and fails on any violation of impact "serious" or "critical"; it also
+fails on any Content-Security-Policy violation the browser reports. Screenshots of each page
+go to target/console-shots/. Exit status: 0 when every check passed.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from playwright.sync_api import sync_playwright
+
+PASSWORD = "correct horse battery staple"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+    print(f"  ok  {what}")
+
+
+class Server:
+    def __init__(self, ronda, work):
+        self.ronda = ronda
+        self.work = work
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.config = os.path.join(work, "ronda.toml")
+        with open(self.config, "w") as f:
+            f.write(
+                f'listen = "127.0.0.1:{self.port}"\n'
+                f'data_dir = "{work}/data"\n'
+                'approval_categories = ["gambling"]\n'
+                "outbound_public = false\n"
+                'outbound_allow = ["127.0.0.1:9"]\n'
+            )
+        self.env = dict(os.environ, RONDA_CONFIG=self.config, RONDA_LOG="warn")
+        self.proc = None
+
+    def cli(self, *args, stdin=None):
+        out = subprocess.run(
+            [self.ronda, *args], env=self.env, input=stdin, capture_output=True, text=True
+        )
+        if out.returncode != 0:
+            raise Failure(f"ronda {' '.join(args)}: {out.stderr}")
+        return out.stdout.strip().splitlines()[-1]
+
+    def start(self):
+        self.admin = self.cli("token", "create", "--role", "admin", "--name", "e2e")
+        self.log = open(os.path.join(self.work, "server.log"), "w")
+        self.proc = subprocess.Popen([self.ronda, "serve"], env=self.env, stdout=self.log, stderr=self.log)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.1)
+        raise Failure("the server did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def api(self, method, path, body=None, token=None):
+        req = urllib.request.Request(
+            f"{self.base}/api/v1{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"authorization": f"Bearer {token or self.admin}", "content-type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+
+    def user(self, name, role, *extra):
+        self.cli("user", "create", "--name", name, "--role", role, "--password-stdin", *extra, stdin=PASSWORD + "\n")
+
+    def report(self, account, text, source="patrol", category=None):
+        body = {"source": source, "platform": "michat", "target": {"account": account}, "text": text}
+        if category:
+            body["category"] = category
+        return self.api("POST", "/reports", body)["case_id"]
+
+
+class Run:
+    """The browser side: pages, screenshots, axe, CSP violations."""
+
+    def __init__(self, server, browser, axe_source, shots):
+        self.server = server
+        self.browser = browser
+        self.axe = axe_source
+        self.shots = shots
+        self.axe_summary = {}
+        self.csp_violations = []
+
+    def context(self, locale="id-ID"):
+        ctx = self.browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        page = ctx.new_page()
+        page.on(
+            "console",
+            lambda m: self.csp_violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        return ctx, page
+
+    def goto(self, page, path):
+        page.goto(self.server.base + path)
+
+    def audit(self, page, name):
+        """Screenshot and axe-core on the page as it is now."""
+        page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)
+        # Evaluated through the DevTools protocol, not as a page script: the page's CSP
+        # (no inline script) stays on for everything else.
+        page.evaluate(self.axe + "\n;0")
+        result = page.evaluate("() => axe.run(document)")
+        counts = {"rules_passed": len(result["passes"])}
+        bad = []
+        for v in result["violations"]:
+            counts[v["impact"]] = counts.get(v["impact"], 0) + len(v["nodes"])
+            if v["impact"] in ("serious", "critical"):
+                bad.append(f'{v["id"]} ({v["impact"]}): {v["help"]} — {[n["target"] for n in v["nodes"]][:3]}')
+        self.axe_summary[name] = counts
+        check(not bad, f"axe on {name}: no serious or critical violation {bad}")
+
+    def sign_in(self, page, name, expect_path):
+        self.goto(page, "/login")
+        page.get_by_label("Nama pengguna").fill(name)
+        page.get_by_label("Kata sandi").fill(PASSWORD)
+        page.get_by_role("button", name="Masuk").click()
+        page.wait_for_url(f"**{expect_path}")
+
+
+def flows(run, s):
+    # Data: a prostitution ad, a gambling ad (its confirmation needs approval), and a police
+    # report of child exploitation (urgent, its text veiled).
+    ad = s.report("rina22", "open BO malam ini 500rb, wa 0812-3456-7890")
+    gamble = s.report("judi88", "slot gacor deposit 10rb via dana 0813-1111-2222, pasti wd")
+    child = s.report("hidden1", "teks laporan polisi yang disembunyikan", source="police", category="child_exploitation")
+    s.user("ana", "analyst")
+    s.user("sari", "supervisor")
+    s.user("mitra", "platform", "--platform", "michat")
+    platform_token = s.cli("token", "create", "--role", "platform", "--platform", "michat", "--name", "michat-e2e")
+
+    print("sign-in page")
+    ctx, page = run.context()
+    run.goto(page, "/login")
+    for label in ("Nama pengguna", "Kata sandi"):
+        check(page.get_by_label(label).count() == 1, f"the form has a field labelled {label}")
+    check(page.get_by_role("button", name="Masuk").count() == 1, "the form has a 'Masuk' button")
+    run.audit(page, "login")
+    page.get_by_label("Nama pengguna").fill("ana")
+    page.get_by_label("Kata sandi").fill("not the password")
+    page.get_by_role("button", name="Masuk").click()
+    check(page.locator("#login-error").inner_text() == "Nama pengguna atau kata sandi salah.", "a wrong password is refused plainly")
+    run.audit(page, "login-refused")
+
+    print("the queue, as an analyst")
+    run.sign_in(page, "ana", "/queue")
+    check(page.locator("h1").inner_text() == "Antrean verifikasi", "the queue opens after sign-in")
+    rows = page.locator("#queue tbody tr")
+    check(rows.count() == 3, "three cases wait")
+    check(rows.first.get_attribute("data-href") == f"/cases/{child}", "the child-safety case is first")
+    check("Disembunyikan" in rows.first.inner_text(), "its text is veiled in the queue")
+    run.audit(page, "queue")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/cases/{child}")
+    check(True, "j, j, k, Enter opens the first case")
+
+    print("a child-safety case: veiled until shown")
+    check(page.locator("#veil").count() == 1, "the text is veiled")
+    check("teks laporan polisi" not in page.content(), "the text is not in the page")
+    run.audit(page, "case-veiled")
+    page.locator("#unveil").click()
+    check("teks laporan polisi" in page.content(), "'show' reveals it")
+
+    print("start reviewing, confirm & next")
+    run.goto(page, "/queue")
+    page.get_by_role("button", name="Mulai meninjau").click()
+    page.wait_for_url(f"**/cases/{child}")
+    check("Anda menangani kasus ini" in page.locator("#claim-state").inner_text(), "start reviewing claims the first case")
+    page.get_by_label("Kategori").select_option("child_exploitation")
+    page.get_by_label("Dasar hukum").select_option("uu_35_2014")
+    page.get_by_role("button", name="Konfirmasi & berikutnya").click()
+    page.wait_for_url("**/cases/*")
+    nxt = int(page.url.rsplit("/", 1)[1])
+    check(nxt in (ad, gamble), f"confirm & next opens the next case (#{nxt})")
+    check("Anda menangani kasus ini" in page.locator("#claim-state").inner_text(), "and claims it")
+
+    print("a case to its notice")
+    run.goto(page, f"/cases/{ad}")
+    if page.locator("#claim").count():
+        page.locator("#claim").click()
+    marks = page.locator("blockquote.text mark")
+    check(marks.count() >= 2, "the detected words are highlighted")
+    check("aturan prostitution" in marks.first.get_attribute("title"), "with the rule that fired")
+    check("+6281234567890" in page.content(), "the phone number in E.164")
+    run.audit(page, "case")
+    page.get_by_role("button", name="Konfirmasi", exact=True).click()
+    check(page.locator("#decision-error").inner_text() == "Konfirmasi memerlukan dasar hukum.", "without a legal basis the refusal says why")
+    page.get_by_label("Dasar hukum").select_option("uu_ite_27_1")
+    page.get_by_role("button", name="Konfirmasi", exact=True).click()
+    page.wait_for_url(f"**/cases/{ad}?decided=*")
+    check(page.locator("#case-status").inner_text() == "surat terkirim", "the confirmation issued the notice")
+    page.wait_for_function("() => document.querySelector('.countdown') && /sisa \\d+:\\d\\d:\\d\\d/.test(document.querySelector('.countdown').textContent)")
+    check(True, "the deadline counts down")
+    run.audit(page, "case-notice")
+
+    print("a gambling confirmation waits for a supervisor")
+    run.goto(page, f"/cases/{gamble}")
+    if page.locator("#claim").count():
+        page.locator("#claim").click()
+    page.get_by_label("Kategori").select_option("gambling")
+    page.get_by_label("Dasar hukum").select_option("uu_ite_27_2")
+    page.get_by_label("Catatan").fill("slot site, dana number")
+    page.get_by_role("button", name="Konfirmasi", exact=True).click()
+    page.wait_for_url(f"**/cases/{gamble}?decided=*")
+    check(page.locator("#case-status").inner_text() == "menunggu persetujuan", "it awaits approval")
+
+    print("a re-created account")
+    notice_id = [n for n in s.api("GET", "/notices")["notices"] if n["case_id"] == ad][0]["id"]
+    s.api("POST", f"/platform/notices/{notice_id}/response", {"action": "removed"}, token=platform_token)
+    s.api("POST", f"/cases/{ad}/recheck", {"result": "removed"})
+    again = s.report("rina_baru", "avail malam ini, hubungi wa 0812 3456 7890")
+    run.goto(page, f"/cases/{again}")
+    text = page.locator("section.recreation").inner_text()
+    check("Membuat ulang michat:rina22, diturunkan pada" in text and "uu_ite_27_1" in text, f"the evidence names the taken-down account: {text!r}")
+    run.audit(page, "case-recreation")
+
+    print("switch language")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url(f"**/cases/{again}")
+    check(page.locator("h1").inner_text() == f"Case #{again}", "the page is in English")
+    check("Re-creates michat:rina22, taken down on" in page.locator("section.recreation").inner_text(), "the evidence too")
+    run.goto(page, "/queue")
+    check(page.locator("h1").inner_text() == "Verification queue", "the choice is kept")
+    run.audit(page, "queue-en")
+    page.get_by_role("link", name="Bahasa Indonesia").click()
+    check(page.locator("h1").inner_text() == "Antrean verifikasi", "and switched back")
+    run.goto(page, "/account")
+    run.audit(page, "account")
+    run.goto(page, "/account/password")
+    run.audit(page, "password")
+    page.get_by_role("button", name="Keluar").click()
+    page.wait_for_url("**/login")
+    check(True, "sign-out")
+    ctx.close()
+
+    print("approve as a supervisor")
+    ctx, page = run.context()
+    run.sign_in(page, "sari", "/queue")
+    page.get_by_role("link", name="Persetujuan").click()
+    check(page.locator("article").count() == 1, "one confirmation awaits approval")
+    check("user:ana" in page.locator("article").inner_text(), "with who confirmed it")
+    run.audit(page, "approvals")
+    page.locator(f"#send-back-{gamble}").click()
+    check(page.url.endswith("/approvals"), "a send-back without a reason is stopped by the browser")
+    page.locator(f"#approve-{gamble}").click()
+    page.wait_for_url("**/approvals?done=approved")
+    check("Disetujui" in page.locator(".notice").inner_text(), "approved: the notice is issued")
+    status = s.api("GET", f"/cases/{gamble}")["status"]
+    check(status == "notice_sent", f"the API agrees ({status})")
+    ctx.close()
+
+    print("a platform user cannot open the team's pages")
+    ctx, page = run.context()
+    run.sign_in(page, "mitra", "/account")
+    for path in ("/queue", f"/cases/{ad}", "/approvals"):
+        resp = page.goto(s.base + path)
+        check(resp.status == 403 and "Halaman ini bukan untuk peran Anda" in page.content(), f"{path} is refused")
+    run.audit(page, "forbidden")
+    ctx.close()
+
+    print("the page's own safety")
+    ctx, page = run.context()
+    resp = page.goto(s.base + "/login")
+    h = resp.headers
+    check("script-src 'self'" in h["content-security-policy"] and "unsafe-inline" not in h["content-security-policy"], "CSP without inline script")
+    check(h["x-frame-options"] == "DENY", "X-Frame-Options: DENY")
+    check(h["referrer-policy"] == "same-origin", "Referrer-Policy")
+    try:
+        page.add_script_tag(content="window.__inline = 1")
+    except Exception:
+        pass
+    check(page.evaluate("() => window.__inline") is None, "an inline script does not run")
+    run.csp_violations = [v for v in run.csp_violations if "__inline" not in v and "inline" not in v]
+    ctx.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ronda", required=True)
+    ap.add_argument("--axe", required=True)
+    ap.add_argument("--shots", required=True)
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    a = ap.parse_args()
+    os.makedirs(a.shots, exist_ok=True)
+    axe = open(a.axe).read()
+    work = tempfile.mkdtemp(prefix="ronda-e2e-")
+    s = Server(os.path.abspath(a.ronda), work)
+    s.start()
+    ok = False
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=a.chromium, args=["--no-sandbox"])
+            run = Run(s, browser, axe, a.shots)
+            flows(run, s)
+            check(not run.csp_violations, f"no CSP violation reported {run.csp_violations}")
+            browser.close()
+            print("axe violations by page and impact (nodes):", json.dumps(run.axe_summary, sort_keys=True))
+            ok = True
+    except Failure as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+    finally:
+        s.stop()
+        if not ok:
+            print(open(os.path.join(work, "server.log")).read()[-4000:], file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
