@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod permissions;
 pub mod rate_limit;
+pub mod report;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -104,6 +104,14 @@ impl Browser {
         self.send(req).await
     }
 
+    async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
+        let req = self
+            .client
+            .post(format!("{}{path}", self.root))
+            .multipart(form);
+        self.send(req).await
+    }
+
     async fn sign_in(&mut self, name: &str, password: &str) -> Page {
         let form = self.get("/login").await;
         let csrf = form.csrf();
@@ -410,5 +418,154 @@ console_tests! {
         assert!(app.audit_actions("user:1").await.contains(&"user.password_changed".to_string()));
         let mut again = Browser::new(&app);
         assert_eq!(again.sign_in("sari", PASSWORD).await.location(), "/queue");
+    }
+
+    async fn an_admin_manages_people_tokens_and_platforms_and_no_one_else_may(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "root", Role::Admin, None).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("root", PASSWORD).await;
+        let csrf = b.csrf().await;
+        let p = b.post("/admin/users", &[("csrf", &csrf), ("name", "budi"), ("role", "analyst"), ("platform", ""), ("unit", "")]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        let at = p.body.find("id=\"secret-value\">").unwrap() + 18;
+        let password = p.body[at..at + 20].to_string();
+        assert!(password.chars().all(|c| c.is_ascii_alphanumeric()), "{password}");
+        assert_eq!(Browser::new(&app).sign_in("budi", &password).await.location(), "/account/password", "the one-time password works once, to choose one");
+        // A platform user without a platform is refused with the reason.
+        let p = b.post("/admin/users", &[("csrf", &csrf), ("name", "mitra"), ("role", "platform"), ("platform", ""), ("unit", "")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("id=\"admin-error\""));
+
+        // A token shown once; it works on the API; revoked, it does not.
+        let p = b.post("/admin/tokens", &[("csrf", &csrf), ("name", "crawler"), ("role", "intake"), ("platform", ""), ("days", "30")]).await;
+        let at = p.body.find("id=\"secret-value\">").unwrap() + 18;
+        let secret = p.body[at..at + p.body[at..].find('<').unwrap()].to_string();
+        let (s, _) = app.get(Some(&secret), "/legal-bases").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(p.body.contains("berlaku sampai"), "it expires");
+        let store = app.state.store.clone();
+        let tokens = tokio::task::spawn_blocking(move || store.list_tokens().unwrap()).await.unwrap();
+        let id = tokens.iter().find(|t| t.name == "crawler").unwrap().id;
+        b.post(&format!("/admin/tokens/{id}/revoke"), &[("csrf", &csrf)]).await;
+        let (s, _) = app.get(Some(&secret), "/legal-bases").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        // Platforms, and a webhook whose URL is checked.
+        let p = b.post("/admin/platforms", &[("csrf", &csrf), ("name", "lokal"), ("display_name", "Lokal")]).await;
+        assert!(p.body.contains("Platform lokal terdaftar."), "{}", p.body);
+        let p = b.post("/admin/platforms/lokal/webhook", &[("csrf", &csrf), ("url", "not a url")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let p = b.post("/admin/platforms/lokal/webhook", &[("csrf", &csrf), ("url", "https://lokal.example/hook")]).await;
+        assert!(p.body.contains("whsec_"), "the signing secret is shown once");
+        assert!(b.get("/admin/platforms").await.body.contains("https://lokal.example/hook"));
+
+        // Everything here was done under the admin's name.
+        let store = app.state.store.clone();
+        let verified = tokio::task::spawn_blocking(move || store.verify_audit().unwrap()).await.unwrap();
+        assert!(verified.is_ok());
+        let mut analyst = Browser::new(&app);
+        analyst.sign_in("ana", PASSWORD).await;
+        for path in ["/admin/users", "/admin/tokens", "/admin/platforms"] {
+            assert_eq!(analyst.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        let csrf = analyst.csrf().await;
+        assert_eq!(analyst.post("/admin/users", &[("csrf", &csrf), ("name", "x1"), ("role", "admin")]).await.status, StatusCode::FORBIDDEN);
+    }
+
+    async fn a_hash_list_is_imported_from_a_file_and_a_match_is_debugged(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "sari", Role::Supervisor, None).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("sari", PASSWORD).await;
+        let csrf = b.csrf().await;
+        let near = format!("{}{}", "0".repeat(62), "ff");
+        let list = format!("{},90,ad photo 1\n{},80,ad photo 2\n", "0".repeat(64), "f".repeat(64));
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("bank", "iklan")
+            .text("category", "solicitation_photos")
+            .part("file", reqwest::multipart::Part::bytes(list.into_bytes()).file_name("hashes.csv"));
+        let p = b.post_multipart("/banks/import", form).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert!(p.body.contains("iklan: 2 hash ditambahkan, 0 sudah ada"), "{}", p.body);
+        assert!(b.get("/banks").await.body.contains("<td>iklan</td>"));
+        // A hash 8 bits away: the nearest bank hash, with its distance and verdict.
+        let form = reqwest::multipart::Form::new().text("csrf", csrf.clone()).text("pdq", near);
+        let p = b.post_multipart("/banks/match", form).await;
+        assert!(p.body.contains("<td>iklan</td><td>solicitation_photos</td><td>8</td><td>cocok</td>"), "{}", p.body);
+        // Not a hash: said so.
+        let form = reqwest::multipart::Form::new().text("csrf", csrf.clone()).text("pdq", "xyz");
+        assert_eq!(b.post_multipart("/banks/match", form).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Without the CSRF token nothing is imported.
+        let form = reqwest::multipart::Form::new().text("csrf", "forged").text("bank", "iklan")
+            .part("file", reqwest::multipart::Part::bytes(format!("{}\n", "a".repeat(64)).into_bytes()));
+        assert_eq!(b.post_multipart("/banks/import", form).await.status, StatusCode::FORBIDDEN);
+        // An analyst debugs matches but imports nothing.
+        let mut ana = Browser::new(&app);
+        ana.sign_in("ana", PASSWORD).await;
+        let csrf = ana.csrf().await;
+        let form = reqwest::multipart::Form::new().text("csrf", csrf).text("bank", "iklan")
+            .part("file", reqwest::multipart::Part::bytes(format!("{}\n", "a".repeat(64)).into_bytes()));
+        assert_eq!(ana.post_multipart("/banks/import", form).await.status, StatusCode::FORBIDDEN);
+        let store = app.state.store.clone();
+        let bank = tokio::task::spawn_blocking(move || store.get_bank("iklan").unwrap().unwrap()).await.unwrap();
+        assert_eq!(bank.hash_count, 2);
+    }
+
+    async fn statistics_download_as_csv_and_leads_generate_the_transparency_report(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "sari", Role::Supervisor, None).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        report(&app, "rina22", "open BO malam ini").await;
+        let mut ana = Browser::new(&app);
+        ana.sign_in("ana", PASSWORD).await;
+        let p = ana.get("/stats?group_by=platform").await;
+        assert!(p.body.contains("Kasus dibuka") && p.body.contains("<figure class=\"chart\">"), "{}", p.body);
+        let csv = ana.get("/stats.csv?group_by=platform").await;
+        assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+        assert!(csv.body.starts_with("platform,items_handled,"), "{}", csv.body);
+        assert!(csv.body.lines().any(|l| l.starts_with("michat,1,")), "{}", csv.body);
+        let p = ana.get("/stats?from=2026-13-01").await;
+        assert!(p.body.contains("Rentang waktu ditolak"), "a bad date is said, the default window shown");
+        assert_eq!(ana.get("/stats/transparency.html").await.status, StatusCode::FORBIDDEN);
+        let mut sari = Browser::new(&app);
+        sari.sign_in("sari", PASSWORD).await;
+        let r = sari.get("/stats/transparency.html").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+        assert!(r.body.contains("Laporan Transparansi Ronda") && !r.body.contains("rina22"), "aggregates only");
+        assert!(app.audit_actions("stats").await.contains(&"report.transparency_generated".to_string()));
+    }
+
+    async fn one_decision_for_all_of_an_actors_open_cases_and_search_by_phone(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "sari", Role::Supervisor, None).await;
+        let a = report(&app, "rina22", "open BO malam ini 500rb wa 0812-3456-7890").await;
+        let b2 = report(&app, "rina_baru", "avail malam ini, hubungi wa 0812 3456 7890").await;
+        let (_, ca) = app.get(Some(&app.admin), &format!("/cases/{a}")).await;
+        let (_, cb) = app.get(Some(&app.admin), &format!("/cases/{b2}")).await;
+        let actor = ca["actor"].as_i64().unwrap();
+        assert_eq!(cb["actor"].as_i64(), Some(actor), "one actor: the same phone");
+        let mut b = Browser::new(&app);
+        b.sign_in("sari", PASSWORD).await;
+        let p = b.get("/search?q=%2B62+812-3456-7890").await;
+        assert!(p.body.contains(&format!("href=\"/cases/{a}\"")) && p.body.contains(&format!("href=\"/cases/{b2}\"")), "{}", p.body);
+        assert!(p.body.contains(&format!("href=\"/actors/{actor}\"")));
+        let page = b.get(&format!("/actors/{actor}")).await;
+        assert!(page.body.contains("<svg class=\"graph\"") && page.body.contains("class=\"edge\""), "{}", page.body);
+        let csrf = page.csrf();
+        let p = b.post(&format!("/actors/{actor}/decision"), &[("csrf", &csrf), ("action", "confirm"), ("category", "prostitution"), ("legal_basis", ""), ("note", "")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "a basis is required");
+        let p = b.post(&format!("/actors/{actor}/decision"), &[("csrf", &csrf), ("action", "confirm"), ("category", "prostitution"), ("legal_basis", "uu_ite_27_1"), ("note", "one ring")]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        for id in [a, b2] {
+            let (_, c) = app.get(Some(&app.admin), &format!("/cases/{id}")).await;
+            assert_eq!(c["status"], "notice_sent", "{c}");
+        }
+        let n = b.get("/notices").await;
+        assert_eq!(n.body.matches("<tr data-href=").count(), 2);
     }
 }

@@ -267,6 +267,19 @@ impl Store {
         .await
     }
 
+    /// The URL of a platform's webhook and when it was registered, if it has one.
+    pub fn webhook_of(&self, platform: &str) -> Result<Option<(String, i64)>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT w.url, w.created_at FROM webhooks w JOIN platforms p ON p.id = w.platform_id \
+                 WHERE p.name = $1",
+                params![platform],
+            )?
+            .map(|r| Ok((r.string(0)?, r.i64(1)?)))
+            .transpose()
+        })
+    }
+
     /// The delivery log of a platform's webhook, newest first.
     pub fn webhook_attempts(&self, platform: &str, limit: i64) -> Result<Vec<Attempt>> {
         let rows = self.read(|c| {

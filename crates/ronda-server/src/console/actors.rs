@@ -70,17 +70,27 @@ pub fn graph(lang: Lang, accounts: &[AccountRef], evidence: &[Evidence]) -> Mark
         (cx + r * t.cos(), cy + r * t.sin())
     };
     let index = |name: &str| accounts.iter().position(|a| a.account == name);
+    // One line per pair of accounts, naming every signal they share.
+    let mut pairs: Vec<((usize, usize), Vec<&Evidence>)> = Vec::new();
+    for e in evidence {
+        if let (Some(i), Some(j)) = (index(&e.account), index(&e.with)) {
+            let key = (i.min(j), i.max(j));
+            match pairs.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(e),
+                None => pairs.push((key, vec![e])),
+            }
+        }
+    }
     html! {
         svg.graph viewBox={ "0 0 " (W) " " (H) } role="img" aria-labelledby="graph-title" xmlns="http://www.w3.org/2000/svg" {
             title id="graph-title" { (lang.tf("actor-graph", &[("n", accounts.len().into()), ("edges", evidence.len().into())])) }
-            @for e in evidence {
-                @if let (Some(i), Some(j)) = (index(&e.account), index(&e.with)) {
-                    @let ((x1, y1), (x2, y2)) = (at(i), at(j));
-                    line.edge x1=(format!("{x1:.1}")) y1=(format!("{y1:.1}")) x2=(format!("{x2:.1}")) y2=(format!("{y2:.1}")) {
-                        title { (e.signal) ": " (e.value) }
-                    }
-                    text.edge-label x=(format!("{:.1}", (x1 + x2) / 2.0)) y=(format!("{:.1}", (y1 + y2) / 2.0 - 4.0)) text-anchor="middle" { (e.signal) }
+            @for ((i, j), list) in &pairs {
+                @let ((x1, y1), (x2, y2)) = (at(*i), at(*j));
+                @let signals = list.iter().map(|e| e.signal.as_str()).collect::<Vec<_>>().join(", ");
+                line.edge x1=(format!("{x1:.1}")) y1=(format!("{y1:.1}")) x2=(format!("{x2:.1}")) y2=(format!("{y2:.1}")) {
+                    title { @for e in list { (e.signal) ": " (e.value) "; " } }
                 }
+                text.edge-label x=(format!("{:.1}", (x1 + x2) / 2.0 + 6.0)) y=(format!("{:.1}", (y1 + y2) / 2.0)) text-anchor="start" { (signals) }
             }
             @for (i, a) in accounts.iter().enumerate() {
                 @let (x, y) = at(i);

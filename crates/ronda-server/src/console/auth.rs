@@ -33,7 +33,7 @@ pub const SESSION_COOKIE: &str = "ronda_session";
 pub const LOGIN_COOKIE: &str = "ronda_login";
 
 /// The largest form body the console reads.
-const MAX_FORM_BYTES: usize = 64 * 1024;
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// A signed-in user and their session.
 #[derive(Debug, Clone)]
@@ -159,6 +159,70 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for CsrfForm<T> {
         serde_urlencoded::from_bytes(&bytes)
             .map(CsrfForm)
             .map_err(|e| PageError::bad_request_detail(lang, "error-form", e.to_string()))
+    }
+}
+
+/// A multipart form post (a file upload) whose CSRF token was checked: its fields by name,
+/// text and files alike, as bytes. The routes that take one bound their body with
+/// `DefaultBodyLimit` (`max_upload_bytes` plus the form's other fields).
+#[derive(Debug)]
+pub struct CsrfMultipart(pub std::collections::HashMap<String, Bytes>);
+
+impl CsrfMultipart {
+    /// A text field, trimmed; empty when absent or not UTF-8.
+    pub fn text(&self, name: &str) -> String {
+        self.0
+            .get(name)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
+impl FromRequest<Arc<AppState>> for CsrfMultipart {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, PageError> {
+        let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+        let expected = req
+            .extensions()
+            .get::<Viewer>()
+            .map(|v| v.session.csrf_token.clone());
+        let mut mp = axum::extract::Multipart::from_request(req, st)
+            .await
+            .map_err(|_| PageError::bad_request(lang, "error-form"))?;
+        let mut fields = std::collections::HashMap::new();
+        loop {
+            match mp.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or("").to_string();
+                    let bytes = field.bytes().await.map_err(|_| {
+                        PageError::new(
+                            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                            lang,
+                            "error-too-large",
+                        )
+                    })?;
+                    fields.insert(name, bytes);
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(PageError::new(
+                        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                        lang,
+                        "error-too-large",
+                    ));
+                }
+            }
+        }
+        let sent = fields
+            .get("csrf")
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("");
+        match expected {
+            Some(e) if !e.is_empty() && same_secret(&e, sent) => Ok(CsrfMultipart(fields)),
+            _ => Err(PageError::forbidden(lang, "error-csrf")),
+        }
     }
 }
 

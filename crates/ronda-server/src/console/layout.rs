@@ -60,7 +60,12 @@ const NAV: &[(&str, &str, &[Role])] = &[
     ("/queue", "nav-queue", crate::console::STAFF),
     ("/notices", "nav-notices", crate::console::STAFF),
     ("/approvals", "nav-approvals", crate::console::LEADS),
+    ("/banks", "nav-banks", crate::console::STAFF),
+    ("/stats", "nav-stats", crate::console::STAFF),
     ("/search", "nav-search", crate::console::STAFF),
+    ("/admin/users", "nav-users", crate::console::ADMINS),
+    ("/admin/tokens", "nav-tokens", crate::console::ADMINS),
+    ("/admin/platforms", "nav-platforms", crate::console::ADMINS),
 ];
 
 /// A whole page: `title` in the browser's tab and as the heading, `body` inside `<main>`.

@@ -15,8 +15,10 @@
 //!   `Referrer-Policy: same-origin`, `nosniff`, and `Cache-Control: no-store` on pages.
 
 pub mod actors;
+pub mod admin;
 pub mod approvals;
 pub mod auth;
+pub mod banks;
 pub mod case;
 pub mod highlight;
 pub mod i18n;
@@ -25,6 +27,7 @@ pub mod login;
 pub mod notices;
 pub mod queue;
 pub mod search;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -49,6 +52,8 @@ use Role::{Admin, Analyst, Supervisor};
 pub const STAFF: &[Role] = &[Admin, Supervisor, Analyst];
 /// Those who approve, resolve disputes and reopen.
 pub const LEADS: &[Role] = &[Admin, Supervisor];
+/// Those who manage people, tokens and platforms.
+pub const ADMINS: &[Role] = &[Admin];
 
 /// Who may open a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +90,40 @@ pub const PAGES: &[PageEntry] = &[
     ("POST", "/actors/{id}/decision", PageAccess::Roles(STAFF)),
     ("GET", "/notices", PageAccess::Roles(STAFF)),
     ("GET", "/search", PageAccess::Roles(STAFF)),
+    ("GET", "/stats", PageAccess::Roles(STAFF)),
+    ("GET", "/stats.csv", PageAccess::Roles(STAFF)),
+    ("GET", "/stats/transparency.html", PageAccess::Roles(LEADS)),
+    ("GET", "/banks", PageAccess::Roles(STAFF)),
+    ("POST", "/banks/import", PageAccess::Roles(LEADS)),
+    ("POST", "/banks/match", PageAccess::Roles(STAFF)),
     ("GET", "/approvals", PageAccess::Roles(LEADS)),
+    ("GET", "/admin/users", PageAccess::Roles(ADMINS)),
+    ("POST", "/admin/users", PageAccess::Roles(ADMINS)),
+    (
+        "POST",
+        "/admin/users/{name}/disable",
+        PageAccess::Roles(ADMINS),
+    ),
+    (
+        "POST",
+        "/admin/users/{name}/reset",
+        PageAccess::Roles(ADMINS),
+    ),
+    ("GET", "/admin/tokens", PageAccess::Roles(ADMINS)),
+    ("POST", "/admin/tokens", PageAccess::Roles(ADMINS)),
+    (
+        "POST",
+        "/admin/tokens/{id}/revoke",
+        PageAccess::Roles(ADMINS),
+    ),
+    ("GET", "/admin/platforms", PageAccess::Roles(ADMINS)),
+    ("POST", "/admin/platforms", PageAccess::Roles(ADMINS)),
+    ("GET", "/admin/platforms/{name}", PageAccess::Roles(ADMINS)),
+    (
+        "POST",
+        "/admin/platforms/{name}/webhook",
+        PageAccess::Roles(ADMINS),
+    ),
     ("POST", "/cases/{id}/approval", PageAccess::Roles(LEADS)),
 ];
 
@@ -105,6 +143,9 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(actors::router())
         .merge(notices::router())
         .merge(search::router())
+        .merge(banks::router(state))
+        .merge(stats::router())
+        .merge(admin::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .layer(middleware::from_fn(security_headers))
 }

@@ -102,6 +102,22 @@ pub async fn hash(
         return Err(e);
     }
     let body = body.map_err(|rej| body_error(rej.status()))?;
+    let (pdq, md5, sha256) = hash_image(&st, body).await?;
+    Ok(axum::Json(HashBody {
+        pdq: pdq.hash.to_hex(),
+        quality: pdq.quality,
+        md5,
+        sha256,
+    }))
+}
+
+/// The PDQ hash (and MD5, SHA-256) of an image held in memory, decoded within the server's
+/// limits and its shared decode budget (see `hash`); the bytes are dropped with the task. The
+/// API's `POST /media/hash` and the console's match-debug form both hash through here.
+pub async fn hash_image(
+    st: &AppState,
+    body: Bytes,
+) -> ApiResult<(ronda_media::PdqOutput, String, String)> {
     let limits = DecodeLimits {
         max_bytes: st.config.max_upload_bytes,
         jpeg_min_side: (st.config.jpeg_min_side > 0).then_some(st.config.jpeg_min_side),
@@ -148,13 +164,7 @@ pub async fn hash(
         Ok::<_, DecodeError>((pdq, digest::md5_hex(&body), digest::sha256_hex(&body)))
     })
     .await?;
-    let (pdq, md5, sha256) = out.map_err(|e| decode_error(&e))?;
-    Ok(axum::Json(HashBody {
-        pdq: pdq.hash.to_hex(),
-        quality: pdq.quality,
-        md5,
-        sha256,
-    }))
+    out.map_err(|e| decode_error(&e))
 }
 
 /// Hashes to look up in the enabled banks.

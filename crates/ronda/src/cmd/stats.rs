@@ -1,12 +1,13 @@
 //! `ronda stats`: the figures of a window as a table, CSV or JSON (the JSON is exactly the body
-//! of `GET /api/v1/stats`). The renderers here are pure and shared with the transparency report.
+//! of `GET /api/v1/stats`). The CSV renderer is [`ronda_server::report::render_csv`], shared with
+//! the transparency report and the console; the text table is the CLI's own.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use ronda_server::export::csv_field;
-use ronda_store::stats::{Figures, GroupBy, PlatformRemovals, Stats, StatsQuery, resolve_window};
+use ronda_server::report::{hours, render_csv, share};
+use ronda_store::stats::{Figures, GroupBy, Stats, StatsQuery, resolve_window};
 
 use super::store_args::StoreArgs;
 
@@ -76,67 +77,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Hours with two decimals, as CSV and the report show durations.
-pub fn hours(ms: Option<i64>) -> String {
-    #[allow(clippy::cast_precision_loss, reason = "durations far below 2^53 ms")]
-    ms.map_or_else(String::new, |v| format!("{:.2}", v as f64 / 3_600_000.0))
-}
-
-/// A share as a fraction with four decimals.
-pub fn share(s: Option<f64>) -> String {
-    s.map_or_else(String::new, |v| format!("{v:.4}"))
-}
-
-const TIMING_COLUMNS: [&str; 3] = ["within_deadline_share", "median_hours", "p90_hours"];
-
-fn timing_cells(p: Option<&PlatformRemovals>) -> [String; 3] {
-    [
-        share(p.and_then(|p| p.within_deadline_share)),
-        hours(p.and_then(|p| p.median_ms)),
-        hours(p.and_then(|p| p.p90_ms)),
-    ]
-}
-
-/// One CSV table: a header, a row per group, then a `total` row. Grouped by platform, each row
-/// also carries the platform's removal times (empty on the total row).
-pub fn render_csv(s: &Stats) -> String {
-    let key = s.group_by.map_or("group", GroupBy::as_str);
-    let by_platform = s.group_by == Some(GroupBy::Platform);
-    let mut out = String::new();
-    out.push_str(key);
-    for n in Figures::NAMES {
-        out.push(',');
-        out.push_str(n);
-    }
-    if by_platform {
-        for c in TIMING_COLUMNS {
-            out.push(',');
-            out.push_str(c);
-        }
-    }
-    out.push('\n');
-    let mut row = |label: &str, f: &Figures, timing: Option<[String; 3]>| {
-        out.push_str(&csv_field(label));
-        for v in f.values() {
-            let _ = write!(out, ",{v}");
-        }
-        if let Some(t) = timing {
-            for c in t {
-                out.push(',');
-                out.push_str(&c);
-            }
-        }
-        out.push('\n');
-    };
-    for g in &s.groups {
-        let timing =
-            by_platform.then(|| timing_cells(s.platforms.iter().find(|p| p.platform == g.key)));
-        row(&g.key, &g.figures, timing);
-    }
-    row("total", &s.totals, by_platform.then(|| timing_cells(None)));
-    out
-}
-
 /// A text table: one line per figure, one column per group plus the total; then removal times.
 pub fn render_table(s: &Stats) -> String {
     let mut out = String::new();
@@ -201,7 +141,7 @@ pub fn render_table(s: &Stats) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ronda_store::stats::Group;
+    use ronda_store::stats::{Group, PlatformRemovals};
 
     fn sample() -> Stats {
         let f = |n: i64| Figures {
@@ -234,26 +174,6 @@ mod tests {
                 median_ms: Some(6 * 3_600_000),
                 p90_ms: Some(48 * 3_600_000 + 1_800_000),
             }],
-        }
-    }
-
-    #[test]
-    fn csv_has_a_row_per_group_a_total_and_platform_times() {
-        let csv = render_csv(&sample());
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines.len(), 4);
-        assert!(lines[0].starts_with("platform,items_handled,reports_patrol,"));
-        assert!(lines[0].ends_with(",within_deadline_share,median_hours,p90_hours"));
-        assert!(lines[1].starts_with("michat,2,0,0,0,0,1,"), "{}", lines[1]);
-        assert!(lines[1].ends_with(",0.5000,6.00,48.50"), "{}", lines[1]);
-        assert!(lines[2].starts_with("\"we,ird\",4,"), "{}", lines[2]);
-        assert!(lines[2].ends_with(",,,"), "{}", lines[2]);
-        assert!(lines[3].starts_with("total,6,"), "{}", lines[3]);
-        for l in &lines {
-            assert_eq!(
-                l.matches(',').count(),
-                lines[0].matches(',').count() + usize::from(l.contains('"'))
-            );
         }
     }
 
