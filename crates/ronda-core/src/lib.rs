@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod model;
 pub mod report;
 pub mod target;
+pub mod totp;
 pub mod triage;
 pub mod webhook;
 pub mod wib;

@@ -568,4 +568,41 @@ console_tests! {
         let n = b.get("/notices").await;
         assert_eq!(n.body.matches("<tr data-href=").count(), 2);
     }
+
+    async fn admins_set_up_a_second_factor_when_required_and_sign_in_with_it(backend) {
+        use ronda_core::totp::{base32_decode, code_at, step_of};
+        let app = TestApp::spawn_with(backend, |c| c.console.require_totp_for_admins = true).await;
+        user(&app, "root", Role::Admin, None).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        let mut b = Browser::new(&app);
+        assert_eq!(b.sign_in("root", PASSWORD).await.location(), "/account/totp");
+        assert_eq!(b.get("/admin/users").await.location(), "/account/totp", "nothing else first");
+        let page = b.get("/account/totp").await;
+        assert!(page.body.contains("otpauth://totp/Ronda:root?secret="), "{}", page.body);
+        let at = page.body.find("name=\"secret\" value=\"").unwrap() + 21;
+        let key = page.body[at..at + page.body[at..].find('"').unwrap()].to_string();
+        let secret = base32_decode(&key).unwrap();
+        assert_eq!(secret.len(), 20);
+        let csrf = page.csrf();
+        let code = |step: i64| format!("{:06}", code_at(&secret, step, 6));
+        let now = step_of(app.state.store.now_ms());
+        let wrong = if code(now) == "000000" { "111111".to_string() } else { "000000".to_string() };
+        let p = b.post("/account/totp", &[("csrf", &csrf), ("secret", &key), ("code", &wrong)]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Kode itu tidak cocok"));
+        let p = b.post("/account/totp", &[("csrf", &csrf), ("secret", &key), ("code", &code(now))]).await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/"));
+        assert_eq!(b.get("/admin/users").await.status, StatusCode::OK);
+        // Signing in now takes the code too; the password alone asks for it.
+        let mut again = Browser::new(&app);
+        let p = again.sign_in("root", PASSWORD).await;
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+        assert!(p.body.contains("bersama kode 6 digit"), "{}", p.body);
+        let form = again.get("/login").await;
+        let csrf = form.csrf();
+        let p = again.post("/login", &[("csrf", &csrf), ("username", "root"), ("password", PASSWORD), ("code", &code(now + 1))]).await;
+        assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/queue"));
+        // Analysts are not asked for one.
+        assert_eq!(Browser::new(&app).sign_in("ana", PASSWORD).await.location(), "/queue");
+    }
 }

@@ -155,6 +155,8 @@ pub struct Console {
     pub lockout_minutes: u32,
     /// Sign-in attempts allowed per client address per minute (a burst of the same size).
     pub sign_in_per_minute: u32,
+    /// Admins must set up a second factor (TOTP) before they can use the console.
+    pub require_totp_for_admins: bool,
 }
 
 impl Default for Console {
@@ -166,6 +168,7 @@ impl Default for Console {
             lockout_failures: 5,
             lockout_minutes: 15,
             sign_in_per_minute: 10,
+            require_totp_for_admins: false,
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct User {
     pub password_must_change: bool,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
+    /// Whether signing in also asks for a TOTP code.
+    pub totp: bool,
 }
 
 /// Who a new user is.
@@ -60,8 +62,8 @@ pub enum PasswordChoice {
     Generated,
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.name, u.role, p.name, u.unit, u.password_must_change, u.created_at, u.disabled_at";
+const USER_COLUMNS: &str = "u.id, u.name, u.role, p.name, u.unit, u.password_must_change, u.created_at, u.disabled_at, \
+     CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END";
 
 fn user_from_row(r: &Row) -> Result<User> {
     Ok(User {
@@ -73,6 +75,7 @@ fn user_from_row(r: &Row) -> Result<User> {
         password_must_change: r.i64(5)? == 1,
         created_at: r.i64(6)?,
         disabled_at: r.opt_i64(7)?,
+        totp: r.i64(8)? == 1,
     })
 }
 
@@ -177,20 +180,26 @@ struct Account {
     phc: String,
     failed_sign_ins: i64,
     locked_until: Option<i64>,
+    /// The sealed TOTP secret (base32) and the last step a code was accepted for.
+    totp: Option<(String, Option<i64>)>,
 }
 
 fn find(conn: &mut dyn Conn, name: &str) -> Result<Option<Account>> {
     let sql = format!(
-        "SELECT {USER_COLUMNS}, u.password_hash, u.failed_sign_ins, u.locked_until \
+        "SELECT {USER_COLUMNS}, u.password_hash, u.failed_sign_ins, u.locked_until, u.totp_secret, u.totp_last_step \
          FROM users u LEFT JOIN platforms p ON p.id = u.platform_id WHERE u.name = $1"
     );
     conn.query_opt(&sql, params![name])?
         .map(|r| {
             Ok(Account {
                 user: user_from_row(&r)?,
-                phc: r.string(8)?,
-                failed_sign_ins: r.i64(9)?,
-                locked_until: r.opt_i64(10)?,
+                phc: r.string(9)?,
+                failed_sign_ins: r.i64(10)?,
+                locked_until: r.opt_i64(11)?,
+                totp: r
+                    .opt_string(12)?
+                    .map(|t| Ok::<_, StoreError>((t, r.opt_i64(13)?)))
+                    .transpose()?,
             })
         })
         .transpose()
@@ -270,6 +279,7 @@ fn create(
         password_must_change: must_change,
         created_at: now,
         disabled_at: None,
+        totp: false,
     })
 }
 
@@ -448,6 +458,75 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Turns on the second factor for a user who proved, with `code`, that their
+    /// authenticator holds `secret` (base32). Audited under the user.
+    pub fn enable_totp_blocking(&self, user_id: i64, secret: &str, code: &str) -> Result<()> {
+        let bytes = ronda_core::totp::base32_decode(secret)
+            .filter(|b| b.len() >= 16)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "invalid",
+                    "secret",
+                    "not a base32 secret of at least 128 bits",
+                )
+            })?;
+        let step = ronda_core::totp::verify(&bytes, code, self.now_ms(), None)
+            .ok_or_else(|| FieldError::new("invalid", "code", "the code does not match"))?;
+        let canonical = ronda_core::totp::base32_encode(&bytes);
+        self.write_blocking(1, move |tx| {
+            let user =
+                by_id(tx.conn(), user_id)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
+            if user.totp {
+                return Err(StoreError::Conflict(
+                    "the second factor is already on".into(),
+                ));
+            }
+            let sealed = tx.seal(&canonical);
+            tx.conn().execute(
+                "UPDATE users SET totp_secret = $2, totp_last_step = $3 WHERE id = $1",
+                params![user_id, sealed.as_str(), step],
+            )?;
+            tx.audit(
+                &format!("user:{}", user.name),
+                "user.totp_enabled",
+                &format!("user:{user_id}"),
+                None,
+                None,
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Turns a user's second factor off (they lost their device); they set it up again at the
+    /// next sign-in when it is required. Ends their sessions. Audited under `actor`.
+    pub fn disable_totp_blocking(&self, actor: &str, name: &str) -> Result<User> {
+        let name = normalize_name(name)?;
+        let actor = actor.to_string();
+        self.write_blocking(1, move |tx| {
+            let user = find(tx.conn(), &name)?
+                .ok_or_else(|| StoreError::NotFound(format!("user `{name}`")))?
+                .user;
+            tx.conn().execute(
+                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
+                params![user.id],
+            )?;
+            crate::sessions::end_all(tx, user.id)?;
+            tx.audit(
+                &actor,
+                "user.totp_disabled",
+                &format!("user:{}", user.id),
+                None,
+                None,
+            )?;
+            Ok(User {
+                totp: false,
+                ..user
+            })
+        })
+    }
+}
+
 /// How many failed sign-ins in a row lock an account, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lockout {
@@ -464,14 +543,25 @@ pub enum SignIn {
     Refused,
     /// Too many failures in a row: every password is refused until `until` (epoch ms).
     Locked { until: i64 },
+    /// The password is right but the user has a second factor and no code came: ask for it
+    /// (nothing is counted).
+    CodeRequired,
 }
 
 impl Store {
-    /// A sign-in attempt, throttled per user: `lockout.max_failures` wrong passwords in a row
-    /// lock the account for `lockout.lock_ms` (audited as `user.locked`), during which even the
-    /// right password is refused; a success forgets the failures; a password reset unlocks.
-    /// Unknown names, disabled users and locked accounts cost a hash too.
-    pub fn sign_in_blocking(&self, name: &str, password: &str, lockout: Lockout) -> Result<SignIn> {
+    /// A sign-in attempt, throttled per user: `lockout.max_failures` wrong passwords (or wrong
+    /// second-factor codes) in a row lock the account for `lockout.lock_ms` (audited as
+    /// `user.locked`), during which even the right password is refused; a success forgets the
+    /// failures; a password reset unlocks. A user with a TOTP secret also gives `code`
+    /// (`ronda_core::totp`: a code is accepted once). Unknown names, disabled users and locked
+    /// accounts cost a hash too.
+    pub fn sign_in_blocking(
+        &self,
+        name: &str,
+        password: &str,
+        code: Option<&str>,
+        lockout: Lockout,
+    ) -> Result<SignIn> {
         let found = match normalize_name(name) {
             Ok(name) => self.read(|conn| find(conn, &name))?,
             Err(_) => None,
@@ -481,6 +571,7 @@ impl Store {
             phc,
             failed_sign_ins: failed,
             locked_until,
+            totp,
         }) = found
         else {
             let _ = password_matches(DUMMY_PHC, password);
@@ -496,15 +587,38 @@ impl Store {
             return Ok(SignIn::Refused);
         }
         let id = user.id;
-        if ok {
-            if failed > 0 || locked_until.is_some() {
-                self.write_blocking(1, move |tx| {
-                    tx.conn().execute(
-                        "UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
-                        params![id],
+        // The second factor, when the user has one: a wrong code counts as a failure, like a
+        // wrong password; a missing one only asks for it.
+        let step = match (&totp, ok) {
+            (_, false) => Err(()),
+            (None, true) => Ok(None),
+            (Some((sealed, last)), true) => {
+                let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+                    return Ok(SignIn::CodeRequired);
+                };
+                let secret =
+                    ronda_core::totp::base32_decode(&self.unseal(sealed)?).unwrap_or_default();
+                ronda_core::totp::verify(&secret, code, now, *last)
+                    .map(Some)
+                    .ok_or(())
+            }
+        };
+        if let Ok(step) = step {
+            if failed > 0 || locked_until.is_some() || step.is_some() {
+                let fresh = self.write_blocking(1, move |tx| {
+                    let changed = tx.conn().execute(
+                        "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, \
+                         totp_last_step = COALESCE(CAST($2 AS BIGINT), totp_last_step) \
+                         WHERE id = $1 AND (CAST($2 AS BIGINT) IS NULL OR totp_last_step IS NULL \
+                              OR totp_last_step < CAST($2 AS BIGINT))",
+                        params![id, step],
                     )?;
-                    Ok(())
+                    Ok(changed == 1)
                 })?;
+                // Another sign-in took this code a moment ago: it does not sign in twice.
+                if !fresh {
+                    return Ok(SignIn::Refused);
+                }
             }
             return Ok(SignIn::Accepted(user));
         }

@@ -182,41 +182,44 @@ fn repeated_failures_lock_the_account_for_a_while(db: &TestDb, clock: &ManualClo
     let s = &db.store;
     let u = analyst(db, "sari");
     assert!(
-        matches!(s.sign_in_blocking("SARI", "a long password", LOCKOUT).unwrap(), SignIn::Accepted(ref a) if a.id == u.id)
+        matches!(s.sign_in_blocking("SARI", "a long password", None, LOCKOUT).unwrap(), SignIn::Accepted(ref a) if a.id == u.id)
     );
     // Four failures, a success: the count starts again.
     for _ in 0..4 {
         assert_eq!(
-            s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap(),
+            s.sign_in_blocking("sari", "wrong guess", None, LOCKOUT)
+                .unwrap(),
             SignIn::Refused
         );
     }
     assert!(matches!(
-        s.sign_in_blocking("sari", "a long password", LOCKOUT)
+        s.sign_in_blocking("sari", "a long password", None, LOCKOUT)
             .unwrap(),
         SignIn::Accepted(_)
     ));
     for _ in 0..4 {
         assert_eq!(
-            s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap(),
+            s.sign_in_blocking("sari", "wrong guess", None, LOCKOUT)
+                .unwrap(),
             SignIn::Refused
         );
     }
     // The fifth failure in a row locks it; then even the right password is refused.
     let until = s.now_ms() + 15 * MIN;
     assert_eq!(
-        s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap(),
+        s.sign_in_blocking("sari", "wrong guess", None, LOCKOUT)
+            .unwrap(),
         SignIn::Locked { until }
     );
     clock.advance_ms(14 * MIN);
     assert_eq!(
-        s.sign_in_blocking("sari", "a long password", LOCKOUT)
+        s.sign_in_blocking("sari", "a long password", None, LOCKOUT)
             .unwrap(),
         SignIn::Locked { until }
     );
     clock.advance_ms(MIN);
     assert!(matches!(
-        s.sign_in_blocking("sari", "a long password", LOCKOUT)
+        s.sign_in_blocking("sari", "a long password", None, LOCKOUT)
             .unwrap(),
         SignIn::Accepted(_)
     ));
@@ -229,7 +232,8 @@ fn repeated_failures_lock_the_account_for_a_while(db: &TestDb, clock: &ManualClo
     assert_eq!(locks, 1);
     // A reset unlocks at once; unknown and disabled users are refused like a wrong password.
     for _ in 0..5 {
-        s.sign_in_blocking("sari", "wrong guess", LOCKOUT).unwrap();
+        s.sign_in_blocking("sari", "wrong guess", None, LOCKOUT)
+            .unwrap();
     }
     s.reset_user_password_blocking(
         "admin:ayu",
@@ -238,23 +242,23 @@ fn repeated_failures_lock_the_account_for_a_while(db: &TestDb, clock: &ManualClo
     )
     .unwrap();
     assert!(matches!(
-        s.sign_in_blocking("sari", "another long one", LOCKOUT)
+        s.sign_in_blocking("sari", "another long one", None, LOCKOUT)
             .unwrap(),
         SignIn::Accepted(_)
     ));
     assert_eq!(
-        s.sign_in_blocking("nobody", "a long password", LOCKOUT)
+        s.sign_in_blocking("nobody", "a long password", None, LOCKOUT)
             .unwrap(),
         SignIn::Refused
     );
     assert_eq!(
-        s.sign_in_blocking("not a name!", "a long password", LOCKOUT)
+        s.sign_in_blocking("not a name!", "a long password", None, LOCKOUT)
             .unwrap(),
         SignIn::Refused
     );
     s.disable_user_blocking("admin:ayu", "sari").unwrap();
     assert_eq!(
-        s.sign_in_blocking("sari", "another long one", LOCKOUT)
+        s.sign_in_blocking("sari", "another long one", None, LOCKOUT)
             .unwrap(),
         SignIn::Refused
     );
@@ -288,4 +292,115 @@ fn sqlite_sign_out_disable_and_reset_end_sessions() {
 #[test]
 fn postgres_sign_out_disable_and_reset_end_sessions() {
     with_clock(postgres, sign_out_disable_and_reset_end_sessions);
+}
+
+/// The code an authenticator shows for `secret` at `ms`.
+fn code(secret: &[u8], ms: i64) -> String {
+    use ronda_core::totp::{DIGITS, code_at, step_of};
+    format!("{:06}", code_at(secret, step_of(ms), DIGITS))
+}
+
+fn a_second_factor_asks_for_a_code_once_per_step(db: &TestDb, clock: &ManualClock) {
+    let s = &db.store;
+    let u = analyst(db, "sari");
+    let secret = b"an authenticator secret";
+    let key = ronda_core::totp::base32_encode(secret);
+    // Turning it on proves the app holds the key.
+    let wrong = if code(secret, s.now_ms()) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    assert!(s.enable_totp_blocking(u.id, &key, wrong).is_err());
+    s.enable_totp_blocking(u.id, &key, &code(secret, s.now_ms()))
+        .unwrap();
+    assert!(s.user_by_id(u.id).unwrap().unwrap().totp);
+    // The code used to turn it on does not sign in; the password alone asks for a code.
+    let pw = "a long password";
+    assert_eq!(
+        s.sign_in_blocking("sari", pw, Some(&code(secret, s.now_ms())), LOCKOUT)
+            .unwrap(),
+        SignIn::Refused
+    );
+    clock.advance_ms(30_000);
+    assert_eq!(
+        s.sign_in_blocking("sari", pw, None, LOCKOUT).unwrap(),
+        SignIn::CodeRequired
+    );
+    assert_eq!(
+        s.sign_in_blocking("sari", pw, Some(""), LOCKOUT).unwrap(),
+        SignIn::CodeRequired
+    );
+    let now_code = code(secret, s.now_ms());
+    // A wrong password with the right code is refused like any wrong password.
+    assert_eq!(
+        s.sign_in_blocking("sari", "wrong guess", Some(&now_code), LOCKOUT)
+            .unwrap(),
+        SignIn::Refused
+    );
+    assert!(matches!(
+        s.sign_in_blocking("sari", pw, Some(&now_code), LOCKOUT)
+            .unwrap(),
+        SignIn::Accepted(_)
+    ));
+    // The same code again: refused (a replay).
+    assert_eq!(
+        s.sign_in_blocking("sari", pw, Some(&now_code), LOCKOUT)
+            .unwrap(),
+        SignIn::Refused
+    );
+    // Wrong codes count towards the lock-out (the replay was the first of five).
+    clock.advance_ms(30_000);
+    let wrong = if code(secret, s.now_ms()) == "123456" {
+        "654321"
+    } else {
+        "123456"
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            s.sign_in_blocking("sari", pw, Some(wrong), LOCKOUT)
+                .unwrap(),
+            SignIn::Refused
+        );
+    }
+    assert!(matches!(
+        s.sign_in_blocking("sari", pw, Some(wrong), LOCKOUT)
+            .unwrap(),
+        SignIn::Locked { .. }
+    ));
+    // Turned off (a lost phone): the password alone signs in again, once unlocked.
+    s.reset_user_password_blocking("admin", "sari", PasswordChoice::Chosen(pw.into()))
+        .unwrap();
+    s.disable_totp_blocking("admin", "sari").unwrap();
+    assert!(
+        matches!(s.sign_in_blocking("sari", pw, None, LOCKOUT).unwrap(), SignIn::Accepted(ref a) if !a.totp)
+    );
+    let actions: Vec<String> = s
+        .audit_events_for(&format!("user:{}", u.id))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.contains(&"user.totp_enabled".to_string())
+            && actions.contains(&"user.totp_disabled".to_string()),
+        "{actions:?}"
+    );
+    // The secret is stored sealed, never as typed.
+    assert!(
+        !s.audit_events_for(&format!("user:{}", u.id))
+            .unwrap()
+            .iter()
+            .any(|e| e.after.as_deref().is_some_and(|a| a.contains(&key)))
+    );
+}
+
+#[test]
+fn sqlite_a_second_factor_asks_for_a_code_once_per_step() {
+    with_clock(sqlite, a_second_factor_asks_for_a_code_once_per_step);
+}
+
+#[test]
+fn postgres_a_second_factor_asks_for_a_code_once_per_step() {
+    with_clock(postgres, a_second_factor_asks_for_a_code_once_per_step);
 }

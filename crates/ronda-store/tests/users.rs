@@ -21,10 +21,12 @@ impl SignInExt for Store {
             max_failures: 100,
             lock_ms: 60_000,
         };
-        Ok(match self.sign_in_blocking(name, password, lockout)? {
-            SignIn::Accepted(u) => Some(u),
-            SignIn::Refused | SignIn::Locked { .. } => None,
-        })
+        Ok(
+            match self.sign_in_blocking(name, password, None, lockout)? {
+                SignIn::Accepted(u) => Some(u),
+                SignIn::Refused | SignIn::Locked { .. } | SignIn::CodeRequired => None,
+            },
+        )
     }
 }
 

@@ -24,10 +24,12 @@ impl SignInExt for Store {
             max_failures: 100,
             lock_ms: 60_000,
         };
-        Ok(match self.sign_in_blocking(name, password, lockout)? {
-            SignIn::Accepted(u) => Some(u),
-            SignIn::Refused | SignIn::Locked { .. } => None,
-        })
+        Ok(
+            match self.sign_in_blocking(name, password, None, lockout)? {
+                SignIn::Accepted(u) => Some(u),
+                SignIn::Refused | SignIn::Locked { .. } | SignIn::CodeRequired => None,
+            },
+        )
     }
 }
 
@@ -232,6 +234,32 @@ fn users_are_managed_from_the_cli(place: &Place) {
             "{after}"
         );
     }
+
+    // A second factor set up in the console, turned off from the CLI (a lost phone).
+    let key = ronda_core::totp::base32_encode(b"a phone that was lost");
+    let bytes = ronda_core::totp::base32_decode(&key).unwrap();
+    let code = format!(
+        "{:06}",
+        ronda_core::totp::code_at(&bytes, ronda_core::totp::step_of(store.now_ms()), 6)
+    );
+    store.enable_totp_blocking(budi.id, &key, &code).unwrap();
+    store.close();
+    let out = place.ronda(&["user", "list"], None);
+    assert!(
+        text(&out.stdout).contains("second factor on"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = place.ronda(&["user", "disable-totp", "budi"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("second factor off for user"));
+    let out = place.ronda(&["user", "disable-totp", "nobody"], None);
+    assert!(!out.status.success());
+    let store = place.store();
+    assert!(
+        store.sign_in("budi", &reset).unwrap().is_some(),
+        "the password alone again"
+    );
     store.close();
 }
 

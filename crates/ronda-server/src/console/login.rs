@@ -28,6 +28,7 @@ pub fn router() -> Router<Arc<AppState>> {
             "/account/password",
             get(password_page).post(change_password),
         )
+        .route("/account/totp", get(totp_page).post(enable_totp))
 }
 
 #[derive(Deserialize, Default)]
@@ -67,6 +68,10 @@ fn login_form(
                     autocapitalize="none" spellcheck="false" required autofocus value=(username);
                 label for="password" { (lang.t("login-password")) }
                 input id="password" name="password" type="password" autocomplete="current-password" required;
+                label for="code" { (lang.t("login-code")) }
+                input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                    pattern="[0-9 ]{6,7}" maxlength="7" aria-describedby="code-hint";
+                p.hint id="code-hint" { (lang.t("login-code-hint")) }
                 button type="submit" { (lang.t("login-submit")) }
             }
         },
@@ -106,6 +111,8 @@ struct SignInForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
+    code: String,
+    #[serde(default)]
     next: Option<String>,
 }
 
@@ -144,9 +151,13 @@ async fn sign_in(
     let store = st.store.clone();
     let lockout = st.config.console.lockout();
     let policy = st.config.console.session_policy();
-    let (name, password) = (form.username.clone(), form.password.clone());
+    let (name, password, code) = (
+        form.username.clone(),
+        form.password.clone(),
+        form.code.clone(),
+    );
     let outcome = tokio::task::spawn_blocking(move || {
-        match store.sign_in_blocking(&name, &password, lockout)? {
+        match store.sign_in_blocking(&name, &password, Some(&code), lockout)? {
             SignIn::Accepted(user) => {
                 let s = store.start_session_blocking(user.id, &user.name, policy)?;
                 Ok::<_, StoreError>(Ok((user, s)))
@@ -162,6 +173,8 @@ async fn sign_in(
             let to = next.unwrap_or_else(|| {
                 if user.password_must_change {
                     "/account/password".into()
+                } else if must_enrol(&st, &user) {
+                    "/account/totp".into()
                 } else if STAFF.contains(&user.role) {
                     "/queue".into()
                 } else {
@@ -184,6 +197,10 @@ async fn sign_in(
         Err(SignIn::Locked { until }) => Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
             lang.tf("login-locked", &[("until", wib(until).into())]),
+        )),
+        Err(SignIn::CodeRequired) => Ok(again(
+            StatusCode::UNAUTHORIZED,
+            lang.t("login-code-required"),
         )),
         Err(_) => Ok(again(StatusCode::UNAUTHORIZED, lang.t("login-refused"))),
     }
@@ -261,8 +278,109 @@ async fn account(ctx: Ctx, viewer: Viewer) -> Response {
                 p { (lang.t("account-portal-elsewhere")) }
             }
             p { a href="/account/password" { (lang.t("password-title")) } }
+            p { a href="/account/totp" { (lang.t("totp-title")) } " · "
+                @if u.totp { (lang.t("totp-on")) } @else { (lang.t("totp-off")) } }
         },
     ))
+}
+
+/// Whether a user must set up a second factor before anything else.
+pub fn must_enrol(st: &AppState, user: &ronda_store::users::User) -> bool {
+    st.config.console.require_totp_for_admins
+        && user.role == ronda_core::model::Role::Admin
+        && !user.totp
+}
+
+fn totp_form(ctx: &Ctx, secret: &str, error: Option<String>) -> Markup {
+    let lang = ctx.lang;
+    let (name, on) = ctx.viewer.as_ref().map_or((String::new(), false), |v| {
+        (v.user.name.clone(), v.user.totp)
+    });
+    let bytes = ronda_core::totp::base32_decode(secret).unwrap_or_default();
+    let uri = ronda_core::totp::otpauth_uri("Ronda", &name, &bytes);
+    let grouped: Vec<String> = secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    page(
+        ctx,
+        &lang.t("totp-title"),
+        html! {
+            @if on {
+                p.notice role="status" id="totp-state" { (lang.t("totp-on-long")) }
+            } @else {
+                @if ctx.viewer.as_ref().is_some_and(|v| v.user.role == ronda_core::model::Role::Admin) {
+                    p { (lang.t("totp-admins")) }
+                }
+                @if let Some(e) = error { p.alert role="alert" id="totp-error" { (e) } }
+                ol {
+                    li { (lang.t("totp-step-1")) }
+                    li { (lang.t("totp-step-2")) " " code.secret id="totp-secret" { (grouped.join(" ")) }
+                        p.hint { (lang.t("totp-uri")) " " code.target { (uri) } } }
+                    li { (lang.t("totp-step-3")) }
+                }
+                form.stack method="post" action="/account/totp" {
+                    (ctx.csrf_field())
+                    input type="hidden" name="secret" value=(secret);
+                    label for="code" { (lang.t("login-code")) }
+                    input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required;
+                    button.primary type="submit" id="totp-enable" { (lang.t("totp-enable")) }
+                }
+            }
+        },
+    )
+}
+
+async fn totp_page(ctx: Ctx) -> Response {
+    let mut bytes = [0_u8; ronda_core::totp::SECRET_BYTES];
+    rand_bytes(&mut bytes);
+    html_response(totp_form(
+        &ctx,
+        &ronda_core::totp::base32_encode(&bytes),
+        None,
+    ))
+}
+
+/// Random bytes for a new secret (the thread's CSPRNG, seeded by the OS).
+fn rand_bytes(out: &mut [u8]) {
+    use rand::RngCore;
+    rand::rng().fill_bytes(out);
+}
+
+#[derive(Deserialize)]
+struct TotpForm {
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn enable_totp(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<TotpForm>,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let store = st.store.clone();
+    let (id, secret, code) = (viewer.user.id, form.secret.clone(), form.code.clone());
+    let done = tokio::task::spawn_blocking(move || store.enable_totp_blocking(id, &secret, &code))
+        .await
+        .map_err(|e| PageError::join(lang, &e))?;
+    match done {
+        Ok(()) => Ok(see_other("/")),
+        Err(StoreError::Invalid(_)) => {
+            let mut resp = html_response(totp_form(
+                &ctx,
+                &form.secret,
+                Some(lang.t("totp-wrong-code")),
+            ));
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(PageError::store(lang, e)),
+    }
 }
 
 fn password_form(ctx: &Ctx, error: Option<String>) -> Markup {

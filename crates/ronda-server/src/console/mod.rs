@@ -80,6 +80,8 @@ pub const PAGES: &[PageEntry] = &[
     ("GET", "/account", PageAccess::SignedIn),
     ("GET", "/account/password", PageAccess::SignedIn),
     ("POST", "/account/password", PageAccess::SignedIn),
+    ("GET", "/account/totp", PageAccess::SignedIn),
+    ("POST", "/account/totp", PageAccess::SignedIn),
     ("GET", "/queue", PageAccess::Roles(STAFF)),
     ("POST", "/queue/next", PageAccess::Roles(STAFF)),
     ("GET", "/cases/{id}", PageAccess::Roles(STAFF)),
@@ -130,6 +132,8 @@ pub const PAGES: &[PageEntry] = &[
 /// Pages a user whose password must change may still open.
 const BEFORE_PASSWORD_CHANGE: &[&str] =
     &["/account/password", "/logout", "/static/{file}", "/lang"];
+/// Pages an admin who must set up a second factor may still open.
+const BEFORE_ENROLMENT: &[&str] = &["/account/totp", "/logout", "/static/{file}", "/lang"];
 
 pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
@@ -209,6 +213,12 @@ pub async fn authorize(State(st): State<Arc<AppState>>, mut req: Request, next: 
                 && !BEFORE_PASSWORD_CHANGE.contains(&template.as_str()) =>
         {
             see_other("/account/password")
+        }
+        (_, Some(v))
+            if login::must_enrol(&st, &v.user)
+                && !BEFORE_ENROLMENT.contains(&template.as_str()) =>
+        {
+            see_other("/account/totp")
         }
         (PageAccess::SignedIn, Some(_)) => next.run(req).await,
         (PageAccess::Roles(roles), Some(v)) if roles.contains(&v.role()) => next.run(req).await,

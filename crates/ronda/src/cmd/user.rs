@@ -52,6 +52,13 @@ enum UserCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Turn a user's second factor (TOTP) off, e.g. after a lost phone; they set it up again
+    /// in the console. Ends their sessions.
+    DisableTotp {
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Set a new password: generated and printed once (to be changed at the next sign-in), or
     /// read with `--password-stdin`.
     ResetPassword {
@@ -136,11 +143,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         "active"
                     },
                     to_rfc3339(u.created_at),
-                    if u.password_must_change {
-                        "password to be changed"
-                    } else {
-                        ""
-                    }
+                    [
+                        u.password_must_change.then_some("password to be changed"),
+                        u.totp.then_some("second factor on"),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; ")
                 );
             }
         }
@@ -150,6 +160,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             store.close();
             let user = done?;
             println!("disabled user {} ({})", user.id, user.name);
+        }
+        UserCommand::DisableTotp { name, store } => {
+            let (_, store) = store.open()?;
+            let done = store.disable_totp_blocking(&cli_actor(), &name);
+            store.close();
+            let user = done?;
+            println!("second factor off for user {} ({})", user.id, user.name);
         }
         UserCommand::ResetPassword {
             name,
