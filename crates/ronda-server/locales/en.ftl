@@ -159,6 +159,7 @@ notice-status-disputed = disputed
 notice-status-still_online = still online
 notice-status-removed = removed
 notice-status-withdrawn = withdrawn
+notice-next-rung = Next rung
 notice-escalation = Escalation
 notice-response = Platform's answer
 escalation-none = none yet

@@ -156,6 +156,7 @@ notice-status-disputed = disanggah
 notice-status-still_online = masih daring
 notice-status-removed = diturunkan
 notice-status-withdrawn = ditarik
+notice-next-rung = Tahap berikutnya
 notice-escalation = Eskalasi
 notice-response = Jawaban platform
 escalation-none = belum ada

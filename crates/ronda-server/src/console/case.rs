@@ -21,6 +21,7 @@ use maud::{Markup, html};
 use ronda_core::audit::StoredEvent;
 use ronda_core::clock::to_rfc3339;
 use ronda_core::model::{CaseStatus, Category};
+use ronda_core::workflow::{DeadlinePolicy, EscalationStep};
 use ronda_service::review::{Submitted, check_decision};
 use ronda_store::StoreError;
 use ronda_store::banks::CaseMediaMatch;
@@ -519,7 +520,8 @@ fn render(
         @if !d.notices.is_empty() {
             section aria-labelledby="notices-h" {
                 h2 id="notices-h" { (lang.t("notices-title")) }
-                @for n in &d.notices { (notice(lang, n)) }
+                @let policy = st.config.deadline_policy();
+                @for n in &d.notices { (notice(lang, &policy, n)) }
             }
         }
         section aria-labelledby="timeline-h" {
@@ -623,7 +625,25 @@ fn recreation(lang: Lang, c: &CaseView) -> Markup {
     }
 }
 
-fn notice(lang: Lang, n: &NoticeView) -> Markup {
+/// The next rung of an open notice's ladder and when it falls due (none once closed, disputed
+/// or at the top).
+fn next_rung(policy: &DeadlinePolicy, n: &NoticeView) -> Option<(EscalationStep, i64)> {
+    if n.closed_at.is_some() || n.status == "disputed" {
+        return None;
+    }
+    let current = [
+        EscalationStep::None,
+        EscalationStep::Warning1,
+        EscalationStep::Warning2,
+        EscalationStep::Warning3,
+        EscalationStep::BlockingRecommended,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == n.escalation_step)?;
+    policy.next_step(n.deadline, current, n.escalation_at)
+}
+
+fn notice(lang: Lang, policy: &DeadlinePolicy, n: &NoticeView) -> Markup {
     html! {
         article.notice-card {
             h3 { (lang.tf("notice-heading", &[("id", n.id.into()), ("platform", n.platform.clone().into())])) }
@@ -637,6 +657,12 @@ fn notice(lang: Lang, n: &NoticeView) -> Markup {
                 dt { (lang.t("notice-escalation")) } dd {
                     (lang.t(&format!("escalation-{}", n.escalation_step)))
                     @if let Some(at) = n.escalation_at { " · " (wib(at)) }
+                }
+                @if let Some((step, due)) = next_rung(policy, n) {
+                    dt { (lang.t("notice-next-rung")) } dd {
+                        (lang.t(&format!("escalation-{}", step.as_str()))) " · "
+                        time datetime=(to_rfc3339(due)) data-countdown=(due) { (wib(due)) }
+                    }
                 }
                 @if let Some(a) = &n.response_action {
                     dt { (lang.t("notice-response")) } dd { (a) @if let Some(r) = &n.response_reason { ": " (r) } }

@@ -86,7 +86,7 @@ pub struct BulkResults {
 pub struct ClaimBody {
     pub case_id: i64,
     pub status: CaseStatus,
-    /// The id of the token that holds the claim.
+    /// Who holds the claim: a token's id, or a console user's id negated.
     pub claimed_by: i64,
     pub expires_at: String,
 }
