@@ -4,7 +4,9 @@ Started by scripts/console_e2e.sh, which installs what it needs. This script sta
 serve` on a fresh SQLite data directory, makes users with the CLI and reports with the API,
 then walks the flows of the team in the browser: sign in, review and confirm a case to its
 notice, see a re-created account's evidence, approve as a supervisor, switch language, and
-check that a platform user cannot open the team's pages. On every page it runs axe-core
+check that a platform user cannot open the team's pages; then a citizen on a phone-sized
+screen files a report with a screenshot and follows it to "removed" after the team acts, and
+the public forms refuse a missing token and an oversized upload. On every page it runs axe-core
 (injected by the test) and fails on any violation of impact "serious" or "critical"; it also
 fails on any Content-Security-Policy violation the browser reports. Screenshots of each page
 go to target/console-shots/. Exit status: 0 when every check passed.
@@ -52,6 +54,9 @@ class Server:
                 'approval_categories = ["gambling"]\n'
                 "outbound_public = false\n"
                 'outbound_allow = ["127.0.0.1:9"]\n'
+                "[console]\n"
+                "report_form_min_seconds = 1\n"
+                "report_form_upload_kib = 64\n"
             )
         self.env = dict(os.environ, RONDA_CONFIG=self.config, RONDA_LOG="warn")
         self.proc = None
@@ -112,8 +117,13 @@ class Run:
         self.axe_summary = {}
         self.csp_violations = []
 
-    def context(self, locale="id-ID"):
-        ctx = self.browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    def context(self, locale="id-ID", phone=False):
+        if phone:
+            ctx = self.browser.new_context(
+                locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+            )
+        else:
+            ctx = self.browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         page = ctx.new_page()
         page.on(
             "console",
@@ -360,6 +370,118 @@ def flows(run, s):
     ctx.close()
 
 
+def png(side, seed):
+    """A small PNG made here (a gradient), for the screenshot upload."""
+    import struct
+    import zlib
+
+    rows = b"".join(
+        b"\x00" + bytes(((x * 7 + seed) % 256, (y * 5) % 256, (x + y + seed) % 256)[c] for x in range(side) for c in range(3))
+        for y in range(side)
+    )
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def public_flows(run, s):
+    """A citizen on a phone reports, and follows the report to "removed" after the team acts."""
+    print("the public report form, on a 390x844 phone screen")
+    ctx, page = run.context(phone=True)
+    run.goto(page, "/lapor")
+    for label in ("Platform", "Akun atau URL", "Apa yang Anda lihat?"):
+        check(page.get_by_label(label, exact=True).count() == 1, f"the form has a field labelled {label}")
+    check(page.get_by_role("group", name="Kategori").count() == 1, "the categories are a group labelled Kategori")
+    check(page.get_by_role("button", name="Kirim laporan").count() == 1, "the form has a 'Kirim laporan' button")
+    check(page.evaluate("() => document.documentElement.scrollWidth") <= 390, "nothing is wider than the phone")
+    run.audit(page, "lapor")
+    page.get_by_label("Platform", exact=True).select_option("michat")
+    page.get_by_label("Akun atau URL").fill("@melati_vcs")
+    page.get_by_label("Prostitusi atau jual-beli seks (open BO, VCS berbayar)").check()
+    page.get_by_label("Apa yang Anda lihat?").fill("Akun ini menawarkan open BO dan VCS berbayar, wa 0857-1234-5678")
+    page.get_by_label("Tangkapan layar (tidak wajib)").set_input_files(
+        files=[{"name": "layar.png", "mimeType": "image/png", "buffer": png(48, 3)}]
+    )
+    page.get_by_label("Saya menyatakan laporan ini benar sepanjang pengetahuan saya.").check()
+    time.sleep(1.1)  # a person takes longer than the form's minimum
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.wait_for_selector("#tracking-code")
+    code = page.locator("#tracking-code").inner_text()
+    check(len(code) == 14 and code.count("-") == 2, f"the report is sent and shows its tracking code {code}")
+    run.audit(page, "lapor-sent")
+    cases = s.api("GET", "/cases?status=new")["cases"]
+    case = next(c["id"] for c in cases if "melati_vcs" in json.dumps(c["target"]))
+    reports = s.api("GET", f"/cases/{case}/reports")["reports"]
+    check(reports[0]["media"][0]["pdq"] and reports[0]["source"] == "public", "the screenshot arrived as hashes only")
+
+    print("the status page follows it as the team acts")
+    run.goto(page, "/lapor/status")
+    check(page.get_by_label("Kode pelacakan").count() == 1, "the status form asks for the Kode pelacakan")
+    run.audit(page, "lapor-status-form")
+    page.get_by_label("Kode pelacakan").fill(code.lower().replace("-", ""))
+    page.get_by_role("button", name="Cek").click()
+    check("Tahap sekarang: Diterima" in page.content(), "lower case without dashes finds it: received")
+    s.api("POST", f"/cases/{case}/claim", {})
+    decided = s.api("POST", f"/cases/{case}/decision", {"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"})
+    platform = s.cli("token", "create", "--role", "platform", "--platform", "michat", "--name", "michat-public-e2e")
+    s.api("POST", f"/platform/notices/{decided['notice_id']}/response", {"action": "removed", "reason": "akun ditutup"}, token=platform)
+    s.api("POST", f"/cases/{case}/recheck", {"result": "removed"})
+    page.get_by_label("Kode pelacakan").fill(code)
+    page.get_by_role("button", name="Cek").click()
+    content = page.content()
+    check("Tahap sekarang: Konten diturunkan" in content, "after the team acts: removed")
+    for stage in ("Diterima", "Sedang diverifikasi", "Platform diminta bertindak", "Konten diturunkan"):
+        check(page.locator("ol.stages").get_by_text(stage).count() >= 1, f"the stage '{stage}' is shown with its date")
+    check("akun ditutup" not in content and "melati" not in content, "nothing else about the case is shown")
+    check(page.evaluate("() => document.documentElement.scrollWidth") <= 390, "the status page fits the phone")
+    run.audit(page, "lapor-status")
+    ctx.close()
+
+    print("the public forms refuse a missing token and an oversized upload, plainly")
+    ctx, page = run.context(phone=True)
+    run.goto(page, "/lapor")
+    page.locator("#platform").select_option("whatsapp")
+    page.locator("#target").fill("@tanpa_token")
+    page.locator("#category-gambling").check()
+    page.locator("#seen").fill("slot gacor")
+    page.locator("#consent").check()
+    page.evaluate("() => document.querySelector('input[name=form_token]').remove()")
+    time.sleep(1.1)
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.wait_for_load_state()
+    check("Formulir ini tidak berasal dari halaman kami" in page.content(), "the report form without its token is refused")
+    run.audit(page, "lapor-refused")
+    run.goto(page, "/lapor")
+    page.locator("#platform").select_option("whatsapp")
+    page.locator("#target").fill("@besar")
+    page.locator("#category-gambling").check()
+    page.locator("#seen").fill("slot gacor")
+    page.locator("#consent").check()
+    page.locator("#screenshot").set_input_files(
+        files=[{"name": "besar.png", "mimeType": "image/png", "buffer": b"\x89PNG" + bytes(100 * 1024)}]
+    )
+    time.sleep(1.1)
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.wait_for_load_state()
+    check("Tangkapan layar paling besar 64 KB" in page.content(), "an oversized screenshot is refused with the limit")
+    check(page.locator("#target").input_value() == "@besar", "what was typed is kept")
+    run.audit(page, "lapor-too-large")
+    run.goto(page, "/lapor/status")
+    page.evaluate("() => document.querySelector('input[name=form_token]').remove()")
+    page.get_by_label("Kode pelacakan").fill(code)
+    page.get_by_role("button", name="Cek").click()
+    page.wait_for_load_state()
+    check("Formulir ini tidak berasal dari halaman kami" in page.content(), "the status form without its token is refused")
+    ctx.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ronda", required=True)
@@ -378,6 +500,7 @@ def main():
             browser = p.chromium.launch(executable_path=a.chromium, args=["--no-sandbox"])
             run = Run(s, browser, axe, a.shots)
             flows(run, s)
+            public_flows(run, s)
             check(not run.csp_violations, f"no CSP violation reported {run.csp_violations}")
             browser.close()
             print("axe violations by page and impact (nodes):", json.dumps(run.axe_summary, sort_keys=True))

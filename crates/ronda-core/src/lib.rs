@@ -7,7 +7,9 @@
 pub mod audit;
 pub mod clock;
 pub mod evidence;
+pub mod form_token;
 pub mod model;
+pub mod public_track;
 pub mod report;
 pub mod target;
 pub mod totp;

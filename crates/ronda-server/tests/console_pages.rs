@@ -7,147 +7,13 @@
 
 mod common;
 
-use std::collections::HashMap;
-
+use common::browser::{Browser, PASSWORD, user};
 use common::{Backend, TestApp};
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::SET_COOKIE;
 use ronda_core::model::Role;
 use ronda_store::users::{NewUser, PasswordChoice};
 use serde_json::json;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-/// A browser without a script: a cookie jar, no redirects followed.
-struct Browser {
-    root: String,
-    client: reqwest::Client,
-    cookies: HashMap<String, String>,
-    accept_language: Option<&'static str>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .map_or("", |v| v.to_str().unwrap())
-    }
-
-    /// The value of the first `name="csrf"` field.
-    fn csrf(&self) -> String {
-        let at = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .expect("a csrf field")
-            + 19;
-        self.body[at..at + self.body[at..].find('"').unwrap()].to_string()
-    }
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            root: app.base.trim_end_matches("/api/v1").to_string(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-            accept_language: None,
-        }
-    }
-
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let mut req = req;
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            req = req.header("cookie", jar.join("; "));
-        }
-        if let Some(l) = self.accept_language {
-            req = req.header("accept-language", l);
-        }
-        let resp = req.send().await.unwrap();
-        for c in resp.headers().get_all(SET_COOKIE) {
-            let c = c.to_str().unwrap();
-            let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = pair.split_once('=').unwrap();
-            if c.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-        Page {
-            status: resp.status(),
-            headers: resp.headers().clone(),
-            body: resp.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.client.get(format!("{}{path}", self.root));
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let req = self.client.post(format!("{}{path}", self.root)).form(form);
-        self.send(req).await
-    }
-
-    async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
-        let req = self
-            .client
-            .post(format!("{}{path}", self.root))
-            .multipart(form);
-        self.send(req).await
-    }
-
-    async fn sign_in(&mut self, name: &str, password: &str) -> Page {
-        let form = self.get("/login").await;
-        let csrf = form.csrf();
-        self.post(
-            "/login",
-            &[("csrf", &csrf), ("username", name), ("password", password)],
-        )
-        .await
-    }
-
-    /// A signed-in page's CSRF token (from the sign-out form every page has).
-    async fn csrf(&mut self) -> String {
-        self.get("/account").await.csrf()
-    }
-}
-
-async fn user(app: &TestApp, name: &str, role: Role, platform: Option<&str>) {
-    let store = app.state.store.clone();
-    let (name, platform) = (name.to_string(), platform.map(str::to_string));
-    tokio::task::spawn_blocking(move || {
-        store
-            .create_user_blocking(
-                "test",
-                NewUser {
-                    name,
-                    role,
-                    platform,
-                    unit: None,
-                },
-                PasswordChoice::Chosen(PASSWORD.into()),
-            )
-            .unwrap()
-    })
-    .await
-    .unwrap();
-}
 
 async fn report(app: &TestApp, account: &str, text: &str) -> i64 {
     let (s, v) = app
@@ -161,22 +27,7 @@ async fn report(app: &TestApp, account: &str, text: &str) -> i64 {
     v["case_id"].as_i64().unwrap()
 }
 
-macro_rules! console_tests {
-    ($(async fn $name:ident($backend:ident) $body:block)+) => {
-        mod sqlite {
-            use super::*;
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-              async fn $name() { let $backend = Backend::Sqlite; $body })+
-        }
-        mod postgres {
-            use super::*;
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-              async fn $name() { let $backend = Backend::Postgres; $body })+
-        }
-    };
-}
-
-console_tests! {
+page_tests! {
     async fn sign_in_starts_a_strict_session_and_sign_out_ends_it(backend) {
         let app = TestApp::spawn(backend).await;
         user(&app, "ana", Role::Analyst, None).await;

@@ -157,6 +157,13 @@ pub struct Console {
     pub sign_in_per_minute: u32,
     /// Admins must set up a second factor (TOTP) before they can use the console.
     pub require_totp_for_admins: bool,
+    /// The public report form (`/lapor`) is refused when it comes back sooner than this after
+    /// it was handed out: a person needs longer to fill it, a bot pays the wait.
+    pub report_form_min_seconds: u32,
+    /// Minutes a handed-out public form stays valid.
+    pub report_form_valid_minutes: u32,
+    /// The largest screenshot the public form takes, in KiB (hashed in memory, never stored).
+    pub report_form_upload_kib: u32,
 }
 
 impl Default for Console {
@@ -169,6 +176,9 @@ impl Default for Console {
             lockout_minutes: 15,
             sign_in_per_minute: 10,
             require_totp_for_admins: false,
+            report_form_min_seconds: 3,
+            report_form_valid_minutes: 120,
+            report_form_upload_kib: 5 * 1024,
         }
     }
 }
@@ -178,6 +188,14 @@ impl Console {
         ronda_store::sessions::SessionPolicy {
             idle_ms: i64::from(self.session_idle_minutes) * 60_000,
             absolute_ms: i64::from(self.session_absolute_hours) * 3_600_000,
+        }
+    }
+
+    /// How old a public form must be, and may be, when it comes back.
+    pub fn report_form_window(&self) -> ronda_core::form_token::FormWindow {
+        ronda_core::form_token::FormWindow {
+            min_age_ms: i64::from(self.report_form_min_seconds) * 1000,
+            max_age_ms: i64::from(self.report_form_valid_minutes) * 60_000,
         }
     }
 
@@ -494,9 +512,11 @@ impl Config {
             || c.lockout_failures == 0
             || c.lockout_minutes == 0
             || c.sign_in_per_minute == 0
+            || c.report_form_valid_minutes == 0
+            || c.report_form_upload_kib == 0
         {
             return Err(ConfigError::Invalid(
-                "`console`: the session times, lock-out settings and `sign_in_per_minute` must be positive".into(),
+                "`console`: the session times, lock-out settings, `sign_in_per_minute`, `report_form_valid_minutes` and `report_form_upload_kib` must be positive".into(),
             ));
         }
         if self.public_per_minute == 0 {

@@ -9,8 +9,9 @@
 //! - a token of a role with a forced source (police, platform) reports with that source, and
 //!   another source is refused;
 //! - a platform token reports only about its own platform;
-//! - the public form reports as `public` and takes no `external_id` (idempotency is per
-//!   submitter; the public has none, so one reporter's id would replay another's report);
+//! - the public API and form report as `public` and take no `external_id` (idempotency is
+//!   per submitter; the public has none, so one reporter's id would replay another's report);
+//!   the form's replay key is its server-signed token nonce instead;
 //! - an operator (the CLI) reports as the input says.
 
 use ronda_core::model::{Role, Source};
@@ -32,8 +33,12 @@ pub enum Submitter {
         /// The platform a platform token belongs to.
         platform: Option<String>,
     },
-    /// Anyone, through the public form.
+    /// Anyone, through the public API (`POST /public/reports`).
     Public,
+    /// Anyone, through the report form page (`/lapor`): the form's token nonce, signed by
+    /// this server and fresh for each form handed out, is the report's idempotency key, so a
+    /// form sent twice (a reload, a double click) files one report and shows its code again.
+    PublicForm { form_nonce: String },
     /// An operator at the CLI (`ronda import`); the actor names the command.
     Operator { actor: String },
 }
@@ -52,6 +57,11 @@ impl Submitter {
                 actor: "public".into(),
                 token_id: None,
                 idempotency_key: None,
+            },
+            Submitter::PublicForm { form_nonce } => IntakeContext {
+                actor: "public:form".into(),
+                token_id: None,
+                idempotency_key: Some(form_nonce.clone()),
             },
             Submitter::Operator { actor } => IntakeContext {
                 actor: actor.clone(),
@@ -195,7 +205,7 @@ fn merge(
 /// What the submitter may report (the module docs list the rules), then validation.
 fn scope(mut input: ReportInput, who: &Submitter) -> Result<ValidReport, Refusal> {
     match who {
-        Submitter::Public => {
+        Submitter::Public | Submitter::PublicForm { .. } => {
             if input.external_id.is_some() {
                 return Err(FieldError::new(
                     "unknown_field",

@@ -419,20 +419,7 @@ pub struct PublicStatus {
 
 /// Maps a case status to the words a public reporter sees.
 pub fn public_status(s: CaseStatus) -> &'static str {
-    match s {
-        CaseStatus::New => "received",
-        CaseStatus::InReview | CaseStatus::AwaitingApproval => "in_review",
-        CaseStatus::Confirmed
-        | CaseStatus::NoticeSent
-        | CaseStatus::Acknowledged
-        | CaseStatus::RemovalClaimed
-        | CaseStatus::StillOnline
-        | CaseStatus::Escalated
-        | CaseStatus::Disputed => "action_in_progress",
-        CaseStatus::Removed => "removed",
-        CaseStatus::Rejected => "no_action",
-        CaseStatus::Closed => "closed",
-    }
+    ronda_core::public_track::PublicStage::of(s).as_str()
 }
 
 pub fn public_report_status(conn: &mut dyn Conn, code: &str) -> Result<Option<PublicStatus>> {
@@ -447,6 +434,46 @@ pub fn public_report_status(conn: &mut dyn Conn, code: &str) -> Result<Option<Pu
         })),
         None => Ok(None),
     }
+}
+
+/// A public report's path so far ([`ronda_core::public_track`]): its stages and their dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicTrack {
+    pub received_at: i64,
+    pub steps: Vec<ronda_core::public_track::TrackStep>,
+}
+
+/// The stages of the report with tracking code `code` (normalised), from its case's status
+/// changes in the audit log (every status change records the new `status` in its after-image).
+pub fn public_report_track(conn: &mut dyn Conn, code: &str) -> Result<Option<PublicTrack>> {
+    let Some(row) = conn.query_opt(
+        "SELECT c.id, c.status, r.created_at FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.tracking_code = $1",
+        params![code],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (case_id, current, received_at): (i64, CaseStatus, i64) =
+        (row.i64(0)?, row.parse(1)?, row.i64(2)?);
+    let rows = conn.query(
+        "SELECT at, after_json FROM audit_events WHERE target = $1 ORDER BY seq",
+        params![&format!("case:{case_id}")],
+    )?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let status = r
+            .opt_string(1)?
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+            .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
+            .and_then(|s| s.parse::<CaseStatus>().ok());
+        if let Some(s) = status {
+            changes.push((r.i64(0)?, s));
+        }
+    }
+    Ok(Some(PublicTrack {
+        received_at,
+        steps: ronda_core::public_track::track(received_at, &changes, current),
+    }))
 }
 
 /// Row counts, for the load generator's loss check and for operators.
@@ -480,6 +507,10 @@ impl Store {
 
     pub fn public_report_status(&self, code: &str) -> Result<Option<PublicStatus>> {
         self.read(|c| public_report_status(c, code))
+    }
+
+    pub fn public_report_track(&self, code: &str) -> Result<Option<PublicTrack>> {
+        self.read(|c| public_report_track(c, code))
     }
 
     pub fn case_identifiers(&self, case_id: i64) -> Result<Vec<(String, String)>> {

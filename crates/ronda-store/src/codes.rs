@@ -20,17 +20,30 @@ pub fn tracking_code() -> String {
     s
 }
 
-/// Normalises a tracking code typed by a person: upper case, common misreadings fixed.
+/// Normalises a tracking code typed by a person: upper case, spaces and dashes wherever they
+/// were typed (or none), common misreadings fixed (`O` → `0`, `I`/`L` → `1`); twelve
+/// characters come back in their groups of four, as they are stored.
 pub fn normalize_tracking_code(raw: &str) -> String {
-    raw.trim()
+    let bare: Vec<char> = raw
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{2010}'..='\u{2015}'))
         .map(|c| match c.to_ascii_uppercase() {
             'O' => '0',
             'I' | 'L' => '1',
             other => other,
         })
-        .collect()
+        .collect();
+    if bare.len() != 12 {
+        return bare.into_iter().collect();
+    }
+    let mut s = String::with_capacity(14);
+    for (i, c) in bare.into_iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            s.push('-');
+        }
+        s.push(c);
+    }
+    s
 }
 
 /// A new API token secret: `rnd_` and 256 random bits, URL-safe.
@@ -63,6 +76,19 @@ mod tests {
             "7KQ2-M9XD-4FRA"
         );
         assert_eq!(normalize_tracking_code("O1L"), "011");
+        // Without dashes, with spaces, or with a typographic dash: the stored shape.
+        for typed in [
+            "7kq2m9xd4fra",
+            "7KQ2 M9XD 4FRA",
+            "7kq2\u{2013}m9xd-4fra",
+            "7KQ2--M9XD4FRA",
+        ] {
+            assert_eq!(normalize_tracking_code(typed), "7KQ2-M9XD-4FRA", "{typed}");
+        }
+        assert_eq!(
+            normalize_tracking_code(&a.to_lowercase().replace('-', "")),
+            a
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ const PREFIX: &str = "s1:";
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
     fingerprint: String,
+    /// The root of keys for other purposes (see [`Sealer::derived_key`]).
+    derive: [u8; 32],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -34,10 +36,26 @@ impl Sealer {
         let mut h = sha2::Sha256::new();
         h.update(b"ronda seal key fingerprint v1\0");
         h.update(key);
+        let mut d = sha2::Sha256::new();
+        d.update(b"ronda derived keys v1\0");
+        d.update(key);
         Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(key)),
             fingerprint: hex::encode(&h.finalize()[..8]),
+            derive: d.finalize().into(),
         }
+    }
+
+    /// A key for `purpose` (the public forms' tokens, say), derived from the instance key by a
+    /// domain-separated SHA-256: every instance with the same key derives the same one, and
+    /// it tells nothing about the sealing key or another purpose's key.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(self.derive);
+        h.update([0]);
+        h.update(purpose.as_bytes());
+        h.finalize().into()
     }
 
     /// A short, non-secret name of the key (16 hex digits of a domain-separated SHA-256): what

@@ -422,6 +422,12 @@ impl Store {
         self.inner.location.backend()
     }
 
+    /// A key for `purpose`, derived from the instance key ([`crate::seal::Sealer::derived_key`]): the same
+    /// on every instance of this database.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        self.inner.sealer.derived_key(purpose)
+    }
+
     /// Decrypts a value sealed at rest.
     pub fn unseal(&self, sealed: &str) -> Result<String> {
         self.inner.sealer.open(sealed)

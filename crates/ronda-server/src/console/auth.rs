@@ -179,6 +179,41 @@ impl CsrfMultipart {
     }
 }
 
+/// Why a multipart body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultipartFailure {
+    /// Not a multipart form.
+    Unreadable,
+    /// Larger than the route's body limit.
+    TooLarge,
+}
+
+/// The fields of a multipart form post by name, text and files alike, as bytes (a name sent
+/// twice keeps its last value). The body is bounded by the route's `DefaultBodyLimit`.
+pub async fn multipart_fields(
+    req: Request,
+    st: &Arc<AppState>,
+) -> Result<std::collections::HashMap<String, Bytes>, MultipartFailure> {
+    let mut mp = axum::extract::Multipart::from_request(req, st)
+        .await
+        .map_err(|_| MultipartFailure::Unreadable)?;
+    let mut fields = std::collections::HashMap::new();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| MultipartFailure::TooLarge)?;
+                fields.insert(name, bytes);
+            }
+            Ok(None) => return Ok(fields),
+            Err(_) => return Err(MultipartFailure::TooLarge),
+        }
+    }
+}
+
 impl FromRequest<Arc<AppState>> for CsrfMultipart {
     type Rejection = PageError;
 
@@ -188,33 +223,14 @@ impl FromRequest<Arc<AppState>> for CsrfMultipart {
             .extensions()
             .get::<Viewer>()
             .map(|v| v.session.csrf_token.clone());
-        let mut mp = axum::extract::Multipart::from_request(req, st)
-            .await
-            .map_err(|_| PageError::bad_request(lang, "error-form"))?;
-        let mut fields = std::collections::HashMap::new();
-        loop {
-            match mp.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or("").to_string();
-                    let bytes = field.bytes().await.map_err(|_| {
-                        PageError::new(
-                            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                            lang,
-                            "error-too-large",
-                        )
-                    })?;
-                    fields.insert(name, bytes);
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    return Err(PageError::new(
-                        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                        lang,
-                        "error-too-large",
-                    ));
-                }
-            }
-        }
+        let fields = multipart_fields(req, st).await.map_err(|f| match f {
+            MultipartFailure::Unreadable => PageError::bad_request(lang, "error-form"),
+            MultipartFailure::TooLarge => PageError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                lang,
+                "error-too-large",
+            ),
+        })?;
         let sent = fields
             .get("csrf")
             .and_then(|b| std::str::from_utf8(b).ok())

@@ -68,6 +68,12 @@ const NAV: &[(&str, &str, &[Role])] = &[
     ("/admin/platforms", "nav-platforms", crate::console::ADMINS),
 ];
 
+/// The navigation of someone not signed in: the public's pages.
+const PUBLIC_NAV: &[(&str, &str)] = &[
+    ("/lapor", "nav-report"),
+    ("/lapor/status", "nav-report-status"),
+];
+
 /// A whole page: `title` in the browser's tab and as the heading, `body` inside `<main>`.
 pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     let lang = ctx.lang;
@@ -92,6 +98,14 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                                     @if roles.contains(&v.role()) {
                                         li { a href=(href) aria-current=[ctx.here.starts_with(href).then_some("page")] { (lang.t(key)) } }
                                     }
+                                }
+                            }
+                        }
+                    } @else {
+                        nav aria-label=(lang.t("nav-label")) {
+                            ul {
+                                @for (href, key) in PUBLIC_NAV {
+                                    li { a href=(href) aria-current=[(ctx.here.split('?').next() == Some(*href)).then_some("page")] { (lang.t(key)) } }
                                 }
                             }
                         }

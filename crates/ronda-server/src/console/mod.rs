@@ -22,6 +22,7 @@ pub mod banks;
 pub mod case;
 pub mod highlight;
 pub mod i18n;
+pub mod lapor;
 pub mod layout;
 pub mod login;
 pub mod notices;
@@ -77,6 +78,10 @@ pub const PAGES: &[PageEntry] = &[
     ("GET", "/login", PageAccess::Public),
     ("POST", "/login", PageAccess::Public),
     ("POST", "/logout", PageAccess::SignedIn),
+    ("GET", "/lapor", PageAccess::Public),
+    ("POST", "/lapor", PageAccess::Public),
+    ("GET", "/lapor/status", PageAccess::Public),
+    ("POST", "/lapor/status", PageAccess::Public),
     ("GET", "/account", PageAccess::SignedIn),
     ("GET", "/account/password", PageAccess::SignedIn),
     ("POST", "/account/password", PageAccess::SignedIn),
@@ -141,6 +146,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/static/{file}", get(asset))
         .route("/lang", get(switch_language))
         .merge(login::router())
+        .merge(lapor::router())
         .merge(queue::router())
         .merge(case::router())
         .merge(approvals::router())

@@ -7,6 +7,8 @@
     reason = "test code: each test binary uses part of the harness; a panic is a failed test"
 )]
 
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
