@@ -347,7 +347,7 @@ def flows(run, s):
 
     print("a platform user cannot open the team's pages")
     ctx, page = run.context()
-    run.sign_in(page, "mitra", "/account")
+    run.sign_in(page, "mitra", "/platform")
     for path in ("/queue", f"/cases/{ad}", "/approvals", "/notices", "/banks", "/stats", "/admin/users"):
         resp = page.goto(s.base + path)
         check(resp.status == 403 and "Halaman ini bukan untuk peran Anda" in page.content(), f"{path} is refused")
@@ -482,6 +482,56 @@ def public_flows(run, s):
     ctx.close()
 
 
+def portal_flows(run, s):
+    """A platform's staff answer a notice in the portal and cannot open another platform's."""
+    print("the platform portal")
+    s.user("wa", "platform", "--platform", "whatsapp")
+    ctx, page = run.context()
+    run.sign_in(page, "mitra", "/platform")
+    check(page.locator("h1").inner_text() == "Permintaan penurunan untuk michat", "a platform user lands on its notices")
+    rows = page.locator("#notices tbody tr")
+    check(rows.count() >= 1, "its notices are listed")
+    run.audit(page, "platform")
+    link = rows.first.locator("a").first
+    href = link.get_attribute("href")
+    link.click()
+    page.wait_for_url(f"**{href}")
+    check(page.get_by_role("button", name="Sudah diturunkan").count() == 1, "the notice has a 'Sudah diturunkan' button")
+    check(page.get_by_role("button", name="Ditolak").count() == 1 and page.get_by_role("button", name="Dibantah").count() == 1, "and 'Ditolak', 'Dibantah'")
+    run.audit(page, "platform-notice")
+    page.get_by_role("button", name="Dibantah").click()
+    page.wait_for_load_state()
+    check("Tuliskan alasan untuk penolakan atau bantahan." in page.content(), "a dispute without its reason is refused plainly")
+    page.get_by_label("Alasan atau catatan").fill("akun sudah kami tutup pukul 10.00")
+    page.get_by_role("button", name="Sudah diturunkan").click()
+    page.wait_for_load_state()
+    check("Jawaban tercatat: sudah diturunkan." in page.content(), "the answer 'removed' is recorded")
+    notice_id = int(href.rsplit("/", 1)[1])
+    check(s.api("GET", f"/notices/{notice_id}")["status"] == "removal_claimed", "the team sees the removal claimed")
+    with page.expect_download() as dl:
+        page.goto(s.base + "/platform")
+        page.get_by_role("link", name="Unduh semua sebagai CSV").click()
+    csv = open(dl.value.path(), encoding="utf-8").read()
+    check(csv.startswith("notice_id,status") and f"\n{notice_id},removal_claimed," in csv.replace("\r\n", "\n"), "the CSV export holds the answered notice")
+    run.goto(page, "/platform/webhook")
+    page.get_by_label("URL penerima (https)").fill("http://127.0.0.1:9/ronda")
+    page.locator("#register-webhook").click()
+    page.wait_for_selector("#secret-value")
+    first = page.locator("#secret-value").inner_text()
+    page.locator("#rotate-secret").click()
+    page.wait_for_selector("#secret-value")
+    check(page.locator("#secret-value").inner_text() not in ("", first), "the signing secret is rotated on demand")
+    run.audit(page, "platform-webhook")
+    ctx.close()
+
+    ctx, page = run.context()
+    run.sign_in(page, "wa", "/platform")
+    check(f"/platform/notices/{notice_id}" not in page.content(), "another platform does not list it")
+    resp = page.goto(s.base + f"/platform/notices/{notice_id}")
+    check(resp.status == 404, "another platform's notice is not found")
+    ctx.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ronda", required=True)
@@ -501,6 +551,7 @@ def main():
             run = Run(s, browser, axe, a.shots)
             flows(run, s)
             public_flows(run, s)
+            portal_flows(run, s)
             check(not run.csp_violations, f"no CSP violation reported {run.csp_violations}")
             browser.close()
             print("axe violations by page and impact (nodes):", json.dumps(run.axe_summary, sort_keys=True))

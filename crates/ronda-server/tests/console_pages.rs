@@ -179,7 +179,7 @@ page_tests! {
         let case = report(&app, "rina22", "open BO").await;
         let mut b = Browser::new(&app);
         let p = b.sign_in("mitra", PASSWORD).await;
-        assert_eq!(p.location(), "/account");
+        assert_eq!(p.location(), "/platform", "a platform lands on its notices");
         for path in ["/queue".to_string(), format!("/cases/{case}")] {
             let p = b.get(&path).await;
             assert_eq!(p.status, StatusCode::FORBIDDEN, "{path}");

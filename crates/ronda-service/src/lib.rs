@@ -12,4 +12,5 @@ pub mod bootstrap;
 pub mod config;
 pub mod detection;
 pub mod intake;
+pub mod notices;
 pub mod review;

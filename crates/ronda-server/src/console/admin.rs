@@ -38,13 +38,13 @@ pub fn router() -> Router<Arc<AppState>> {
 }
 
 /// What an action came to: a one-time secret to show, a plain confirmation, or a refusal.
-enum Said {
+pub enum Said {
     Secret { what: String, secret: String },
     Done(String),
     Refused(String),
 }
 
-fn said(lang: Lang, s: &Said) -> Markup {
+pub fn said(lang: Lang, s: &Said) -> Markup {
     html! {
         @match s {
             Said::Secret { what, secret } => div.notice role="status" id="secret" {
@@ -58,7 +58,7 @@ fn said(lang: Lang, s: &Said) -> Markup {
     }
 }
 
-fn refusal(lang: Lang, e: StoreError) -> Result<Said, PageError> {
+pub fn refusal(lang: Lang, e: StoreError) -> Result<Said, PageError> {
     match e {
         StoreError::Invalid(f) => Ok(Said::Refused(format!("{}: {}", f.field, f.message))),
         StoreError::Conflict(m) => Ok(Said::Refused(format!("{} {m}", lang.t("error-conflict")))),
@@ -549,22 +549,7 @@ async fn platform_view(
                 div.buttons { button.primary type="submit" id="register-webhook" { (lang.t("admin-webhook-submit")) } }
             }
         }
-        h2 { (lang.t("admin-deliveries")) }
-        @if attempts.is_empty() { p { (lang.t("admin-deliveries-none")) } }
-        @else {
-            table id="deliveries" {
-                thead { tr {
-                    th scope="col" { (lang.t("admin-delivery-at")) } th scope="col" { (lang.t("admin-delivery-event")) }
-                    th scope="col" { (lang.t("admin-delivery-attempt")) } th scope="col" { (lang.t("admin-delivery-status")) }
-                    th scope="col" { (lang.t("admin-delivery-outcome")) }
-                } }
-                tbody { @for a in &attempts { tr {
-                    td { (wib(a.at)) } td { code { (a.event) } } td { (a.attempt) }
-                    td { @if let Some(s) = a.status { (s) } @else { "—" } }
-                    td { @if a.delivered { (lang.t("admin-delivered")) } @else if a.flagged { (lang.t("admin-flagged")) } @else { (a.error.clone().unwrap_or_default()) } }
-                } } }
-            }
-        }
+        (deliveries(lang, &attempts))
     };
     Ok(respond(
         &ctx,
@@ -572,6 +557,28 @@ async fn platform_view(
         body,
         refused,
     ))
+}
+
+/// A webhook's delivery log, newest first (the admin's platform page and the platform portal).
+pub fn deliveries(lang: Lang, attempts: &[ronda_store::webhooks::Attempt]) -> Markup {
+    html! {
+    h2 { (lang.t("admin-deliveries")) }
+    @if attempts.is_empty() { p { (lang.t("admin-deliveries-none")) } }
+    @else {
+        table id="deliveries" {
+            thead { tr {
+                th scope="col" { (lang.t("admin-delivery-at")) } th scope="col" { (lang.t("admin-delivery-event")) }
+                th scope="col" { (lang.t("admin-delivery-attempt")) } th scope="col" { (lang.t("admin-delivery-status")) }
+                th scope="col" { (lang.t("admin-delivery-outcome")) }
+            } }
+            tbody { @for a in attempts { tr {
+                td { (wib(a.at)) } td { code { (a.event) } } td { (a.attempt) }
+                td { @if let Some(s) = a.status { (s) } @else { "—" } }
+                td { @if a.delivered { (lang.t("admin-delivered")) } @else if a.flagged { (lang.t("admin-flagged")) } @else { (a.error.clone().unwrap_or_default()) } }
+            } } }
+        }
+    }
+    }
 }
 
 async fn platform_page(

@@ -627,7 +627,7 @@ fn recreation(lang: Lang, c: &CaseView) -> Markup {
 
 /// The next rung of an open notice's ladder and when it falls due (none once closed, disputed
 /// or at the top).
-fn next_rung(policy: &DeadlinePolicy, n: &NoticeView) -> Option<(EscalationStep, i64)> {
+pub fn next_rung(policy: &DeadlinePolicy, n: &NoticeView) -> Option<(EscalationStep, i64)> {
     if n.closed_at.is_some() || n.status == "disputed" {
         return None;
     }

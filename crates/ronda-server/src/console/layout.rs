@@ -66,6 +66,12 @@ const NAV: &[(&str, &str, &[Role])] = &[
     ("/admin/users", "nav-users", crate::console::ADMINS),
     ("/admin/tokens", "nav-tokens", crate::console::ADMINS),
     ("/admin/platforms", "nav-platforms", crate::console::ADMINS),
+    ("/platform", "nav-portal-notices", crate::console::PLATFORMS),
+    (
+        "/platform/webhook",
+        "nav-portal-webhook",
+        crate::console::PLATFORMS,
+    ),
 ];
 
 /// The navigation of someone not signed in: the public's pages.
@@ -77,6 +83,12 @@ const PUBLIC_NAV: &[(&str, &str)] = &[
 /// A whole page: `title` in the browser's tab and as the heading, `body` inside `<main>`.
 pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     let lang = ctx.lang;
+    // The navigation entry this page is under: the longest that prefixes its path.
+    let current = NAV
+        .iter()
+        .map(|(href, _, _)| *href)
+        .filter(|href| ctx.here.starts_with(href))
+        .max_by_key(|href| href.len());
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -96,7 +108,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                             ul {
                                 @for (href, key, roles) in NAV {
                                     @if roles.contains(&v.role()) {
-                                        li { a href=(href) aria-current=[ctx.here.starts_with(href).then_some("page")] { (lang.t(key)) } }
+                                        li { a href=(href) aria-current=[(current == Some(*href)).then_some("page")] { (lang.t(key)) } }
                                     }
                                 }
                             }

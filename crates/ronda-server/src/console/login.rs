@@ -175,10 +175,8 @@ async fn sign_in(
                     "/account/password".into()
                 } else if must_enrol(&st, &user) {
                     "/account/totp".into()
-                } else if STAFF.contains(&user.role) {
-                    "/queue".into()
                 } else {
-                    "/account".into()
+                    crate::console::landing(user.role).into()
                 }
             });
             let secure = st.config.console.secure_cookies;

@@ -26,6 +26,7 @@ pub mod lapor;
 pub mod layout;
 pub mod login;
 pub mod notices;
+pub mod platform;
 pub mod queue;
 pub mod search;
 pub mod stats;
@@ -47,7 +48,7 @@ use crate::console::i18n::{LANG_COOKIE, Lang};
 use crate::console::layout::{PageError, see_other};
 use crate::state::AppState;
 
-use Role::{Admin, Analyst, Supervisor};
+use Role::{Admin, Analyst, Platform, Supervisor};
 
 /// The ministry's team.
 pub const STAFF: &[Role] = &[Admin, Supervisor, Analyst];
@@ -55,6 +56,8 @@ pub const STAFF: &[Role] = &[Admin, Supervisor, Analyst];
 pub const LEADS: &[Role] = &[Admin, Supervisor];
 /// Those who manage people, tokens and platforms.
 pub const ADMINS: &[Role] = &[Admin];
+/// A platform's trust-and-safety staff (the platform portal).
+pub const PLATFORMS: &[Role] = &[Platform];
 
 /// Who may open a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +135,25 @@ pub const PAGES: &[PageEntry] = &[
         PageAccess::Roles(ADMINS),
     ),
     ("POST", "/cases/{id}/approval", PageAccess::Roles(LEADS)),
+    ("GET", "/platform", PageAccess::Roles(PLATFORMS)),
+    ("GET", "/platform/notices.csv", PageAccess::Roles(PLATFORMS)),
+    (
+        "GET",
+        "/platform/notices/{id}",
+        PageAccess::Roles(PLATFORMS),
+    ),
+    (
+        "POST",
+        "/platform/notices/{id}/response",
+        PageAccess::Roles(PLATFORMS),
+    ),
+    ("GET", "/platform/webhook", PageAccess::Roles(PLATFORMS)),
+    ("POST", "/platform/webhook", PageAccess::Roles(PLATFORMS)),
+    (
+        "POST",
+        "/platform/webhook/rotate",
+        PageAccess::Roles(PLATFORMS),
+    ),
 ];
 
 /// Pages a user whose password must change may still open.
@@ -156,6 +178,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(banks::router(state))
         .merge(stats::router())
         .merge(admin::router())
+        .merge(platform::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .layer(middleware::from_fn(security_headers))
 }
@@ -270,12 +293,23 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// `/`: the queue for the team, the account page for everyone else, sign-in when signed out.
+/// `/`: the queue for the team, the portal for a platform, the account page for everyone
+/// else, sign-in when signed out.
 async fn home(viewer: Option<axum::Extension<Viewer>>) -> Response {
     match viewer {
-        Some(axum::Extension(v)) if STAFF.contains(&v.role()) => see_other("/queue"),
-        Some(_) => see_other("/account"),
+        Some(axum::Extension(v)) => see_other(landing(v.role())),
         None => see_other("/login"),
+    }
+}
+
+/// Where a user of `role` starts: the team's queue, a platform's notices, else their account.
+pub fn landing(role: Role) -> &'static str {
+    if STAFF.contains(&role) {
+        "/queue"
+    } else if PLATFORMS.contains(&role) {
+        "/platform"
+    } else {
+        "/account"
     }
 }
 

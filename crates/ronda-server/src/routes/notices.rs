@@ -22,8 +22,6 @@ use crate::routes::cases::TargetBody;
 use crate::routes::review::CaseStatusBody;
 use crate::state::AppState;
 
-const MAX_REASON_CHARS: usize = 4_000;
-
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/notices", get(staff_list))
@@ -278,33 +276,13 @@ pub async fn respond(
     ApiJson(body): ApiJson<ResponseInput>,
 ) -> ApiResult<axum::Json<NoticeBody>> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("notice"))?;
-    let reason = body
-        .reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Err(ApiError::invalid(
-            "reason",
-            format!("at most {MAX_REASON_CHARS} characters"),
-        ));
-    }
     let action = match body.action {
         ActionInput::Acknowledged => Response::Acknowledged,
         ActionInput::Removed => Response::Removed,
         ActionInput::Refused => Response::Refused,
         ActionInput::Disputed => Response::Disputed,
     };
-    if matches!(action, Response::Refused | Response::Disputed) && reason.is_none() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "required",
-            "a refusal or dispute states its reason",
-        )
-        .with_field("reason"));
-    }
+    let reason = ronda_service::notices::check_answer(action, body.reason.as_deref())?;
     let platform = caller.platform_scope().map(str::to_string);
     let n = st
         .store
