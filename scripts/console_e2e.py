@@ -6,7 +6,9 @@ then walks the flows of the team in the browser: sign in, review and confirm a c
 notice, see a re-created account's evidence, approve as a supervisor, switch language, and
 check that a platform user cannot open the team's pages; then a citizen on a phone-sized
 screen files a report with a screenshot and follows it to "removed" after the team acts, and
-the public forms refuse a missing token and an oversized upload. On every page it runs axe-core
+the public forms refuse a missing token and an oversized upload; a platform user answers a
+notice and cannot open another platform's; a police investigator downloads a bundle that
+verifies with `ronda evidence verify` and asks the team a question. On every page it runs axe-core
 (injected by the test) and fails on any violation of impact "serious" or "critical"; it also
 fails on any Content-Security-Policy violation the browser reports. Screenshots of each page
 go to target/console-shots/. Exit status: 0 when every check passed.
@@ -532,6 +534,72 @@ def portal_flows(run, s):
     ctx.close()
 
 
+def police_flows(run, s):
+    """The team refers a case to a unit; an investigator downloads a bundle that then verifies
+    with `ronda evidence verify`, and asks a question the team answers."""
+    print("the police portal")
+    s.user("bayu", "police", "--unit", "Ditsiber Polda Metro Jaya")
+    case = s.report("@kenanga_bo", "open BO 350k wa 0812-3456-7890")
+    team_ctx, team = run.context()
+    run.sign_in(team, "ana", "/queue")
+    run.goto(team, "/referrals")
+    team.get_by_label("Nomor kasus atau pelaku").fill(str(case))
+    team.get_by_label("Nomor surat permintaan").fill("B/77/XII/2026")
+    team.get_by_label("Satuan kepolisian").fill("Ditsiber Polda Metro Jaya")
+    team.get_by_role("button", name="Rujuk", exact=True).click()
+    team.wait_for_load_state()
+    check("Dirujuk dengan nomor B/77/XII/2026." in team.content(), "the team refers the case to the unit")
+
+    ctx, page = run.context()
+    run.sign_in(page, "bayu", "/police")
+    check(page.locator("h1").inner_text() == "Rujukan untuk Ditsiber Polda Metro Jaya", "an investigator lands on the unit's referrals")
+    run.audit(page, "police")
+    page.get_by_role("link", name="B/77/XII/2026").click()
+    page.wait_for_selector("#referral-cases")
+    content = page.content()
+    check("@kenanga_bo" in content or "kenanga_bo" in content, "the referral shows its account")
+    check("+62812*****890" in content and "+6281234567890" not in content, "the phone is masked as the API masks it")
+    run.audit(page, "police-referral")
+    work = tempfile.mkdtemp(prefix="ronda-e2e-bundle-")
+    with page.expect_download() as dl:
+        page.locator("#bundle").click()
+    bundle = os.path.join(work, dl.value.suggested_filename)
+    dl.value.save_as(bundle)
+    with page.expect_download() as dl:
+        page.locator("#public-key").click()
+    key = open(dl.value.path(), encoding="utf-8").read().strip()
+    out = subprocess.run([s.ronda, "evidence", "verify", bundle, "--public-key", key], capture_output=True, text=True)
+    check(out.returncode == 0, f"the downloaded bundle verifies with ronda evidence verify ({out.stdout.strip()[-120:]})")
+    forged = os.path.join(work, "forged.zip")
+    data = bytearray(open(bundle, "rb").read())
+    data[len(data) // 3] ^= 0xFF
+    open(forged, "wb").write(bytes(data))
+    out = subprocess.run([s.ronda, "evidence", "verify", forged, "--public-key", key], capture_output=True, text=True)
+    check(out.returncode != 0, "a bundle altered after download does not")
+    page.get_by_label("Minta informasi tambahan kepada tim").fill("Mohon log akses akun tanggal 1-3 Desember")
+    page.get_by_role("button", name="Kirim pertanyaan").click()
+    page.wait_for_load_state()
+    check("Pertanyaan Anda telah dikirim ke tim." in page.content(), "the investigator asks the team")
+    page.get_by_role("button", name="Tandai dalam penyelidikan").click()
+    page.wait_for_load_state()
+    check("Status rujukan sekarang: dalam penyelidikan." in page.content(), "and moves the referral forward")
+
+    run.goto(team, "/referrals")
+    check("Mohon log akses akun" in team.content(), "the team sees the question waiting")
+    run.audit(team, "referrals")
+    team.locator("textarea[name=answer]").first.fill("Log akses terlampir pada bundel berikutnya")
+    team.get_by_role("button", name="Kirim jawaban").first.click()
+    team.wait_for_load_state()
+    check("Jawaban telah dikirim." in team.content(), "the team answers it")
+    team_ctx.close()
+    page.reload()
+    check("Log akses terlampir pada bundel berikutnya" in page.content(), "the investigator reads the answer")
+    run.goto(page, "/police/verify")
+    check(page.locator("#key-value").inner_text() == key, "the verification page names the same key")
+    run.audit(page, "police-verify")
+    ctx.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ronda", required=True)
@@ -552,6 +620,7 @@ def main():
             flows(run, s)
             public_flows(run, s)
             portal_flows(run, s)
+            police_flows(run, s)
             check(not run.csp_violations, f"no CSP violation reported {run.csp_violations}")
             browser.close()
             print("axe violations by page and impact (nodes):", json.dumps(run.axe_summary, sort_keys=True))

@@ -4,11 +4,11 @@
 # JSON API (`POST /api/v1/public/reports`) at the same rate, side by side on the same server.
 #
 #   bench/public/run.sh                       # 200 posts/s for 30 s, release build
-#   RATE=100 SECONDS=10 bench/public/run.sh
+#   RATE=100 DURATION=10 bench/public/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RATE=${RATE:-200}
-SECONDS_=${SECONDS:-30}
+DURATION=${DURATION:-30}
 if [ -z "${RONDA_BIN:-}" ]; then
   cargo build --release -q -p ronda
   RONDA_BIN=target/release/ronda
@@ -18,4 +18,4 @@ if ! "$VENV/bin/python" -c 'import aiohttp' 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check aiohttp==3.13.2
 fi
-"$VENV/bin/python" bench/public/bench.py --ronda "$RONDA_BIN" --rate "$RATE" --seconds "$SECONDS_" --out bench/out/public
+"$VENV/bin/python" bench/public/bench.py --ronda "$RONDA_BIN" --rate "$RATE" --seconds "$DURATION" --out bench/out/public

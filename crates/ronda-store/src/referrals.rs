@@ -4,6 +4,12 @@
 //!
 //! The police role sees referrals and the cases in them: a case referral's case, or every case
 //! of an actor referral's accounts ([`referral_case_ids`], [`case_is_referred`]).
+//!
+//! A referral may be addressed to a police **unit** (the unit police users belong to); one
+//! without a unit is open to every police user ([`ReferralView::open_to_unit`]). The police ask
+//! **questions** about a referral and the team answers each once
+//! ([`Store::ask_referral_question`], [`Store::answer_referral_question`]); both are audited on
+//! the referral, the answer after the question, so the audit log holds the exchange in order.
 
 use ronda_core::model::ReferralStatus;
 use ronda_core::report::FieldError;
@@ -33,6 +39,28 @@ pub struct ReferralView {
     pub created_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
+    /// The police unit it is addressed to; `None`: every unit.
+    pub unit: Option<String>,
+}
+
+impl ReferralView {
+    /// Whether a police user of `unit` may see this referral.
+    pub fn open_to_unit(&self, unit: &str) -> bool {
+        self.unit.as_deref().is_none_or(|u| u == unit)
+    }
+}
+
+/// A question the police asked about a referral, and the team's answer once given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionView {
+    pub id: i64,
+    pub referral_id: i64,
+    pub asked_by: String,
+    pub question: String,
+    pub asked_at: i64,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<i64>,
 }
 
 /// A referral as submitted.
@@ -41,12 +69,17 @@ pub struct NewReferral {
     pub subject: Subject,
     pub request_number: String,
     pub note: Option<String>,
+    /// The police unit it is addressed to (as police users' `unit`); `None`: every unit.
+    pub unit: Option<String>,
 }
+
+const MAX_UNIT_CHARS: usize = 100;
+const MAX_QUESTION_CHARS: usize = 4_000;
 
 const MAX_REQUEST_NUMBER_CHARS: usize = 100;
 const MAX_NOTE_CHARS: usize = 4_000;
 
-const COLUMNS: &str = "id, case_id, actor_id, request_number, status, note, created_by, created_at, updated_at, closed_at";
+const COLUMNS: &str = "id, case_id, actor_id, request_number, status, note, created_by, created_at, updated_at, closed_at, unit";
 
 fn from_row(r: &Row) -> Result<ReferralView> {
     let subject = match (r.opt_i64(1)?, r.opt_i64(2)?) {
@@ -69,7 +102,47 @@ fn from_row(r: &Row) -> Result<ReferralView> {
         created_at: r.i64(7)?,
         updated_at: r.i64(8)?,
         closed_at: r.opt_i64(9)?,
+        unit: r.opt_string(10)?,
     })
+}
+
+const QUESTION_COLUMNS: &str =
+    "id, referral_id, asked_by, question, asked_at, answer, answered_by, answered_at";
+
+fn question_from_row(r: &Row) -> Result<QuestionView> {
+    Ok(QuestionView {
+        id: r.i64(0)?,
+        referral_id: r.i64(1)?,
+        asked_by: r.string(2)?,
+        question: r.string(3)?,
+        asked_at: r.i64(4)?,
+        answer: r.opt_string(5)?,
+        answered_by: r.opt_string(6)?,
+        answered_at: r.opt_i64(7)?,
+    })
+}
+
+/// A referral's questions, oldest first.
+pub fn questions(conn: &mut dyn Conn, referral_id: i64) -> Result<Vec<QuestionView>> {
+    let sql = format!(
+        "SELECT {QUESTION_COLUMNS} FROM referral_questions WHERE referral_id = $1 ORDER BY id"
+    );
+    conn.query(&sql, params![referral_id])?
+        .iter()
+        .map(question_from_row)
+        .collect()
+}
+
+/// Questions not answered yet, oldest first.
+pub fn open_questions(conn: &mut dyn Conn, limit: usize) -> Result<Vec<QuestionView>> {
+    let sql = format!(
+        "SELECT {QUESTION_COLUMNS} FROM referral_questions WHERE answered_at IS NULL ORDER BY id LIMIT $1"
+    );
+    let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+    conn.query(&sql, params![limit])?
+        .iter()
+        .map(question_from_row)
+        .collect()
 }
 
 pub fn get(conn: &mut dyn Conn, id: i64) -> Result<Option<ReferralView>> {
@@ -79,20 +152,26 @@ pub fn get(conn: &mut dyn Conn, id: i64) -> Result<Option<ReferralView>> {
         .transpose()
 }
 
-/// Referrals, newest first, optionally in one status.
+/// Referrals, newest first, optionally in one status and open to one police unit (addressed to
+/// it or to no unit).
 pub fn list(
     conn: &mut dyn Conn,
     status: Option<ReferralStatus>,
+    unit: Option<&str>,
     limit: usize,
 ) -> Result<Vec<ReferralView>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM referrals WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
+        "SELECT {COLUMNS} FROM referrals WHERE ($1 = '' OR status = $1) \
+         AND ($2 = '' OR unit IS NULL OR unit = $2) ORDER BY id DESC LIMIT $3"
     );
     let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
-    conn.query(&sql, params![status.map_or("", |s| s.as_str()), limit])?
-        .iter()
-        .map(from_row)
-        .collect()
+    conn.query(
+        &sql,
+        params![status.map_or("", |s| s.as_str()), unit.unwrap_or(""), limit],
+    )?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// Referrals of one case: directly, or through the actor behind its account.
@@ -180,6 +259,11 @@ fn create(tx: &mut Tx<'_>, actor: &str, new: &NewReferral) -> Result<ReferralVie
     if let Some(n) = &new.note {
         check_text("note", n, MAX_NOTE_CHARS)?;
     }
+    let unit = new.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    if let Some(u) = unit {
+        check_text("unit", u, MAX_UNIT_CHARS)?;
+        ronda_core::report::check_chars(u, "unit")?;
+    }
     let (case_id, actor_id, exists) = match new.subject {
         Subject::Case(id) => (
             Some(id),
@@ -218,8 +302,8 @@ fn create(tx: &mut Tx<'_>, actor: &str, new: &NewReferral) -> Result<ReferralVie
     }
     let now = tx.now_ms();
     let id = tx.conn().insert_id(
-        "INSERT INTO referrals (case_id, actor_id, request_number, status, note, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO referrals (case_id, actor_id, request_number, status, note, created_by, created_at, updated_at, unit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
         params![
             case_id,
             actor_id,
@@ -227,11 +311,12 @@ fn create(tx: &mut Tx<'_>, actor: &str, new: &NewReferral) -> Result<ReferralVie
             ReferralStatus::Sent.as_str(),
             new.note.as_deref(),
             actor,
-            now
+            now,
+            unit
         ],
     )?;
     let after = json!({"case_id": case_id, "actor_id": actor_id, "request_number": number,
-        "status": ReferralStatus::Sent, "note": new.note});
+        "status": ReferralStatus::Sent, "note": new.note, "unit": unit});
     tx.audit(
         actor,
         "referral.created",
@@ -285,7 +370,101 @@ fn set_status(
     get(tx.conn(), id)?.ok_or_else(|| StoreError::NotFound(format!("referral {id}")))
 }
 
+fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new("required", field, format!("`{field}` is required")).into());
+    }
+    check_text(field, value, max)?;
+    ronda_core::report::check_chars(value, field)?;
+    Ok(value.to_string())
+}
+
+fn ask(tx: &mut Tx<'_>, actor: &str, referral_id: i64, question: &str) -> Result<QuestionView> {
+    let question = required_text("question", question, MAX_QUESTION_CHARS)?;
+    let r = get(tx.conn(), referral_id)?
+        .ok_or_else(|| StoreError::NotFound(format!("referral {referral_id}")))?;
+    let now = tx.now_ms();
+    let id = tx.conn().insert_id(
+        "INSERT INTO referral_questions (referral_id, asked_by, question, asked_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+        params![r.id, actor, question.as_str(), now],
+    )?;
+    tx.audit(
+        actor,
+        "referral.question",
+        &format!("referral:{}", r.id),
+        None,
+        Some(&json!({"question_id": id, "question": question}).to_string()),
+    )?;
+    question_get(tx.conn(), id)
+}
+
+fn question_get(conn: &mut dyn Conn, id: i64) -> Result<QuestionView> {
+    let sql = format!("SELECT {QUESTION_COLUMNS} FROM referral_questions WHERE id = $1");
+    conn.query_opt(&sql, params![id])?
+        .map(|r| question_from_row(&r))
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("question {id}")))
+}
+
+fn answer(tx: &mut Tx<'_>, actor: &str, question_id: i64, text: &str) -> Result<QuestionView> {
+    let text = required_text("answer", text, MAX_QUESTION_CHARS)?;
+    let q = question_get(tx.conn(), question_id)?;
+    if q.answered_at.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "question {question_id} was already answered by {}",
+            q.answered_by.as_deref().unwrap_or("the team")
+        )));
+    }
+    let now = tx.now_ms();
+    tx.conn().execute(
+        "UPDATE referral_questions SET answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1",
+        params![question_id, text.as_str(), actor, now],
+    )?;
+    tx.audit(
+        actor,
+        "referral.answer",
+        &format!("referral:{}", q.referral_id),
+        None,
+        Some(&json!({"question_id": question_id, "answer": text}).to_string()),
+    )?;
+    question_get(tx.conn(), question_id)
+}
+
 impl Store {
+    /// Records a police user's question about a referral.
+    pub async fn ask_referral_question(
+        &self,
+        actor: &str,
+        referral_id: i64,
+        question: String,
+    ) -> Result<QuestionView> {
+        let actor = actor.to_string();
+        self.write(1, move |tx| ask(tx, &actor, referral_id, &question))
+            .await
+    }
+
+    /// The team's answer to a question; a question is answered once (then a conflict).
+    pub async fn answer_referral_question(
+        &self,
+        actor: &str,
+        question_id: i64,
+        text: String,
+    ) -> Result<QuestionView> {
+        let actor = actor.to_string();
+        self.write(1, move |tx| answer(tx, &actor, question_id, &text))
+            .await
+    }
+
+    pub fn referral_questions(&self, referral_id: i64) -> Result<Vec<QuestionView>> {
+        self.read(|c| questions(c, referral_id))
+    }
+
+    pub fn open_referral_questions(&self, limit: usize) -> Result<Vec<QuestionView>> {
+        self.read(|c| open_questions(c, limit))
+    }
+
     /// Refers a case or an actor to the police (status `sent`).
     pub async fn create_referral(&self, actor: &str, new: NewReferral) -> Result<ReferralView> {
         let actor = actor.to_string();
@@ -326,12 +505,14 @@ impl Store {
         self.read(|c| get(c, id))
     }
 
+    /// Referrals, newest first; with `unit`, only those open to that police unit.
     pub fn referrals(
         &self,
         status: Option<ReferralStatus>,
+        unit: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ReferralView>> {
-        self.read(|c| list(c, status, limit))
+        self.read(|c| list(c, status, unit, limit))
     }
 
     /// The cases a referral covers.

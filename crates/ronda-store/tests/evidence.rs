@@ -104,6 +104,7 @@ fn new_referral(subject: Subject, number: &str) -> NewReferral {
         subject,
         request_number: number.into(),
         note: Some("dugaan TPPO".into()),
+        unit: None,
     }
 }
 
@@ -174,9 +175,9 @@ fn referrals_move_forward_only_and_are_audited(db: &TestDb) {
         Err(StoreError::NotFound(_))
     ));
 
-    let listed: Vec<i64> = s.referrals(None, 10).unwrap().iter().map(|r| r.id).collect();
+    let listed: Vec<i64> = s.referrals(None, None, 10).unwrap().iter().map(|r| r.id).collect();
     assert_eq!(listed, vec![by_actor.id, r.id], "newest first");
-    let closed_only = s.referrals(Some(ReferralStatus::Closed), 10).unwrap();
+    let closed_only = s.referrals(Some(ReferralStatus::Closed), None, 10).unwrap();
     assert_eq!(closed_only.len(), 1);
 
     let events = s.audit_events_for(&format!("referral:{}", r.id)).unwrap();
@@ -185,6 +186,74 @@ fn referrals_move_forward_only_and_are_audited(db: &TestDb) {
         actions,
         ["referral.created", "referral.status", "referral.status", "referral.status"],
         "one event per change, none for the repeat"
+    );
+    assert!(s.verify_audit().unwrap().is_ok());
+}
+
+fn referrals_are_addressed_to_a_unit_and_questions_answered_once(db: &TestDb) {
+    let s = &db.store;
+    let (case, _) = submit(s, "rina");
+    let (other, _) = submit(s, "sari");
+    let to_unit = s
+        .create_referral_blocking(
+            "user:ana",
+            NewReferral {
+                unit: Some(" Ditsiber Polda Metro ".into()),
+                ..new_referral(Subject::Case(case), "B/200/XII/2026")
+            },
+        )
+        .unwrap();
+    assert_eq!(to_unit.unit.as_deref(), Some("Ditsiber Polda Metro"));
+    let to_all = s
+        .create_referral_blocking("user:ana", new_referral(Subject::Case(other), "B/201/XII/2026"))
+        .unwrap();
+    assert!(to_unit.open_to_unit("Ditsiber Polda Metro"));
+    assert!(!to_unit.open_to_unit("Bareskrim"));
+    assert!(to_all.open_to_unit("Bareskrim"), "no unit: every unit");
+    let ids = |unit: Option<&str>| -> Vec<i64> {
+        s.referrals(None, unit, 10).unwrap().iter().map(|r| r.id).collect()
+    };
+    assert_eq!(ids(Some("Bareskrim")), vec![to_all.id]);
+    assert_eq!(ids(Some("Ditsiber Polda Metro")), vec![to_all.id, to_unit.id]);
+    assert_eq!(ids(None), vec![to_all.id, to_unit.id]);
+
+    // A question, answered once; the second answer is a conflict and changes nothing.
+    let e = block(s.ask_referral_question("user:budi", to_unit.id, "  ".into())).unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(ref f) if f.field == "question"), "{e}");
+    let e = block(s.ask_referral_question("user:budi", 9_999, "siapa?".into())).unwrap_err();
+    assert!(matches!(e, StoreError::NotFound(_)), "{e}");
+    let q = block(s.ask_referral_question(
+        "user:budi",
+        to_unit.id,
+        "Mohon log akses akun tanggal 1-3 Desember".into(),
+    ))
+    .unwrap();
+    assert_eq!(s.open_referral_questions(10).unwrap(), vec![q.clone()]);
+    let a = block(s.answer_referral_question("user:ana", q.id, "Terlampir di bundel kedua".into()))
+        .unwrap();
+    assert_eq!(
+        (a.answer.as_deref(), a.answered_by.as_deref()),
+        (Some("Terlampir di bundel kedua"), Some("user:ana"))
+    );
+    let e = block(s.answer_referral_question("user:citra", q.id, "lain".into())).unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    assert_eq!(s.referral_questions(to_unit.id).unwrap(), vec![a]);
+    assert!(s.open_referral_questions(10).unwrap().is_empty());
+
+    // Both sides of the exchange are on the referral's audit trail, in order.
+    let trail: Vec<(String, String)> = s
+        .audit_events_for(&format!("referral:{}", to_unit.id))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action))
+        .collect();
+    assert_eq!(
+        trail,
+        vec![
+            ("user:ana".into(), "referral.created".into()),
+            ("user:budi".into(), "referral.question".into()),
+            ("user:ana".into(), "referral.answer".into()),
+        ]
     );
     assert!(s.verify_audit().unwrap().is_ok());
 }

@@ -63,6 +63,7 @@ const NAV: &[(&str, &str, &[Role])] = &[
     ("/banks", "nav-banks", crate::console::STAFF),
     ("/stats", "nav-stats", crate::console::STAFF),
     ("/search", "nav-search", crate::console::STAFF),
+    ("/referrals", "nav-referrals", crate::console::STAFF),
     ("/admin/users", "nav-users", crate::console::ADMINS),
     ("/admin/tokens", "nav-tokens", crate::console::ADMINS),
     ("/admin/platforms", "nav-platforms", crate::console::ADMINS),
@@ -71,6 +72,12 @@ const NAV: &[(&str, &str, &[Role])] = &[
         "/platform/webhook",
         "nav-portal-webhook",
         crate::console::PLATFORMS,
+    ),
+    ("/police", "nav-police-referrals", crate::console::POLICE),
+    (
+        "/police/verify",
+        "nav-police-verify",
+        crate::console::POLICE,
     ),
 ];
 

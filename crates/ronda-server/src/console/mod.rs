@@ -27,7 +27,9 @@ pub mod layout;
 pub mod login;
 pub mod notices;
 pub mod platform;
+pub mod police;
 pub mod queue;
+pub mod referrals;
 pub mod search;
 pub mod stats;
 
@@ -48,7 +50,7 @@ use crate::console::i18n::{LANG_COOKIE, Lang};
 use crate::console::layout::{PageError, see_other};
 use crate::state::AppState;
 
-use Role::{Admin, Analyst, Platform, Supervisor};
+use Role::{Admin, Analyst, Platform, Police, Supervisor};
 
 /// The ministry's team.
 pub const STAFF: &[Role] = &[Admin, Supervisor, Analyst];
@@ -58,6 +60,10 @@ pub const LEADS: &[Role] = &[Admin, Supervisor];
 pub const ADMINS: &[Role] = &[Admin];
 /// A platform's trust-and-safety staff (the platform portal).
 pub const PLATFORMS: &[Role] = &[Platform];
+/// Police investigators (the police portal).
+pub const POLICE: &[Role] = &[Police];
+/// Those who read how to verify an evidence bundle and the key it is signed with.
+pub const BUNDLE_READERS: &[Role] = &[Admin, Supervisor, Analyst, Police];
 
 /// Who may open a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +160,36 @@ pub const PAGES: &[PageEntry] = &[
         "/platform/webhook/rotate",
         PageAccess::Roles(PLATFORMS),
     ),
+    ("GET", "/police", PageAccess::Roles(POLICE)),
+    ("GET", "/police/verify", PageAccess::Roles(BUNDLE_READERS)),
+    (
+        "GET",
+        "/police/public-key.txt",
+        PageAccess::Roles(BUNDLE_READERS),
+    ),
+    ("GET", "/police/referrals/{id}", PageAccess::Roles(POLICE)),
+    (
+        "POST",
+        "/police/referrals/{id}/status",
+        PageAccess::Roles(POLICE),
+    ),
+    (
+        "POST",
+        "/police/referrals/{id}/questions",
+        PageAccess::Roles(POLICE),
+    ),
+    (
+        "GET",
+        "/police/referrals/{id}/evidence.zip",
+        PageAccess::Roles(POLICE),
+    ),
+    ("GET", "/referrals", PageAccess::Roles(STAFF)),
+    ("POST", "/referrals", PageAccess::Roles(STAFF)),
+    (
+        "POST",
+        "/referrals/questions/{id}/answer",
+        PageAccess::Roles(STAFF),
+    ),
 ];
 
 /// Pages a user whose password must change may still open.
@@ -179,6 +215,8 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(stats::router())
         .merge(admin::router())
         .merge(platform::router())
+        .merge(police::router())
+        .merge(referrals::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .layer(middleware::from_fn(security_headers))
 }
@@ -302,12 +340,15 @@ async fn home(viewer: Option<axum::Extension<Viewer>>) -> Response {
     }
 }
 
-/// Where a user of `role` starts: the team's queue, a platform's notices, else their account.
+/// Where a user of `role` starts: the team's queue, a platform's notices, the police's
+/// referrals, else their account.
 pub fn landing(role: Role) -> &'static str {
     if STAFF.contains(&role) {
         "/queue"
     } else if PLATFORMS.contains(&role) {
         "/platform"
+    } else if POLICE.contains(&role) {
+        "/police"
     } else {
         "/account"
     }

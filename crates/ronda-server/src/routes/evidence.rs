@@ -81,15 +81,22 @@ async fn bundle(
     subject: Subject,
     name: &str,
 ) -> ApiResult<Response> {
-    let seed = st.signing_key().map_err(|e| {
-        tracing::error!(error = %e, "evidence signing key");
-        ApiError::internal()
-    })?;
     let req = BundleRequest {
         subject,
         requested_by: caller.actor(),
         reporter_identity: caller.role().reads_reporter_identity(),
     };
+    let (zipped, manifest_sha256) = signed_zip(st, req).await?;
+    Ok(zip_response(zipped, &manifest_sha256, name))
+}
+
+/// A signed, audited evidence bundle as zip bytes and its manifest's SHA-256: the one way the
+/// API and the police portal make one.
+pub async fn signed_zip(st: &AppState, req: BundleRequest) -> ApiResult<(Vec<u8>, String)> {
+    let seed = st.signing_key().map_err(|e| {
+        tracing::error!(error = %e, "evidence signing key");
+        ApiError::internal()
+    })?;
     let store = st.store.clone();
     let bundle =
         tokio::task::spawn_blocking(move || store.export_evidence_blocking(&req, &seed)).await??;
@@ -97,6 +104,11 @@ async fn bundle(
         tracing::error!(error = %e, "zipping an evidence bundle");
         ApiError::internal()
     })?;
+    Ok((zipped, bundle.manifest_sha256))
+}
+
+/// The download of a bundle named `ronda-evidence-<name>.zip`.
+pub fn zip_response(zipped: Vec<u8>, manifest_sha256: &str, name: &str) -> Response {
     let mut resp = zipped.into_response();
     let headers = resp.headers_mut();
     headers.insert(
@@ -108,8 +120,8 @@ async fn bundle(
     )) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&bundle.manifest_sha256) {
+    if let Ok(v) = HeaderValue::from_str(manifest_sha256) {
         headers.insert("x-ronda-manifest-sha256", v);
     }
-    Ok(resp)
+    resp
 }

@@ -38,6 +38,8 @@ pub struct ReferralBody {
     pub request_number: String,
     pub status: ReferralStatus,
     pub note: Option<String>,
+    /// The police unit it is addressed to; absent: every unit.
+    pub unit: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub closed_at: Option<String>,
@@ -56,6 +58,7 @@ impl From<&ReferralView> for ReferralBody {
             request_number: r.request_number.clone(),
             status: r.status,
             note: r.note.clone(),
+            unit: r.unit.clone(),
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
             closed_at: r.closed_at.map(to_rfc3339),
@@ -88,6 +91,9 @@ pub struct CreateBody {
     request_number: String,
     #[serde(default)]
     note: Option<String>,
+    /// The police unit it is addressed to (as police users' `unit`); absent: every unit.
+    #[serde(default)]
+    unit: Option<String>,
 }
 
 /// Refer a case or an actor to the police.
@@ -95,7 +101,7 @@ pub struct CreateBody {
     responses(
         (status = 201, description = "Referred", body = ReferralBody),
         (status = 404, description = "`not_found`: no such case or actor", body = ErrorBody),
-        (status = 422, description = "`required` (`case_id` or `actor_id`), `invalid` (both; `request_number`, `note`), `unknown_field`", body = ErrorBody),
+        (status = 422, description = "`required` (`case_id` or `actor_id`), `invalid` (both; `request_number`, `note`, `unit`), `unknown_field`", body = ErrorBody),
     ))]
 pub async fn create(
     State(st): State<Arc<AppState>>,
@@ -127,6 +133,7 @@ pub async fn create(
             .note
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty()),
+        unit: body.unit,
     };
     let r = st.store.create_referral(&caller.actor(), new).await?;
     Ok((StatusCode::CREATED, axum::Json(ReferralBody::from(&r))))
@@ -168,7 +175,7 @@ pub async fn list(
         None => None,
     };
     let store = st.store.clone();
-    let list = tokio::task::spawn_blocking(move || store.referrals(status, limit)).await??;
+    let list = tokio::task::spawn_blocking(move || store.referrals(status, None, limit)).await??;
     Ok(axum::Json(ReferralList {
         referrals: list.iter().map(ReferralBody::from).collect(),
     }))

@@ -24,6 +24,8 @@ pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as it came (a download).
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -81,10 +83,13 @@ impl Browser {
                 self.cookies.insert(k.to_string(), v.to_string());
             }
         }
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let bytes = resp.bytes().await.unwrap().to_vec();
         Page {
-            status: resp.status(),
-            headers: resp.headers().clone(),
-            body: resp.text().await.unwrap(),
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 
@@ -123,8 +128,18 @@ impl Browser {
 }
 
 pub async fn user(app: &TestApp, name: &str, role: Role, platform: Option<&str>) {
+    member(app, name, role, platform, None).await;
+}
+
+/// A police user of `unit`.
+pub async fn police(app: &TestApp, name: &str, unit: &str) {
+    member(app, name, Role::Police, None, Some(unit)).await;
+}
+
+async fn member(app: &TestApp, name: &str, role: Role, platform: Option<&str>, unit: Option<&str>) {
     let store = app.state.store.clone();
     let (name, platform) = (name.to_string(), platform.map(str::to_string));
+    let unit = unit.map(str::to_string);
     tokio::task::spawn_blocking(move || {
         store
             .create_user_blocking(
@@ -133,7 +148,7 @@ pub async fn user(app: &TestApp, name: &str, role: Role, platform: Option<&str>)
                     name,
                     role,
                     platform,
-                    unit: None,
+                    unit,
                 },
                 PasswordChoice::Chosen(PASSWORD.into()),
             )

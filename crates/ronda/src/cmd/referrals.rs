@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         store,
     } = args.command;
     let (_, store) = store.open()?;
-    let list = store.referrals(status, limit);
+    let list = store.referrals(status, None, limit);
     store.close();
     for r in list? {
         let subject = match r.subject {
