@@ -295,6 +295,17 @@ impl IntoResponse for PageError {
 }
 
 /// A rendered page as a response.
+/// Runs a blocking store call off the async threads; a store error becomes its page.
+pub async fn store_call<T: Send + 'static>(
+    lang: Lang,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, PageError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| PageError::join(lang, &e))?
+        .map_err(|e| PageError::store(lang, e))
+}
+
 pub fn html_response(m: Markup) -> Response {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],

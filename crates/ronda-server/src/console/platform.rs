@@ -27,7 +27,7 @@ use crate::console::admin::{Said, deliveries, refusal, said};
 use crate::console::auth::{CsrfForm, Viewer};
 use crate::console::case::next_rung;
 use crate::console::i18n::Lang;
-use crate::console::layout::{Ctx, PageError, html_response, page, wib};
+use crate::console::layout::{Ctx, PageError, html_response, page, store_call, wib};
 use crate::export::csv_field;
 use crate::state::AppState;
 
@@ -54,16 +54,6 @@ fn own(viewer: &Viewer, lang: Lang) -> Result<String, PageError> {
         .ok_or_else(|| PageError::forbidden(lang, "error-forbidden"))
 }
 
-async fn blocking<T: Send + 'static>(
-    lang: Lang,
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, PageError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| PageError::join(lang, &e))?
-        .map_err(|e| PageError::store(lang, e))
-}
-
 async fn own_notices(
     st: &Arc<AppState>,
     lang: Lang,
@@ -71,7 +61,7 @@ async fn own_notices(
     limit: usize,
 ) -> Result<Vec<NoticeView>, PageError> {
     let store = st.store.clone();
-    blocking(lang, move || {
+    store_call(lang, move || {
         store.notices_by_urgency(Some(&platform), None, limit)
     })
     .await
@@ -207,7 +197,7 @@ async fn own_notice(
     let platform = own(viewer, lang)?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found(lang))?;
     let store = st.store.clone();
-    let n = blocking(lang, move || store.notice(id)).await?;
+    let n = store_call(lang, move || store.notice(id)).await?;
     n.filter(|n| n.platform == platform)
         .ok_or_else(|| PageError::not_found(lang))
 }
@@ -420,7 +410,7 @@ async fn webhook_view(
     let lang = ctx.lang;
     let store = st.store.clone();
     let p = platform.clone();
-    let (hook, attempts) = blocking(lang, move || {
+    let (hook, attempts) = store_call(lang, move || {
         Ok((store.webhook_of(&p)?, store.webhook_attempts(&p, 100)?))
     })
     .await?;
@@ -522,7 +512,7 @@ async fn rotate_secret(
     let platform = own(&viewer, lang)?;
     let store = st.store.clone();
     let p = platform.clone();
-    let Some((url, _)) = blocking(lang, move || store.webhook_of(&p)).await? else {
+    let Some((url, _)) = store_call(lang, move || store.webhook_of(&p)).await? else {
         return webhook_view(
             &st,
             &ctx,

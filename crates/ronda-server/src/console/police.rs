@@ -30,7 +30,7 @@ use serde::Deserialize;
 use crate::console::admin::{Said, refusal, said};
 use crate::console::auth::{CsrfForm, Viewer};
 use crate::console::i18n::Lang;
-use crate::console::layout::{Ctx, PageError, html_response, page, wib};
+use crate::console::layout::{Ctx, PageError, html_response, page, store_call, wib};
 use crate::routes::actors::mask_value;
 use crate::routes::evidence::{signed_zip, zip_response};
 use crate::state::AppState;
@@ -57,16 +57,6 @@ fn unit(viewer: &Viewer, lang: Lang) -> Result<String, PageError> {
         .ok_or_else(|| PageError::forbidden(lang, "error-forbidden"))
 }
 
-async fn blocking<T: Send + 'static>(
-    lang: Lang,
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, PageError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| PageError::join(lang, &e))?
-        .map_err(|e| PageError::store(lang, e))
-}
-
 fn subject_label(lang: Lang, s: Subject) -> String {
     match s {
         Subject::Case(id) => lang.tf("police-subject-case", &[("id", id.into())]),
@@ -88,7 +78,7 @@ async fn list_page(
     let unit = unit(&viewer, lang)?;
     let store = st.store.clone();
     let u = unit.clone();
-    let referrals = blocking(lang, move || {
+    let referrals = store_call(lang, move || {
         store.referrals(None, Some(&u), REFERRALS_SHOWN)
     })
     .await?;
@@ -142,7 +132,7 @@ async fn own_referral(
     let unit = unit(viewer, lang)?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found(lang))?;
     let store = st.store.clone();
-    let r = blocking(lang, move || store.referral(id)).await?;
+    let r = store_call(lang, move || store.referral(id)).await?;
     r.filter(|r| r.open_to_unit(&unit))
         .ok_or_else(|| PageError::not_found(lang))
 }
@@ -156,7 +146,7 @@ struct Detail {
 async fn detail(st: &Arc<AppState>, lang: Lang, r: &ReferralView) -> Result<Detail, PageError> {
     let store = st.store.clone();
     let r = r.clone();
-    blocking(lang, move || {
+    store_call(lang, move || {
         let mut cases = Vec::new();
         for id in store.referral_case_ids(&r)? {
             if let Some(c) = store.get_case(id)? {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::console::admin::{Said, refusal, said};
 use crate::console::auth::{CsrfForm, Viewer};
-use crate::console::layout::{Ctx, PageError, html_response, page, wib};
+use crate::console::layout::{Ctx, PageError, html_response, page, store_call, wib};
 use crate::state::AppState;
 
 const REFERRALS_SHOWN: usize = 100;
@@ -36,7 +36,7 @@ async fn respond(
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let store = st.store.clone();
-    let (referrals, questions) = tokio::task::spawn_blocking(move || {
+    let (referrals, questions) = store_call(lang, move || {
         let referrals = store.referrals(None, None, REFERRALS_SHOWN)?;
         let questions = store.open_referral_questions(QUESTIONS_SHOWN)?;
         // The referral of each question, for its request number (most are in `referrals`).
@@ -48,11 +48,9 @@ async fn respond(
             };
             asked.push((q, r));
         }
-        Ok::<_, StoreError>((referrals, asked))
+        Ok((referrals, asked))
     })
-    .await
-    .map_err(|e| PageError::join(lang, &e))?
-    .map_err(|e| PageError::store(lang, e))?;
+    .await?;
     let ctx = Ctx {
         here: "/referrals".into(),
         ..ctx.clone()
