@@ -219,6 +219,8 @@ page_tests! {
         let p = b.sign_in("ana", "not the password").await;
         assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(p.body.contains("akun ini dikunci sampai"), "{}", p.body);
+        let wait: u64 = p.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((14 * 60..=15 * 60).contains(&wait), "until the lock lapses: {wait} s");
         let p = b.sign_in("ana", PASSWORD).await;
         assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS, "locked: even the right password");
         assert!(app.audit_actions("user:1").await.contains(&"user.locked".to_string()));

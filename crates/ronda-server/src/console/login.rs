@@ -192,10 +192,18 @@ async fn sign_in(
             );
             Ok(resp)
         }
-        Err(SignIn::Locked { until }) => Ok(again(
-            StatusCode::TOO_MANY_REQUESTS,
-            lang.tf("login-locked", &[("until", wib(until).into())]),
-        )),
+        Err(SignIn::Locked { until }) => {
+            let mut resp = again(
+                StatusCode::TOO_MANY_REQUESTS,
+                lang.tf("login-locked", &[("until", wib(until).into())]),
+            );
+            // Whole seconds until the lock lapses, at least one.
+            let secs = ((until - st.store.now_ms()).max(0) + 999) / 1000;
+            if let Ok(v) = header::HeaderValue::from_str(&secs.max(1).to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(resp)
+        }
         Err(SignIn::CodeRequired) => Ok(again(
             StatusCode::UNAUTHORIZED,
             lang.t("login-code-required"),
