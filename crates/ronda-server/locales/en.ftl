@@ -578,3 +578,25 @@ referrals-unit-hint = The unit that asked, as its police users are registered. L
 referrals-create = Refer
 referrals-created = Referred under { $number }.
 referrals-list = Referrals
+
+## The case timeline: what each audited action means
+audit-case-opened = Case opened
+audit-case-report_added = Report added
+audit-case-absorbed = Reports joined from a look-alike case
+audit-case-merged = Merged into a look-alike case
+audit-case-claimed = Claimed for review
+audit-case-released = Released
+audit-case-decided = Decided
+audit-case-approved = Approved by a supervisor
+audit-case-disapproved = Sent back by a supervisor
+audit-case-status = Status changed
+audit-case-closed = Closed
+audit-case-reopened = Reopened
+audit-case-rechecked = Removal re-checked
+audit-case-recreation = Flagged as a re-created account
+audit-case-media_matched = Image matched a hash bank
+audit-case-rekey_kept = Target key kept
+audit-case-text_unveiled = Hidden text shown
+audit-report-reporter_viewed = Reporter's identity viewed
+audit-retention-applied = Retention applied
+audit-evidence-exported = Evidence bundle exported

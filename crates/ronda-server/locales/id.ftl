@@ -575,3 +575,25 @@ referrals-unit-hint = Satuan yang meminta, sesuai pendaftaran pengguna kepolisia
 referrals-create = Rujuk
 referrals-created = Dirujuk dengan nomor { $number }.
 referrals-list = Rujukan
+
+## Linimasa kasus: arti setiap tindakan yang diaudit
+audit-case-opened = Kasus dibuka
+audit-case-report_added = Laporan ditambahkan
+audit-case-absorbed = Laporan digabung dari kasus serupa
+audit-case-merged = Digabung ke kasus serupa
+audit-case-claimed = Diambil untuk ditinjau
+audit-case-released = Dilepas
+audit-case-decided = Diputuskan
+audit-case-approved = Disetujui supervisor
+audit-case-disapproved = Dikembalikan supervisor
+audit-case-status = Status berubah
+audit-case-closed = Ditutup
+audit-case-reopened = Dibuka kembali
+audit-case-rechecked = Penurunan diperiksa ulang
+audit-case-recreation = Ditandai sebagai akun yang dibuat ulang
+audit-case-media_matched = Gambar cocok dengan bank hash
+audit-case-rekey_kept = Kunci sasaran dipertahankan
+audit-case-text_unveiled = Teks tersembunyi ditampilkan
+audit-report-reporter_viewed = Identitas pelapor dilihat
+audit-retention-applied = Retensi diterapkan
+audit-evidence-exported = Paket bukti diekspor

@@ -154,7 +154,8 @@ page_tests! {
         assert_eq!(c["status"], "notice_sent", "{c}");
         let page = b.get(&format!("/cases/{opened}")).await;
         assert!(page.body.contains("Surat #") && page.body.contains("data-countdown="), "the notice and its deadline");
-        assert!(page.body.contains("case.decided</code> · user:ana"), "the timeline names the user");
+        assert!(page.body.contains("Diputuskan: dikonfirmasi <code>case.decided</code> · user:ana"), "the timeline says what was done, by whom: {}", page.body);
+        assert!(page.body.contains("Kasus dibuka: baru <code>case.opened</code>"), "and from the start");
         let (_, claim) = app.get(Some(&app.admin), &format!("/cases/{other}")).await;
         assert_eq!(claim["status"], "in_review");
 

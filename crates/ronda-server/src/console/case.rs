@@ -528,11 +528,31 @@ fn render(
             h2 id="timeline-h" { (lang.t("timeline-title")) }
             ol.timeline {
                 @for e in &d.timeline {
-                    li { time datetime=(to_rfc3339(e.at_ms)) { (wib(e.at_ms)) } " · " code { (e.action) } " · " (e.actor) }
+                    li { time datetime=(to_rfc3339(e.at_ms)) { (wib(e.at_ms)) } " · " (timeline_label(lang, e)) " " code { (e.action) } " · " (e.actor) }
                 }
             }
         }
     }
+}
+
+/// What an audit event on a case means, in words: its catalogue label (`audit-<action>`, the
+/// dot a dash) and, for a status change, the new status; the raw action code stays beside it.
+fn timeline_label(lang: Lang, e: &StoredEvent) -> String {
+    let key = format!("audit-{}", e.action.replace('.', "-"));
+    if !lang.has(&key) {
+        return String::new();
+    }
+    let mut label = lang.t(&key);
+    let status = e
+        .after
+        .as_deref()
+        .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+        .and_then(|v| v["status"].as_str().map(str::to_string));
+    if let Some(s) = status.filter(|s| lang.has(&format!("status-{s}"))) {
+        label.push_str(": ");
+        label.push_str(&lang.t(&format!("status-{s}")));
+    }
+    label
 }
 
 fn identifier_key(kind: &str) -> String {

@@ -87,6 +87,17 @@ impl Lang {
         accept_language.map_or(Lang::Id, from_accept_language)
     }
 
+    /// Whether the catalogue has the message `key` (for labels with a fallback).
+    pub fn has(self, key: &str) -> bool {
+        CATALOGUES.as_ref().is_ok_and(|c| {
+            match self {
+                Lang::Id => &c.id,
+                Lang::En => &c.en,
+            }
+            .has_message(key)
+        })
+    }
+
     /// The message `key`.
     pub fn t(self, key: &str) -> String {
         self.format(key, None)
