@@ -70,7 +70,8 @@ pub fn refusal(lang: Lang, e: StoreError) -> Result<Said, PageError> {
     }
 }
 
-fn respond(ctx: &Ctx, title: &str, body: Markup, refused: bool) -> Response {
+/// A page, 422 when what was asked was refused (the refusal is said on it).
+pub fn respond(ctx: &Ctx, title: &str, body: Markup, refused: bool) -> Response {
     let mut resp = html_response(page(ctx, title, body));
     if refused {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

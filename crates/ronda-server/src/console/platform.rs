@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -23,7 +23,7 @@ use ronda_store::StoreError;
 use ronda_store::notices::{NoticeView, Response as Answer};
 use serde::Deserialize;
 
-use crate::console::admin::{Said, deliveries, refusal, said};
+use crate::console::admin::{Said, deliveries, refusal, respond, said};
 use crate::console::auth::{CsrfForm, Viewer};
 use crate::console::case::next_rung;
 use crate::console::i18n::Lang;
@@ -310,15 +310,12 @@ fn notice_response(ctx: &Ctx, st: &AppState, n: &NoticeView, outcome: Option<&Sa
         here: format!("/platform/notices/{}", n.id),
         ..ctx.clone()
     };
-    let mut resp = html_response(page(
+    respond(
         &ctx,
         &lang.tf("portal-notice-title", &[("id", n.id.into())]),
         notice_body(&ctx, st, n, outcome),
-    ));
-    if matches!(outcome, Some(Said::Refused(_))) {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+        matches!(outcome, Some(Said::Refused(_))),
+    )
 }
 
 async fn notice_page(
@@ -443,11 +440,12 @@ async fn webhook_view(
         }
         (deliveries(lang, &attempts))
     };
-    let mut resp = html_response(page(&ctx, &lang.t("portal-webhook-title"), body));
-    if refused {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+    Ok(respond(
+        &ctx,
+        &lang.t("portal-webhook-title"),
+        body,
+        refused,
+    ))
 }
 
 async fn webhook_page(

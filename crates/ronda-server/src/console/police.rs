@@ -27,7 +27,7 @@ use ronda_store::evidence::BundleRequest;
 use ronda_store::referrals::{QuestionView, ReferralView, Subject};
 use serde::Deserialize;
 
-use crate::console::admin::{Said, refusal, said};
+use crate::console::admin::{Said, refusal, respond, said};
 use crate::console::auth::{CsrfForm, Viewer};
 use crate::console::i18n::Lang;
 use crate::console::layout::{Ctx, PageError, html_response, page, store_call, wib};
@@ -290,18 +290,15 @@ async fn referral_response(
         here: format!("/police/referrals/{}", r.id),
         ..ctx.clone()
     };
-    let mut resp = html_response(page(
+    Ok(respond(
         &ctx,
         &lang.tf(
             "police-referral-title",
             &[("number", r.request_number.clone().into())],
         ),
         referral_body(&ctx, r, &d, outcome),
-    ));
-    if matches!(outcome, Some(Said::Refused(_))) {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+        matches!(outcome, Some(Said::Refused(_))),
+    ))
 }
 
 async fn referral_page(

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::html;
@@ -15,9 +14,9 @@ use ronda_store::StoreError;
 use ronda_store::referrals::{NewReferral, QuestionView, ReferralView, Subject};
 use serde::Deserialize;
 
-use crate::console::admin::{Said, refusal, said};
+use crate::console::admin::{self, Said, refusal, said};
 use crate::console::auth::{CsrfForm, Viewer};
-use crate::console::layout::{Ctx, PageError, html_response, page, store_call, wib};
+use crate::console::layout::{Ctx, PageError, store_call, wib};
 use crate::state::AppState;
 
 const REFERRALS_SHOWN: usize = 100;
@@ -129,11 +128,12 @@ async fn respond(
             }
         }
     };
-    let mut resp = html_response(page(&ctx, &lang.t("referrals-title"), body));
-    if matches!(outcome, Some(Said::Refused(_))) {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+    Ok(admin::respond(
+        &ctx,
+        &lang.t("referrals-title"),
+        body,
+        matches!(outcome, Some(Said::Refused(_))),
+    ))
 }
 
 async fn list_page(State(st): State<Arc<AppState>>, ctx: Ctx) -> Result<Response, PageError> {
