@@ -104,7 +104,10 @@ page_tests! {
         let files = read_zip(&zip.bytes).unwrap();
         let v = verify(&files, Some(&key));
         assert!(v.is_ok(), "{:?}", v.problems);
-        assert!(files.iter().all(|(name, _)| !name.contains("reporter")), "no reporters' identities");
+        let manifest = files.iter().find(|(name, _)| name == "manifest.json").unwrap();
+        let manifest: serde_json::Value = serde_json::from_slice(&manifest.1).unwrap();
+        assert_eq!(manifest["reporter_identity"], false, "no reporters' identities for the police");
+        assert_eq!(manifest["generated_by"], "user:budi");
         let actors: Vec<String> = {
             let store = app.state.store.clone();
             tokio::task::spawn_blocking(move || store.audit_events_for(&format!("case:{id}")).unwrap()).await.unwrap()

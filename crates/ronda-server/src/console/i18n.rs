@@ -89,12 +89,15 @@ impl Lang {
 
     /// Whether the catalogue has the message `key` (for labels with a fallback).
     pub fn has(self, key: &str) -> bool {
-        CATALOGUES.as_ref().is_ok_and(|c| {
-            match self {
-                Lang::Id => &c.id,
-                Lang::En => &c.en,
-            }
-            .has_message(key)
+        self.bundle().is_some_and(|b| b.has_message(key))
+    }
+
+    /// This language's catalogue (none when the catalogues did not load).
+    fn bundle(self) -> Option<&'static FluentBundle<FluentResource>> {
+        let c = CATALOGUES.as_ref().ok()?;
+        Some(match self {
+            Lang::Id => &c.id,
+            Lang::En => &c.en,
         })
     }
 
@@ -113,12 +116,8 @@ impl Lang {
     }
 
     fn format(self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
-        let Ok(c) = CATALOGUES.as_ref() else {
+        let Some(b) = self.bundle() else {
             return key.to_string();
-        };
-        let b = match self {
-            Lang::Id => &c.id,
-            Lang::En => &c.en,
         };
         let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else {
             tracing::warn!(key, lang = self.code(), "a console message is missing");

@@ -331,8 +331,8 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// `/`: the queue for the team, the portal for a platform, the account page for everyone
-/// else, sign-in when signed out.
+/// `/`: where [`landing`] sends the viewer's role (the queue, a portal, the account page),
+/// sign-in when signed out.
 async fn home(viewer: Option<axum::Extension<Viewer>>) -> Response {
     match viewer {
         Some(axum::Extension(v)) => see_other(landing(v.role())),

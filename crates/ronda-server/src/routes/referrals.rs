@@ -101,6 +101,7 @@ pub struct CreateBody {
     responses(
         (status = 201, description = "Referred", body = ReferralBody),
         (status = 404, description = "`not_found`: no such case or actor", body = ErrorBody),
+        (status = 409, description = "`conflict`: the request number is already used by another referral", body = ErrorBody),
         (status = 422, description = "`required` (`case_id` or `actor_id`), `invalid` (both; `request_number`, `note`, `unit`), `unknown_field`", body = ErrorBody),
     ))]
 pub async fn create(
