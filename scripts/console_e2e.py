@@ -8,23 +8,30 @@ check that a platform user cannot open the team's pages; then a citizen on a pho
 screen files a report with a screenshot and follows it to "removed" after the team acts, and
 the public forms refuse a missing token and an oversized upload; a platform user answers a
 notice and cannot open another platform's; a police investigator downloads a bundle that
-verifies with `ronda evidence verify` and asks the team a question; then the public pages and
-the portals once more in English. On every page it runs axe-core
+verifies with `ronda evidence verify` and asks the team a question; mail goes through a real SMTP
+server on 127.0.0.1 (aiosmtpd): the citizen who left an address hears of verification and of the
+removal, with a link back to the status page, and a platform with a notice address hears of its
+new notice; then the public pages and the portals once more in English. On every page it runs axe-core
 (injected by the test) and fails on any violation of impact "serious" or "critical"; it also
 fails on any Content-Security-Policy violation the browser reports. Screenshots of each page
 go to target/console-shots/. Exit status: 0 when every check passed.
 """
 
 import argparse
+import email
+import email.policy
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
+from aiosmtpd.controller import Controller
 from playwright.sync_api import sync_playwright
 
 PASSWORD = "correct horse battery staple"
@@ -40,14 +47,61 @@ def check(cond, what):
     print(f"  ok  {what}")
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class MailSink:
+    """The mail relay: aiosmtpd on 127.0.0.1, keeping every message it is handed."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.messages = []
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+    def start(self):
+        self.controller.start()
+
+    def stop(self):
+        self.controller.stop()
+
+    def wait_for(self, to, contains, timeout=20):
+        """The (subject, body) of the first message to `to` whose text holds `contains`."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                for rcpts, msg in self.messages:
+                    if to in rcpts:
+                        subject = str(msg["subject"])
+                        body = msg.get_body(preferencelist=("plain",)).get_content()
+                        if contains in subject + "\n" + body:
+                            return subject, body
+            time.sleep(0.1)
+        with self.lock:
+            seen = [(r, str(m["subject"])) for r, m in self.messages]
+        raise Failure(f"no mail to {to} with {contains!r} within {timeout} s; the relay got {seen}")
+
+    def count_to(self, to):
+        with self.lock:
+            return sum(1 for rcpts, _ in self.messages if to in rcpts)
+
+
 class Server:
-    def __init__(self, ronda, work):
+    def __init__(self, ronda, work, smtp_port):
         self.ronda = ronda
         self.work = work
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        self.port = s.getsockname()[1]
-        s.close()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.config = os.path.join(work, "ronda.toml")
         with open(self.config, "w") as f:
@@ -56,10 +110,16 @@ class Server:
                 f'data_dir = "{work}/data"\n'
                 'approval_categories = ["gambling"]\n'
                 "outbound_public = false\n"
-                'outbound_allow = ["127.0.0.1:9"]\n'
+                f'outbound_allow = ["127.0.0.1:9", "127.0.0.1:{smtp_port}"]\n'
                 "[console]\n"
                 "report_form_min_seconds = 1\n"
                 "report_form_upload_kib = 64\n"
+                "[mail]\n"
+                f'relay = "127.0.0.1:{smtp_port}"\n'
+                'security = "none"\n'
+                'from = "Patroli Konten <patroli@ronda.test>"\n'
+                f'public_url = "{self.base}"\n'
+                "interval_ms = 200\n"
             )
         self.env = dict(os.environ, RONDA_CONFIG=self.config, RONDA_LOG="warn")
         self.proc = None
@@ -412,6 +472,8 @@ def public_flows(run, s):
     page.get_by_label("Tangkapan layar (tidak wajib)").set_input_files(
         files=[{"name": "layar.png", "mimeType": "image/png", "buffer": png(48, 3)}]
     )
+    check("saat laporan diverifikasi dan saat selesai" in page.content(), "the form says an address gets mail")
+    page.get_by_label("E-mail atau nomor telepon").fill("warga.satu@example.org")
     page.get_by_label("Saya menyatakan laporan ini benar sepanjang pengetahuan saya.").check()
     time.sleep(1.1)  # a person takes longer than the form's minimum
     page.get_by_role("button", name="Kirim laporan").click()
@@ -434,8 +496,23 @@ def public_flows(run, s):
     s.api("POST", f"/cases/{case}/claim", {})
     decided = s.api("POST", f"/cases/{case}/decision", {"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"})
     platform = s.cli("token", "create", "--role", "platform", "--platform", "michat", "--name", "michat-public-e2e")
+    print("the citizen who left an address is mailed at verification")
+    subject, body = run.mail.wait_for("warga.satu@example.org", "sudah diverifikasi")
+    link = f"{s.base}/lapor/status?code={code}"
+    check(code in subject and "Your report" in subject, f"the subject names the code, in both languages: {subject}")
+    check(link in body and "Platform diminta bertindak" in body and "-- English --" in body, "the body says the stage, both languages, and links to the status page")
+    check("melati" not in body and "0857" not in body and "uu_ite" not in body, "and nothing else about the case")
     s.api("POST", f"/platform/notices/{decided['notice_id']}/response", {"action": "removed", "reason": "akun ditutup"}, token=platform)
     s.api("POST", f"/cases/{case}/recheck", {"result": "removed"})
+    print("and at completion")
+    subject, body = run.mail.wait_for("warga.satu@example.org", "Konten diturunkan")
+    check(code in subject and "akun ditutup" not in body, f"the completion mail: {subject}")
+    run.goto(page, link.replace(s.base, ""))
+    check(page.get_by_label("Kode pelacakan").input_value() == code, "the mail's link fills in the tracking code")
+    page.get_by_role("button", name="Cek").click()
+    check("Tahap sekarang: Konten diturunkan" in page.content(), "and one press shows the report removed")
+    time.sleep(0.5)
+    check(run.mail.count_to("warga.satu@example.org") == 2, "two messages in all: verification and completion")
     page.get_by_label("Kode pelacakan").fill(code)
     page.get_by_role("button", name="Cek").click()
     content = page.content()
@@ -525,6 +602,36 @@ def portal_flows(run, s):
     page.wait_for_selector("#secret-value")
     check(page.locator("#secret-value").inner_text() not in ("", first), "the signing secret is rotated on demand")
     run.audit(page, "platform-webhook")
+    print("a platform's notice address gets its new notices by mail")
+    # The browser checks the address first; the server checks it again, past the browser.
+    page.evaluate("() => { document.querySelector('#notice_email').type = 'text' }")
+    page.get_by_label("Alamat untuk permintaan baru (kosong: tanpa surel)").fill("bukan alamat")
+    page.locator("#save-notice-email").click()
+    page.wait_for_load_state()
+    check("Isi satu alamat surel" in page.content(), "a wrong address is refused plainly")
+    page.get_by_label("Alamat untuk permintaan baru (kosong: tanpa surel)").fill("ts@michat.example")
+    page.locator("#save-notice-email").click()
+    page.wait_for_load_state()
+    check("Permintaan baru akan dikirim ke ts@michat.example." in page.content(), "the notice address is saved")
+    case = s.report("akun_surel", "open BO, chat wa")
+    s.api("POST", f"/cases/{case}/claim", {})
+    mailed = s.api("POST", f"/cases/{case}/decision", {"decision": "confirm", "category": "prostitution", "legal_basis": "uu_ite_27_1"})["notice_id"]
+    subject, body = run.mail.wait_for("ts@michat.example", f"#{mailed} ")
+    check("akun_surel" in body and "Tenggat" in body and "Deadline" in body and " WIB" in subject, f"the notice mail names the target and the deadline: {subject}")
+    notice_link = re.search(r"https?://\S+/platform/notices/\d+", body)
+    check(notice_link and notice_link.group(0) == f"{s.base}/platform/notices/{mailed}", "and links to the notice in the portal")
+    page.goto(notice_link.group(0))
+    check(page.get_by_role("button", name="Sudah diturunkan").count() == 1, "the link opens the notice, ready to answer")
+    ctx.close()
+
+    ctx, page = run.context()
+    run.sign_in(page, "root", "/queue")
+    run.goto(page, "/admin/platforms")
+    check("Surel aktif, lewat relai 127.0.0.1:" in page.content(), "the admin sees that mail is on")
+    sent = page.locator("#mail-log tbody tr", has_text="Terkirim").count()
+    check(sent >= 3, f"and the mail log with the messages sent ({sent})")
+    check("warga.satu@example.org" not in page.content(), "the log shows no reporter's address")
+    run.audit(page, "admin-platforms-mail")
     ctx.close()
 
     ctx, page = run.context()
@@ -649,13 +756,16 @@ def main():
     os.makedirs(a.shots, exist_ok=True)
     axe = open(a.axe).read()
     work = tempfile.mkdtemp(prefix="ronda-e2e-")
-    s = Server(os.path.abspath(a.ronda), work)
+    mail = MailSink()
+    mail.start()
+    s = Server(os.path.abspath(a.ronda), work, mail.port)
     s.start()
     ok = False
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=a.chromium, args=["--no-sandbox"])
             run = Run(s, browser, axe, a.shots)
+            run.mail = mail
             flows(run, s)
             public_flows(run, s)
             portal_flows(run, s)
@@ -669,6 +779,7 @@ def main():
         print(f"FAILED: {e}", file=sys.stderr)
     finally:
         s.stop()
+        mail.stop()
         if not ok:
             print(open(os.path.join(work, "server.log")).read()[-4000:], file=sys.stderr)
     return 0 if ok else 1

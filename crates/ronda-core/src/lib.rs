@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod contact;
 pub mod evidence;
 pub mod form_token;
 pub mod model;

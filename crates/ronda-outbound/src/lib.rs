@@ -1,5 +1,5 @@
-//! The one client for every request Ronda sends out (webhook deliveries today, the patrol
-//! crawler's fetches next). A URL someone else chose must never reach what sits behind the
+//! The one client for every request Ronda sends out (webhook deliveries and mail to the
+//! operator's relay — see [`mail`] — today, the patrol crawler's fetches next). A URL someone else chose must never reach what sits behind the
 //! server: its own database port, a cloud metadata address, the office network.
 //!
 //! What [`Outbound`] guarantees, for every request:
@@ -28,6 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use url::{Host, Url};
+
+pub mod mail;
 
 /// Why an address may not be contacted: a stable name and the range it belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +161,12 @@ impl Policy {
         })
     }
 
+    /// Refuses `ip` unless it is public or allow-listed: what a connection to it would be told
+    /// (a configuration names an address this way before anything is sent).
+    pub fn permits(&self, ip: IpAddr, port: Option<u16>) -> Result<(), Refused> {
+        self.check(ip, port)
+    }
+
     /// Refuses `addr` unless it is public or allow-listed (`port: None`: any allowed port).
     fn check(&self, ip: IpAddr, port: Option<u16>) -> Result<(), Refused> {
         match blocked_rule(ip) {
@@ -278,21 +286,40 @@ impl Outbound {
                 return Err(Refused::Name(name.to_string()));
             }
             Some(Host::Domain(name)) => {
-                let name = name.to_string();
-                let found = tokio::net::lookup_host((name.as_str(), port.unwrap_or(0))).await;
-                let addrs: Vec<SocketAddr> = match found {
-                    Ok(a) => a.collect(),
-                    Err(_) => return Err(Refused::Unresolved(name.clone())),
-                };
-                if addrs.is_empty() {
-                    return Err(Refused::Unresolved(name.clone()));
-                }
-                for a in addrs {
-                    self.policy.check(a.ip(), port)?;
-                }
+                self.resolve_checked(name, port).await?;
             }
         }
         Ok(url)
+    }
+
+    /// The addresses `host` (a name or an address literal) stands for, every one of them
+    /// checked for `port` as a request would be; a name with one refused address is refused
+    /// whole. What a connection that is not HTTP (the mail relay) opens is one of these.
+    pub async fn resolve_checked(
+        &self,
+        host: &str,
+        port: Option<u16>,
+    ) -> Result<Vec<SocketAddr>, Refused> {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            self.policy.check(ip, port)?;
+            return Ok(vec![SocketAddr::new(ip, port.unwrap_or(0))]);
+        }
+        if !self.policy.public {
+            return Err(Refused::Name(host.to_string()));
+        }
+        let found = tokio::net::lookup_host((host, port.unwrap_or(0))).await;
+        let addrs: Vec<SocketAddr> = match found {
+            Ok(a) => a.collect(),
+            Err(_) => return Err(Refused::Unresolved(host.to_string())),
+        };
+        if addrs.is_empty() {
+            return Err(Refused::Unresolved(host.to_string()));
+        }
+        for a in &addrs {
+            self.policy.check(a.ip(), port)?;
+        }
+        Ok(addrs)
     }
 
     /// POSTs `body` to `url` with `headers`; the answer's status (the body is not read).

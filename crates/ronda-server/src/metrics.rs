@@ -42,6 +42,8 @@ pub struct Metrics {
     reports_refused: AtomicU64,
     cases_opened: AtomicU64,
     rate_limited: AtomicU64,
+    mail_sent: AtomicU64,
+    mail_failed: AtomicU64,
 }
 
 impl Metrics {
@@ -70,6 +72,15 @@ impl Metrics {
 
     pub fn rate_limited(&self) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn mail_sent(&self) {
+        self.mail_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A send that failed (retried later, or given up).
+    pub fn mail_failed(&self) {
+        self.mail_failed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition format.
@@ -136,6 +147,16 @@ impl Metrics {
                 "ronda_rate_limited_total",
                 "Public requests refused by the rate limit.",
                 &self.rate_limited,
+            ),
+            (
+                "ronda_mail_sent_total",
+                "Messages the mail relay accepted.",
+                &self.mail_sent,
+            ),
+            (
+                "ronda_mail_failed_total",
+                "Sends that failed (retried later or given up).",
+                &self.mail_failed,
             ),
         ] {
             let _ = writeln!(

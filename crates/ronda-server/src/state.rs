@@ -31,6 +31,8 @@ pub struct AppState {
     pub decode_budget: Arc<tokio::sync::Semaphore>,
     /// The one client for requests Ronda sends out (webhooks), SSRF-safe.
     pub outbound: ronda_outbound::Outbound,
+    /// Mail settings, when `[mail]` names a relay (see [`crate::workers::mail`]).
+    pub mail: Option<ronda_service::config::MailSettings>,
     /// The detection reload version this instance runs (see [`crate::workers::detection`];
     /// [`DETECTION_UNSEEN`] until its first check).
     pub detection_version: std::sync::atomic::AtomicI64,
@@ -55,10 +57,12 @@ impl AppState {
             config.decode_budget_megapixels as usize,
         ));
         let policy = config.outbound_policy().map_err(|e| e.to_string())?;
+        let mail = config.mail.settings(&policy).map_err(|e| e.to_string())?;
         let outbound = ronda_outbound::Outbound::new(policy).map_err(|e| e.to_string())?;
         Ok(Self {
             detection_version: std::sync::atomic::AtomicI64::new(DETECTION_UNSEEN),
             outbound,
+            mail,
             store,
             config,
             metrics: Metrics::default(),

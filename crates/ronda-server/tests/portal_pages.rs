@@ -140,4 +140,44 @@ page_tests! {
         let actions = app.audit_actions("platform:1").await;
         assert!(actions.iter().filter(|a| *a == "webhook.registered").count() >= 2, "{actions:?}");
     }
+
+    async fn a_platform_sets_the_address_its_new_notices_are_mailed_to(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "mitra", Role::Platform, Some("michat")).await;
+        user(&app, "wa", Role::Platform, Some("whatsapp")).await;
+        user(&app, "root", Role::Admin, None).await;
+        let mut m = Browser::new(&app);
+        m.sign_in("mitra", PASSWORD).await;
+        let page = m.get("/platform/webhook").await;
+        assert!(page.body.contains("id=\"notice_email\""), "{}", page.body);
+        assert!(page.body.contains("belum memiliki relai surel"), "says mail is not set up here");
+        let csrf = m.csrf().await;
+        let p = m.post("/platform/notice-email", &[("csrf", &csrf), ("notice_email", "ts@michat")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Isi satu alamat surel"), "{}", p.body);
+        let p = m.post("/platform/notice-email", &[("notice_email", "ts@michat.example")]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "no CSRF token, no change");
+        let p = m.post("/platform/notice-email", &[("csrf", &csrf), ("notice_email", " ts@michat.example ")]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert!(p.body.contains("Permintaan baru akan dikirim ke ts@michat.example."), "{}", p.body);
+        assert!(p.body.contains("value=\"ts@michat.example\""));
+        // Another platform's portal shows its own (none); the admin sees both and can change one.
+        let mut w = Browser::new(&app);
+        w.sign_in("wa", PASSWORD).await;
+        assert!(!w.get("/platform/webhook").await.body.contains("ts@michat.example"));
+        let mut a = Browser::new(&app);
+        a.sign_in("root", PASSWORD).await;
+        let list = a.get("/admin/platforms").await;
+        assert!(list.body.contains("ts@michat.example") && list.body.contains("Surel tidak aktif"), "{}", list.body);
+        let csrf = a.csrf().await;
+        let p = a.post("/admin/platforms/whatsapp/notice-email", &[("csrf", &csrf), ("notice_email", "abuse@wa.example")]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert_eq!(m.post("/admin/platforms/whatsapp/notice-email", &[("csrf", &csrf), ("notice_email", "x@y.example")]).await.status,
+            StatusCode::FORBIDDEN, "a platform user cannot use the admin's form");
+        let csrf = m.csrf().await;
+        let p = m.post("/platform/notice-email", &[("csrf", &csrf), ("notice_email", "")]).await;
+        assert!(p.body.contains("Permintaan baru tidak akan dikirim lewat surel."), "{}", p.body);
+        let actions = app.audit_actions("platform:1").await;
+        assert_eq!(actions.iter().filter(|a| *a == "platform.notice_email").count(), 2, "{actions:?}");
+    }
 }

@@ -136,6 +136,9 @@ pub struct Config {
     pub retention: Retention,
     /// The team's console in the browser (`[console]` in TOML): sessions and sign-in.
     pub console: Console,
+    /// Mail to reporters and platforms through an SMTP relay (`[mail]` in TOML); off unless
+    /// `relay` is set.
+    pub mail: Mail,
 }
 
 /// Settings of the console's sign-in and sessions.
@@ -204,6 +207,171 @@ impl Console {
             max_failures: self.lockout_failures,
             lock_ms: i64::from(self.lockout_minutes) * 60_000,
         }
+    }
+}
+
+/// Mail through the operator's SMTP relay. Reporters who left an e-mail address hear when their
+/// report was verified and when it ended; platforms with a notice address hear of each new
+/// notice. The relay's addresses pass the outbound checks like any other destination: one on
+/// this machine or the office network must be in `outbound_allow`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mail {
+    /// The relay, `mail.example.go.id:587` or `127.0.0.1:25` (port: the security's default
+    /// when left out); absent: no mail is sent.
+    pub relay: Option<String>,
+    /// `starttls` (the default: STARTTLS, required), `tls` (TLS from the start, port 465) or
+    /// `none` (a relay on this machine or a closed network; refused with credentials).
+    pub security: String,
+    /// The sender, `"Patroli Konten <patroli@example.go.id>"`; required with `relay`.
+    pub from: Option<String>,
+    /// User name for the relay's `AUTH`, when it needs one.
+    pub username: Option<String>,
+    /// File holding the relay password (kept out of the configuration itself).
+    pub password_file: Option<PathBuf>,
+    /// Where the public and portal pages are served (`https://ronda.example.go.id`), for the
+    /// links in messages; without it messages give the tracking code and no link.
+    pub public_url: Option<String>,
+    /// The name Ronda gives itself to the relay [default: the host of `public_url`, else
+    /// `localhost`].
+    pub hello_name: Option<String>,
+    /// How often the mail worker reads new events and sends what is due, in milliseconds.
+    pub interval_ms: u64,
+    /// Time allowed for handing one message over, in seconds.
+    pub timeout_secs: u64,
+    /// First retry delay of a message the relay did not take; doubles up to an hour.
+    pub backoff_ms: i64,
+    /// Attempts after which a message is given up.
+    pub max_attempts: u32,
+    /// Events older than this are not mailed about (mail switched on after a pause).
+    pub stale_hours: u32,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            relay: None,
+            security: "starttls".into(),
+            from: None,
+            username: None,
+            password_file: None,
+            public_url: None,
+            hello_name: None,
+            interval_ms: 5_000,
+            timeout_secs: 30,
+            backoff_ms: 60_000,
+            max_attempts: 8,
+            stale_hours: 72,
+        }
+    }
+}
+
+/// The mail settings checked and ready: what the mail worker needs.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub relay: ronda_outbound::mail::Relay,
+    pub from: ronda_outbound::mail::lettre::message::Mailbox,
+    /// Without a trailing slash.
+    pub public_url: Option<String>,
+    pub interval: std::time::Duration,
+    pub retry: ronda_store::mail::MailRetry,
+    pub stale_ms: i64,
+}
+
+impl Mail {
+    /// The checked settings, `None` when mail is off. Reads the password file.
+    pub fn settings(
+        &self,
+        policy: &ronda_outbound::Policy,
+    ) -> Result<Option<MailSettings>, ConfigError> {
+        use ronda_outbound::mail::{Relay, Security};
+        let Some(relay) = &self.relay else {
+            return Ok(None);
+        };
+        let bad = |m: String| ConfigError::Invalid(format!("`mail`: {m}"));
+        let security = Security::parse(&self.security).ok_or_else(|| {
+            bad(format!(
+                "`security` is `{}`: one of `starttls`, `tls`, `none`",
+                self.security
+            ))
+        })?;
+        let (host, port) =
+            Relay::parse_address(relay, security).map_err(|e| bad(format!("`relay`: {e}")))?;
+        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+            policy
+                .permits(ip, Some(port))
+                .map_err(|e| bad(format!("`relay`: {e}")))?;
+        }
+        let from = self
+            .from
+            .as_deref()
+            .ok_or_else(|| bad("`from` (the sender's address) is required with `relay`".into()))?
+            .parse::<ronda_outbound::mail::lettre::message::Mailbox>()
+            .map_err(|e| bad(format!("`from`: {e}")))?;
+        let password = match &self.password_file {
+            Some(p) => Some(
+                std::fs::read_to_string(p)
+                    .map_err(|e| bad(format!("`password_file` {}: {e}", p.display())))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let credentials = match (&self.username, password) {
+            (Some(u), Some(p)) => Some((u.clone(), p)),
+            (None, None) => None,
+            _ => return Err(bad("`username` and `password_file` go together".into())),
+        };
+        if credentials.is_some() && security == Security::None {
+            return Err(bad(
+                "credentials would cross in clear with `security = \"none\"`".into(),
+            ));
+        }
+        let public_url = match &self.public_url {
+            Some(u) => {
+                let parsed = url::Url::parse(u).map_err(|e| bad(format!("`public_url`: {e}")))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+                    return Err(bad("`public_url` is an http(s) address".into()));
+                }
+                Some(u.trim_end_matches('/').to_string())
+            }
+            None => None,
+        };
+        let hello_name = self.hello_name.clone().unwrap_or_else(|| {
+            public_url
+                .as_deref()
+                .and_then(|u| url::Url::parse(u).ok())
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| "localhost".into())
+        });
+        if self.interval_ms == 0
+            || self.timeout_secs == 0
+            || self.max_attempts == 0
+            || self.backoff_ms <= 0
+        {
+            return Err(bad(
+                "`interval_ms`, `timeout_secs`, `backoff_ms` and `max_attempts` must be positive"
+                    .into(),
+            ));
+        }
+        Ok(Some(MailSettings {
+            relay: Relay {
+                host,
+                port,
+                security,
+                credentials,
+                hello_name,
+                timeout: std::time::Duration::from_secs(self.timeout_secs),
+            },
+            from,
+            public_url,
+            interval: std::time::Duration::from_millis(self.interval_ms),
+            retry: ronda_store::mail::MailRetry {
+                backoff_ms: self.backoff_ms,
+                max_attempts: i64::from(self.max_attempts),
+            },
+            stale_ms: i64::from(self.stale_hours) * 3_600_000,
+        }))
     }
 }
 
@@ -305,6 +473,7 @@ impl Default for Config {
             signing_key_file: None,
             retention: Retention::default(),
             console: Console::default(),
+            mail: Mail::default(),
         }
     }
 }
@@ -495,7 +664,8 @@ impl Config {
                 )));
             }
         }
-        self.outbound_policy()?;
+        let policy = self.outbound_policy()?;
+        self.mail.settings(&policy)?;
         if self.media_hash_per_minute == 0 {
             return Err(ConfigError::Invalid(
                 "`media_hash_per_minute` must be positive".into(),
@@ -642,6 +812,64 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.listen.port(), 9100);
+    }
+
+    #[test]
+    fn mail_is_off_unless_a_relay_is_named_and_a_bad_one_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(None, &Overrides::default()).unwrap();
+        assert!(
+            c.mail
+                .settings(&c.outbound_policy().unwrap())
+                .unwrap()
+                .is_none()
+        );
+        let load = |toml: &str| {
+            let path = dir.path().join("m.toml");
+            std::fs::write(&path, toml).unwrap();
+            Config::load(Some(&path), &Overrides::default()).map_err(|e| e.to_string())
+        };
+        let e = load(
+            "[mail]\nrelay = \"127.0.0.1:2525\"\nsecurity = \"none\"\nfrom = \"a@example.org\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("loopback") && e.contains("outbound_allow"),
+            "{e}"
+        );
+        let e = load("outbound_allow = [\"127.0.0.1:2525\"]\n[mail]\nrelay = \"127.0.0.1:2525\"\n")
+            .unwrap_err();
+        assert!(e.contains("`from`"), "{e}");
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "s3cret\n").unwrap();
+        let e = load(&format!(
+            "outbound_allow = [\"127.0.0.1:2525\"]\n[mail]\nrelay = \"127.0.0.1:2525\"\nsecurity = \"none\"\n\
+             from = \"a@example.org\"\nusername = \"ronda\"\npassword_file = \"{}\"\n",
+            pw.display()
+        ))
+        .unwrap_err();
+        assert!(e.contains("in clear"), "{e}");
+        let e = load("[mail]\nrelay = \"mail.example.go.id\"\nsecurity = \"ssl\"\nfrom = \"a@example.org\"\n").unwrap_err();
+        assert!(e.contains("`security`"), "{e}");
+        let c = load(&format!(
+            "[mail]\nrelay = \"mail.example.go.id\"\nfrom = \"Patroli <patroli@example.go.id>\"\n\
+             username = \"ronda\"\npassword_file = \"{}\"\npublic_url = \"https://ronda.example.go.id/\"\n",
+            pw.display()
+        ))
+        .unwrap();
+        let m = c
+            .mail
+            .settings(&c.outbound_policy().unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (m.relay.host.as_str(), m.relay.port),
+            ("mail.example.go.id", 587)
+        );
+        assert_eq!(m.relay.security, ronda_outbound::mail::Security::StartTls);
+        assert_eq!(m.relay.credentials, Some(("ronda".into(), "s3cret".into())));
+        assert_eq!(m.relay.hello_name, "ronda.example.go.id");
+        assert_eq!(m.public_url.as_deref(), Some("https://ronda.example.go.id"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod evidence;
 pub mod intake;
 pub mod linking;
+pub mod mail;
 mod memo;
 pub mod migrate;
 pub mod notices;

@@ -56,6 +56,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(20, include_str!("../migrations/0020_user_totp.sql")),
     shared(21, include_str!("../migrations/0021_review_order.sql")),
     shared(22, include_str!("../migrations/0022_referral_units.sql")),
+    shared(23, include_str!("../migrations/0023_mail.sql")),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

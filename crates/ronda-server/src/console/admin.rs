@@ -35,6 +35,10 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route("/admin/platforms/{name}", get(platform_page))
         .route("/admin/platforms/{name}/webhook", post(register_webhook))
+        .route(
+            "/admin/platforms/{name}/notice-email",
+            post(admin_notice_email),
+        )
 }
 
 /// What an action came to: a one-time secret to show, a plain confirmation, or a refusal.
@@ -428,15 +432,17 @@ async fn platforms_view(
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let store = st.store.clone();
-    let rows = blocking(lang, move || {
-        store
+    let (rows, mail) = blocking(lang, move || {
+        let rows = store
             .list_platforms()?
             .into_iter()
             .map(|p| {
                 let hook = store.webhook_of(&p.name)?;
-                Ok((p, hook))
+                let email = store.notice_email_of(&p.name)?;
+                Ok((p, hook, email))
             })
-            .collect::<Result<Vec<_>, StoreError>>()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((rows, store.mail_log(50)?))
     })
     .await?
     .map_err(|e| PageError::store(lang, e))?;
@@ -451,14 +457,17 @@ async fn platforms_view(
             caption.visually-hidden { (lang.t("admin-platforms-title")) }
             thead { tr {
                 th scope="col" { (lang.t("admin-platform-name")) } th scope="col" { (lang.t("admin-platform-display")) }
-                th scope="col" { (lang.t("admin-webhook")) } th scope="col" { (lang.t("admin-created")) }
+                th scope="col" { (lang.t("admin-webhook")) } th scope="col" { (lang.t("portal-notice-email")) }
+                th scope="col" { (lang.t("admin-created")) }
             } }
-            tbody { @for (p, hook) in &rows { tr {
+            tbody { @for (p, hook, email) in &rows { tr {
                 td { a href={ "/admin/platforms/" (p.name) } { (p.name) } } td { (p.display_name) }
                 td.target { @match hook { Some((url, _)) => (url), None => "—" } }
+                td.target { (email.as_deref().unwrap_or("—")) }
                 td { (wib(p.created_at)) }
             } } }
         }
+        (mail_section(st, lang, &mail))
         section.decision aria-labelledby="new-platform-h" {
             h2 id="new-platform-h" { (lang.t("admin-new-platform")) }
             form.stack method="post" action="/admin/platforms" {
@@ -519,12 +528,13 @@ async fn platform_view(
     let lang = ctx.lang;
     let store = st.store.clone();
     let n = name.clone();
-    let (known, hook, attempts) = blocking(lang, move || {
+    let (known, hook, attempts, email) = blocking(lang, move || {
         let known = store.list_platforms()?.into_iter().any(|p| p.name == n);
         Ok((
             known,
             store.webhook_of(&n)?,
             store.webhook_attempts(&n, 100)?,
+            store.notice_email_of(&n)?,
         ))
     })
     .await?
@@ -550,6 +560,7 @@ async fn platform_view(
                 div.buttons { button.primary type="submit" id="register-webhook" { (lang.t("admin-webhook-submit")) } }
             }
         }
+        (notice_email_form(st, &ctx, &format!("/admin/platforms/{name}/notice-email"), email.as_deref()))
         (deliveries(lang, &attempts))
     };
     Ok(respond(
@@ -558,6 +569,82 @@ async fn platform_view(
         body,
         refused,
     ))
+}
+
+/// The form that sets a platform's notice address (the admin's platform page and the portal).
+pub fn notice_email_form(st: &AppState, ctx: &Ctx, action: &str, email: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        section.decision aria-labelledby="notice-email-h" {
+            h2 id="notice-email-h" { (lang.t("portal-notice-email")) }
+            p.hint id="notice-email-hint" {
+                (lang.t("portal-notice-email-explain"))
+                @if st.mail.is_none() { " " (lang.t("portal-notice-email-off")) }
+            }
+            form.stack method="post" action=(action) {
+                (ctx.csrf_field())
+                label for="notice_email" { (lang.t("portal-notice-email-label")) }
+                input id="notice_email" name="notice_email" type="email" autocomplete="email" aria-describedby="notice-email-hint"
+                    value=(email.unwrap_or(""));
+                div.buttons { button.primary type="submit" id="save-notice-email" { (lang.t("portal-notice-email-save")) } }
+            }
+        }
+    }
+}
+
+/// Sets a platform's notice address; what to say about it.
+pub async fn save_notice_email(
+    st: &AppState,
+    lang: Lang,
+    actor: String,
+    platform: String,
+    email: String,
+) -> Result<Said, PageError> {
+    match st
+        .store
+        .set_notice_email(actor, platform, Some(email))
+        .await
+    {
+        Ok(Some(a)) => Ok(Said::Done(
+            lang.tf("portal-notice-email-saved", &[("email", a.into())]),
+        )),
+        Ok(None) => Ok(Said::Done(lang.t("portal-notice-email-cleared"))),
+        Err(StoreError::Invalid(f)) if f.field == "notice_email" => {
+            Ok(Said::Refused(lang.t("portal-notice-email-invalid")))
+        }
+        Err(e) => refusal(lang, e),
+    }
+}
+
+/// Whether mail is on, and the mail log: what was sent, retried or given up (no addresses).
+fn mail_section(st: &AppState, lang: Lang, log: &[ronda_store::mail::MailLogEntry]) -> Markup {
+    html! {
+        section aria-labelledby="mail-h" {
+            h2 id="mail-h" { (lang.t("admin-mail")) }
+            p id="mail-relay" { @match &st.mail {
+                Some(m) => (lang.tf("admin-mail-on", &[("relay", format!("{}:{}", m.relay.host, m.relay.port).into())])),
+                None => (lang.t("admin-mail-off")),
+            } }
+            @if log.is_empty() { p { (lang.t("admin-mail-none")) } }
+            @else {
+                table id="mail-log" {
+                    thead { tr {
+                        th scope="col" { (lang.t("admin-delivery-at")) } th scope="col" { (lang.t("admin-mail-kind")) }
+                        th scope="col" { (lang.t("admin-mail-about")) } th scope="col" { (lang.t("admin-delivery-attempt")) }
+                        th scope="col" { (lang.t("admin-delivery-outcome")) }
+                    } }
+                    tbody { @for m in log { tr {
+                        td { (wib(m.created_at)) } td { code { (m.kind) } @if let Some(s) = &m.stage { " " code { (s) } } }
+                        td { @if m.kind.starts_with("notice") { (lang.t("admin-mail-notice")) " #" (m.ref_id) } @else { (lang.t("admin-mail-report")) " #" (m.ref_id) } }
+                        td { (m.attempts) }
+                        td { @if let Some(at) = m.sent_at { (lang.t("admin-mail-sent")) " " (wib(at)) }
+                             @else if m.dropped_at.is_some() { (lang.t("admin-mail-dropped")) ": " (m.last_error.clone().unwrap_or_default()) }
+                             @else { (lang.t("admin-mail-pending")) @if let Some(e) = &m.last_error { ": " (e) } } }
+                    } } }
+                }
+            }
+        }
+    }
 }
 
 /// A webhook's delivery log, newest first (the admin's platform page and the platform portal).
@@ -594,6 +681,30 @@ async fn platform_page(
 struct WebhookForm {
     #[serde(default)]
     url: String,
+}
+
+#[derive(Deserialize)]
+struct NoticeEmailForm {
+    #[serde(default)]
+    notice_email: String,
+}
+
+async fn admin_notice_email(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    CsrfForm(form): CsrfForm<NoticeEmailForm>,
+) -> Result<Response, PageError> {
+    let outcome = save_notice_email(
+        &st,
+        ctx.lang,
+        viewer.actor(),
+        name.clone(),
+        form.notice_email,
+    )
+    .await?;
+    platform_view(&st, &ctx, name, Some(outcome)).await
 }
 
 async fn register_webhook(

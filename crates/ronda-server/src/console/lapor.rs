@@ -29,8 +29,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -372,7 +372,10 @@ fn form(
             (field_error("screenshot"))
             fieldset {
                 legend { (lang.t("lapor-about-you")) }
-                p.hint id="about-hint" { (lang.t("lapor-about-you-hint")) }
+                p.hint id="about-hint" {
+                    (lang.t("lapor-about-you-hint"))
+                    @if st.mail.is_some() { " " (lang.t("lapor-about-you-mail")) }
+                }
                 label for="name" { (lang.t("lapor-name")) }
                 input id="name" name="name" type="text" maxlength="200" autocomplete="name"
                     value=(typed.name) aria-describedby="about-hint";
@@ -785,7 +788,7 @@ fn status_form(ctx: &Ctx, token: &str, code: &str, problem: Option<&str>) -> Mar
     }
 }
 
-fn stage_key(s: PublicStage) -> &'static str {
+pub(crate) fn stage_key(s: PublicStage) -> &'static str {
     match s {
         PublicStage::Received => "stage-received",
         PublicStage::InReview => "stage-in-review",
@@ -867,10 +870,21 @@ fn status_response(
         .into_response()
 }
 
-/// `GET /lapor/status`: the tracking-code form.
-async fn status_page(State(st): State<Arc<AppState>>, ctx: Ctx) -> Response {
+/// `GET /lapor/status`: the tracking-code form, filled in with `?code=` (the link in a
+/// reporter's mail): looking it up still takes the button, under the form token and the limit.
+async fn status_page(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
     let token = new_token(&st, STATUS_FORM);
-    status_response(&ctx, StatusCode::OK, &token, "", None, None)
+    let code: String = q
+        .ok()
+        .and_then(|Query(q)| q.get("code").cloned())
+        .as_deref()
+        .map(|c| c.trim().chars().take(40).collect())
+        .unwrap_or_default();
+    status_response(&ctx, StatusCode::OK, &token, &code, None, None)
 }
 
 /// `POST /lapor/status`: the stages of the report with that code.

@@ -140,6 +140,11 @@ pub const PAGES: &[PageEntry] = &[
         "/admin/platforms/{name}/webhook",
         PageAccess::Roles(ADMINS),
     ),
+    (
+        "POST",
+        "/admin/platforms/{name}/notice-email",
+        PageAccess::Roles(ADMINS),
+    ),
     ("POST", "/cases/{id}/approval", PageAccess::Roles(LEADS)),
     ("GET", "/platform", PageAccess::Roles(PLATFORMS)),
     ("GET", "/platform/notices.csv", PageAccess::Roles(PLATFORMS)),
@@ -158,6 +163,11 @@ pub const PAGES: &[PageEntry] = &[
     (
         "POST",
         "/platform/webhook/rotate",
+        PageAccess::Roles(PLATFORMS),
+    ),
+    (
+        "POST",
+        "/platform/notice-email",
         PageAccess::Roles(PLATFORMS),
     ),
     ("GET", "/police", PageAccess::Roles(POLICE)),

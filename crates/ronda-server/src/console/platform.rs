@@ -23,7 +23,9 @@ use ronda_store::StoreError;
 use ronda_store::notices::{NoticeView, Response as Answer};
 use serde::Deserialize;
 
-use crate::console::admin::{Said, deliveries, refusal, respond, said};
+use crate::console::admin::{
+    Said, deliveries, notice_email_form, refusal, respond, said, save_notice_email,
+};
 use crate::console::auth::{CsrfForm, Viewer};
 use crate::console::case::next_rung;
 use crate::console::i18n::Lang;
@@ -43,6 +45,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/platform/notices/{id}/response", post(answer))
         .route("/platform/webhook", get(webhook_page).post(set_webhook))
         .route("/platform/webhook/rotate", post(rotate_secret))
+        .route("/platform/notice-email", post(set_notice_email))
 }
 
 /// The viewer's platform; a platform user without one may open nothing here.
@@ -407,8 +410,12 @@ async fn webhook_view(
     let lang = ctx.lang;
     let store = st.store.clone();
     let p = platform.clone();
-    let (hook, attempts) = store_call(lang, move || {
-        Ok((store.webhook_of(&p)?, store.webhook_attempts(&p, 100)?))
+    let (hook, attempts, email) = store_call(lang, move || {
+        Ok((
+            store.webhook_of(&p)?,
+            store.webhook_attempts(&p, 100)?,
+            store.notice_email_of(&p)?,
+        ))
     })
     .await?;
     let ctx = Ctx {
@@ -438,6 +445,7 @@ async fn webhook_view(
                 }
             }
         }
+        (notice_email_form(st, &ctx, "/platform/notice-email", email.as_deref()))
         (deliveries(lang, &attempts))
     };
     Ok(respond(
@@ -494,6 +502,32 @@ async fn set_webhook(
 ) -> Result<Response, PageError> {
     let platform = own(&viewer, ctx.lang)?;
     register(&st, &ctx, &viewer, platform, form.url.trim().to_string()).await
+}
+
+#[derive(Deserialize)]
+struct NoticeEmailForm {
+    #[serde(default)]
+    notice_email: String,
+}
+
+/// Sets or clears the address this platform's new notices are mailed to.
+async fn set_notice_email(
+    State(st): State<Arc<AppState>>,
+    ctx: Ctx,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<NoticeEmailForm>,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let platform = own(&viewer, lang)?;
+    let outcome = save_notice_email(
+        &st,
+        lang,
+        viewer.actor(),
+        platform.clone(),
+        form.notice_email,
+    )
+    .await?;
+    webhook_view(&st, &ctx, platform, Some(outcome)).await
 }
 
 #[derive(Deserialize)]

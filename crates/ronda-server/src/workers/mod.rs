@@ -3,15 +3,19 @@
 //!
 //! - [`escalation`]: the escalation ladder over overdue notices;
 //! - [`webhooks`]: the outbox, one delivery task per platform with due events;
-//! - [`detection`]: picks up detection reloads made on any instance.
+//! - [`detection`]: picks up detection reloads made on any instance;
+//! - [`mail`]: when a relay is configured, follows the audit log into the mail outbox and
+//!   sends what is due.
 //!
 //! Every worker is safe with several instances on one database: escalation steps are planned
-//! and applied inside one write transaction, webhook events are claimed with a lease, and a
-//! reload is a version in the store. [`Workers::stop`] lets each loop finish the step it is in
+//! and applied inside one write transaction, webhook events and messages are claimed with a
+//! lease, the mail cursor is moved in the transaction that reads past it, and a reload is a
+//! version in the store. [`Workers::stop`] lets each loop finish the step it is in
 //! (a delivery in flight is recorded) within the shutdown grace; nothing is aborted.
 
 pub mod detection;
 pub mod escalation;
+pub mod mail;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -35,7 +39,8 @@ impl Workers {
         let handles = vec![
             tokio::spawn(escalation::run(state.clone(), stopping.clone())),
             tokio::spawn(webhooks::run(state.clone(), stopping.clone())),
-            tokio::spawn(detection::run(state.clone(), stopping)),
+            tokio::spawn(detection::run(state.clone(), stopping.clone())),
+            tokio::spawn(mail::run(state.clone(), stopping)),
         ];
         Workers { stop, handles }
     }
