@@ -120,6 +120,40 @@ def obfuscate(s, rng, kind=None):
     return s.upper()
 
 
+# Marks that comment spam stacks on each letter of a brand (combining diacritics, U+0300–U+036F).
+COMBINING = ["\u0353\u033d", "\u0336", "\u0332", "\u0335", "\u0338", "\u0301\u0301", "\u035c"]
+
+
+def combining(s, rng):
+    """Every letter with the same stack of combining marks: P͓̽A͓̽N͓̽T͓̽A͓̽I͓̽ (not in OBFUSCATIONS, so the
+    older generators' draws stay as they were)."""
+    mark = rng.choice(COMBINING)
+    return "".join(c + mark if c.strip() else c for c in s)
+
+
+def dotted(s, rng):
+    """Letters of a word separated by dots or spaces inside an ordinary sentence: T.E.M.E.N.I.N."""
+    return rng.choice([".", " ", ". ", "-"]).join(s.replace(" ", ""))
+
+
+def disguise(s, rng):
+    """One of the disguises comment spam uses on a brand or a key word."""
+    k = rng.randrange(7)
+    if k == 0:
+        return math_alpha(s.upper() if rng.random() < 0.7 else s, rng)
+    if k == 1:
+        return fullwidth(s.upper())
+    if k == 2:
+        return combining(s.upper(), rng)
+    if k == 3:
+        return dotted(s.upper(), rng)
+    if k == 4:
+        return circled(s)
+    if k == 5:
+        return s.upper()
+    return s
+
+
 def maybe_obfuscate_terms(text, terms, rng, p=0.5):
     """Obfuscates each occurrence of the given key terms with probability p."""
     for t in terms:

@@ -515,6 +515,123 @@ def shop_reply(rng):
 
 # ---------------------------------------------------------------- benign corpora
 
+# ---------------------------------------------------------------- implicit offers and comment spam
+# Offers that never say "open BO": company or a service, a session and a price, a place, a call to
+# action; and their look-alikes, the trades that quote a price by the hour. Gambling as it is
+# written in comments: a disguised site brand praised or credited with a payout; and the talk
+# around gambling that is not promotion (campaigns, news, jokes, products with model numbers).
+
+COMPANY = ["menerima tamu", "nerima tamu", "terima tamu", "temenin", "nemenin", "temani kamu", "siap menemani",
+           "temenin ngobrol", "temenin jalan", "temenin nginep", "teman tidur", "bisa extra", "extra nego",
+           "layanan plus", "karaoke plus", "pijat panggilan khusus pria", "pijat ++", "full service",
+           "ready nemenin", "bisa nemenin", "sekali main"]
+SESSION = ["1 jam", "2 jam", "sejam", "short time", "long time", "ST", "LT", "all in", "include room",
+           "sudah sama kamar", "full night", "sekali main"]
+VENUE = ["ke hotel", "di hotel", "di apartemen", "di kos", "ke tempat kamu", "di tempatku", "hotel sekitar {c}",
+         "apart daerah {c}", "area {c}", "ke kos"]
+CTA = ["konfirmasi ke {p}", "chat aja", "wa {p}", "dm", "pm aja", "japri", "serius chat", "minat chat",
+       "hubungi {p}", "konfirmasi lewat wa", ""]
+
+
+def implicit_offer(rng):
+    c = rng.choice(CITIES)
+    ph = g.format_phone(g.random_phone(rng), rng)
+    company = rng.choice(COMPANY)
+    if rng.random() < 0.35:
+        company = g.disguise(company, rng) if rng.random() < 0.5 else g.dotted(company.upper(), rng)
+    session = rng.choice(SESSION)
+    parts = [company, f"{session} {price(rng)}", rng.choice(VENUE).format(c=c), rng.choice(CTA).format(p=ph)]
+    if rng.random() < 0.3:
+        parts.insert(1, rng.choice(["malam ini", "hari ini", "sampai pagi", "dadakan", "free kondom", "real pict"]))
+    if rng.random() < 0.3:
+        rng.shuffle(parts)
+    text = rng.choice([", ", " ", ". ", "\n", " | "]).join(x for x in parts if x)
+    return g.sprinkle_emoji(text, rng, 0.2) if rng.random() < 0.3 else text
+
+
+def hourly_trade(rng):
+    c = rng.choice(CITIES)
+    ph = g.format_phone(g.random_phone(rng), rng)
+    return rng.choice([
+        f"Les privat {rng.choice(['matematika', 'bahasa inggris', 'fisika', 'ngaji', 'piano'])} ke rumah, 1 jam {price(rng)}, chat {ph}",
+        f"Guru privat SD-SMP area {c}, 2 jam {price(rng)}, konfirmasi ke {ph}",
+        f"Sewa mobil + sopir 12 jam {price(rng)} all in bensin, {rng.choice(['chat aja', 'wa ' + ph])}",
+        f"Jasa fotografer wisuda 2 jam {price(rng)}, datang ke tempat, konfirmasi lewat WA",
+        f"Pijat refleksi {rng.choice(['tradisional', 'keluarga', 'kaki'])} 1 jam {price(rng)}, terapis bersertifikat, {c}",
+        f"Spa & body massage 1 jam {price(rng)}, reservasi di {ph}",
+        f"Hotel dekat stasiun {c}, kamar {price(rng)} per malam include sarapan, hubungi resepsionis",
+        f"Kos putri {c}, {price(rng)} per bulan, wifi, kamar mandi dalam, hubungi {ph}",
+        f"Villa {c} {price(rng)} per malam, muat 10 orang, all in sarapan",
+        f"Daftar harga salon: potong rambut 35k, creambath 1 jam {price(rng)}, smoothing {price(rng)}",
+        f"Polisi menggerebek hotel di {c} yang menerima tamu untuk prostitusi, tarif {price(rng)} per jam",
+        f"Hati-hati modus penipuan: ngaku bisa nemenin, minta DP {price(rng)} lalu menghilang",
+        f"Temenin aku belajar buat ujian besok yuk, 2 jam aja di perpus",
+        f"Cleaning service panggilan 3 jam {price(rng)}, alat dibawa sendiri, wa {ph}",
+        f"Sewa ruang meeting 2 jam {price(rng)} include snack di {c}",
+        f"MC dan band untuk nikahan, 3 jam {price(rng)}, konfirmasi ke {ph}",
+        f"Hotel kami menerima tamu rombongan, 1 malam {price(rng)}, reservasi online",
+        f"Ojek antar jemput sekolah, per bulan {price(rng)}, area {c}",
+    ])
+
+
+BRAND_WORDS = ["mawar", "pantai", "raja", "kudahoki", "bintang", "naga", "langit", "merpati", "garuda", "dewa",
+               "sultan", "macan", "elang", "rajawali", "mutiara", "permata", "intan", "samudra", "bulan",
+               "matahari", "petir", "kilat", "api", "naga emas", "singa", "harimau", "koin", "emas", "jaya",
+               "hoki", "cuan", "mega", "super", "top", "bos", "juragan", "kakek", "nenek", "ratu", "pangeran"]
+
+
+def brand(rng):
+    w = rng.choice(BRAND_WORDS).replace(" ", "")
+    tail = rng.choice([str(rng.randint(10, 999)), str(rng.randint(10, 99)) * 2, "4d", "88", "77", "99", "138",
+                       "303", "777", "999", "168", "365"])
+    return w.upper() + tail if rng.random() < 0.8 else w + tail
+
+
+def gambling_comment(rng):
+    b = g.disguise(brand(rng), rng)
+    praise = rng.choice(["Sungguh luar biasa!", "Keren banget", "Mantap", "Mantul", "Gila sih", "Recommended banget",
+                         "Fix paling top", "Serius", "Gak nyangka", "Alhamdulillah", "Makasih", "Paling juara",
+                         "Cobain deh", "Pindah ke", "Main di", "Gabung di", "Udah coba"])
+    payout = rng.choice(["bikin ketagihan", "cuan terus", "hoki terus", "langsung jp", "udah di kasih WD",
+                         "member baru langsung di kasih WD", "wede lancar", "maxwin terus", "jeipe gede",
+                         "dijamin jepe", "auto sultan", "modal receh wd jutaan", "gacor parah", "gampang menang",
+                         "gak pernah rungkad", "JP mulu", "depo dikit langsung maxwin", "bocoran paling akurat",
+                         "wd berapapun dibayar", "scatter terus"])
+    shape = rng.randrange(5)
+    if shape == 0:
+        text = f"{praise} {b} {payout}"
+    elif shape == 1:
+        text = f"{payout} di {b}, {praise.lower()}"
+    elif shape == 2:
+        text = f"{praise} {payout}, makasih {b}"
+    elif shape == 3:
+        text = f"{b} {payout} {rng.choice(['bosku', 'gaes', 'bro', '🔥🔥', '💰', ''])}"
+    else:
+        text = rng.choice(["member baru langsung di kasih WD", "Jeipe gede", "baru depo 20 langsung maxwin",
+                           "wede lancar jaya hari ini", "depo 10 wd 2jt", "udah di kasih wd lagi"]) + rng.choice(["", f" di {b}", "!!"])
+    return g.sprinkle_emoji(text, rng, 0.2) if rng.random() < 0.3 else text
+
+
+def gambling_talk(rng):
+    b = rng.choice(["iPhone15", "Galaxy S24", "Redmi13", "PS5", "Avanza2024", "Covid19", "Windows11", "Timnas U23",
+                    "RX7600", "Honda PCX160", "Vario125", "Persib", "Garuda Indonesia"])
+    return rng.choice([
+        "STOP JUDOL SDM RENDAH", "Judol bikin miskin, udah banyak keluarga hancur, jauhi",
+        "stop judi online, kasihan anak istri di rumah", "Tolak judol! Lapor kalau lihat promosinya",
+        "judol itu haram dan merusak, jangan pernah coba", "gara-gara judol tetangga saya kehilangan rumah",
+        f"Pemerintah blokir {rng.randint(2, 9)}.000 situs judi online bulan ini, kata Menkominfo",
+        "Polisi tangkap selebgram yang promosi situs judi, ancaman 6 tahun penjara",
+        "wkwk jackpot banget hari ini dapet diskon 50% di supermarket",
+        "hoki banget dapet parkir depan pintu mall", "dapet jackpot: bos traktir makan siang sekantor",
+        f"{b} emang luar biasa, bikin ketagihan", f"{b} mantap, keren banget", f"makasih {b}, recommended",
+        f"{b} bikin ekonomi rungkad tapi kita bangkit lagi" if b == "Covid19" else f"{b} gak pernah ngecewain",
+        "Saham BBCA lagi cuan, portofolio hijau semua", "Alhamdulillah jualan laris, cuan terus",
+        "rungkad total hari ini, motor mogok hujan deras", "Timnas menang 3-0, luar biasa Garuda!",
+        "gaji baru cair, langsung wd di atm buat bayar kos", "depo tabungan di bank dapet bunga 3%",
+        "kecanduan judi itu penyakit, ada layanan konseling gratis", "main game offline aja, lebih aman daripada judol",
+    ])
+
+
 def benign(rng, limits):
     out = []
     path = os.path.join(CORPORA, "nlp-id", "sentences.txt")
@@ -548,6 +665,11 @@ def build_rows(rng):
             rows.append((fn(rng), label))
     for t in benign(rng, (7000, 5000, 2000, 1500)):
         rows.append((t, "clear"))
+    # Drawn after everything above, so the older rows stay as they were.
+    for fn, label, n in [(implicit_offer, "prostitution", 3000), (hourly_trade, "clear", 1500),
+                         (gambling_comment, "gambling", 3000), (gambling_talk, "clear", 2000)]:
+        for _ in range(n):
+            rows.append((fn(rng), label))
     return rows
 
 
