@@ -22,6 +22,20 @@ pub enum PublicStage {
 }
 
 impl PublicStage {
+    pub const ALL: [PublicStage; 6] = [
+        PublicStage::Received,
+        PublicStage::InReview,
+        PublicStage::ActionRequested,
+        PublicStage::Removed,
+        PublicStage::NoAction,
+        PublicStage::Closed,
+    ];
+
+    /// The stage named by [`PublicStage::as_str`]'s word.
+    pub fn parse(s: &str) -> Option<PublicStage> {
+        PublicStage::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
     /// The stage a case's status shows as.
     pub fn of(s: CaseStatus) -> PublicStage {
         match s {

@@ -305,7 +305,7 @@ impl Store {
                 )?;
                 let Some(r) = row else { return Ok(None) };
                 let id = r.i64(0)?;
-                let stage = r.opt_str(3)?.and_then(stage_from_str);
+                let stage = r.opt_str(3)?.and_then(PublicStage::parse);
                 let read = content_of(tx, &store, r.str(1)?, r.i64(2)?, stage, r.i64(4)?)?;
                 let (kind, content) = match read {
                     Ok(found) => found,
@@ -333,20 +333,6 @@ impl Store {
         })
         .await
     }
-}
-
-fn stage_from_str(s: &str) -> Option<PublicStage> {
-    use PublicStage::*;
-    [
-        Received,
-        InReview,
-        ActionRequested,
-        Removed,
-        NoAction,
-        Closed,
-    ]
-    .into_iter()
-    .find(|p| p.as_str() == s)
 }
 
 /// The recipient and contents of a queued message, or why it cannot be sent.
@@ -593,7 +579,7 @@ mod tests {
             "no_action",
             "closed",
         ] {
-            assert_eq!(stage_from_str(s).map(PublicStage::as_str), Some(s));
+            assert_eq!(PublicStage::parse(s).map(PublicStage::as_str), Some(s));
         }
     }
 }
