@@ -80,10 +80,7 @@ impl AppState {
     /// `actor`, so every other instance follows within `detection_poll_ms`. A file that does not
     /// load is the error and the engine in use stays (nothing recorded).
     pub async fn reload_detection(self: &Arc<Self>, actor: String) -> Result<i64, String> {
-        let s = self.clone();
-        tokio::task::spawn_blocking(move || s.detector.reload(&s.config))
-            .await
-            .map_err(|e| e.to_string())??;
+        self.refresh_detection().await?;
         let version = self
             .store
             .record_detection_reload(actor)
@@ -92,6 +89,19 @@ impl AppState {
         self.detection_version
             .fetch_max(version, std::sync::atomic::Ordering::SeqCst);
         Ok(version)
+    }
+
+    /// Re-reads the configured rules and model, with the registered model in use (if one was
+    /// activated) instead of the configured model; a file or a model that does not load leaves
+    /// the engine in use and is the error.
+    pub async fn refresh_detection(self: &Arc<Self>) -> Result<(), String> {
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let registered = s.store.active_model().map_err(|e| e.to_string())?;
+            s.detector.reload_with(&s.config, registered)
+        })
+        .await
+        .map_err(|e| e.to_string())?
     }
 
     /// The instance's Ed25519 key for evidence bundles (`ronda serve` creates it at start; a

@@ -17,12 +17,32 @@ use crate::config::Config;
 /// account linking needs from a report (`ronda-link` features), on the same thread.
 #[derive(Debug)]
 pub struct Detector {
-    engine: RwLock<Arc<Engine>>,
+    engine: RwLock<Arc<Loaded>>,
     features: FeatureExtractor,
 }
 
+/// An engine and the name of the model it runs, which every detection records (`model` in the
+/// case's and the report's detection JSON): `registry:<id>`, `file`, or `builtin`.
+#[derive(Debug)]
+struct Loaded {
+    engine: Engine,
+    model: String,
+}
+
+/// A model registered in the store and put in use (`ronda models activate`): its id and file.
+pub type Registered = Option<(i64, Vec<u8>)>;
+
 /// Builds an engine from the configuration's files, or the built-in rules and model.
 pub fn load_engine(config: &Config) -> Result<Engine, String> {
+    load_engine_with(config, None).map(|(e, _)| e)
+}
+
+/// [`load_engine`], with a registered model in use instead of the configured one; the engine
+/// and the model's name.
+pub fn load_engine_with(
+    config: &Config,
+    registered: Option<(i64, &[u8])>,
+) -> Result<(Engine, String), String> {
     let rules = match &config.detect_rules_file {
         Some(path) => {
             let src = std::fs::read_to_string(path)
@@ -31,37 +51,66 @@ pub fn load_engine(config: &Config) -> Result<Engine, String> {
         }
         None => RuleSet::default_rules().map_err(|e| format!("built-in rules: {e}"))?,
     };
-    let model = match &config.detect_model_file {
-        Some(path) => {
+    let (model, name) = match (registered, &config.detect_model_file) {
+        (Some((id, bytes)), _) => (
+            Model::from_bytes(bytes).map_err(|e| format!("registered model {id}: {e}"))?,
+            format!("registry:{id}"),
+        ),
+        (None, Some(path)) => {
             let bytes = std::fs::read(path)
                 .map_err(|e| format!("reading model {}: {e}", path.display()))?;
-            Model::from_bytes(&bytes).map_err(|e| format!("model {}: {e}", path.display()))?
+            (
+                Model::from_bytes(&bytes).map_err(|e| format!("model {}: {e}", path.display()))?,
+                "file".to_string(),
+            )
         }
-        None => Model::from_bytes(ronda_detect::engine::DEFAULT_MODEL)
-            .map_err(|e| format!("built-in model: {e}"))?,
+        (None, None) => (
+            Model::from_bytes(ronda_detect::engine::DEFAULT_MODEL)
+                .map_err(|e| format!("built-in model: {e}"))?,
+            "builtin".to_string(),
+        ),
     };
-    Ok(Engine::new(rules, model, PolicyConfig::default()))
+    Ok((Engine::new(rules, model, PolicyConfig::default()), name))
 }
 
 impl Detector {
     pub fn new(engine: Engine, link: &LinkConfig) -> Self {
+        Self::named(engine, "builtin".into(), link)
+    }
+
+    /// A detector whose model has this name (see [`Loaded`]).
+    pub fn named(engine: Engine, model: String, link: &LinkConfig) -> Self {
         Self {
-            engine: RwLock::new(Arc::new(engine)),
+            engine: RwLock::new(Arc::new(Loaded { engine, model })),
             features: FeatureExtractor::new(link),
         }
     }
 
     /// Loads new rules and model; on error the engine in use stays and the error is returned.
     pub fn reload(&self, config: &Config) -> Result<(), String> {
-        let fresh = Arc::new(load_engine(config)?);
+        self.reload_with(config, None)
+    }
+
+    /// [`Detector::reload`] with the registered model in use, if any.
+    pub fn reload_with(&self, config: &Config, registered: Registered) -> Result<(), String> {
+        let (engine, model) = load_engine_with(
+            config,
+            registered.as_ref().map(|(id, b)| (*id, b.as_slice())),
+        )?;
         *self
             .engine
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Arc::new(Loaded { engine, model });
         Ok(())
     }
 
-    fn current(&self) -> Arc<Engine> {
+    /// The name of the model in use.
+    pub fn model(&self) -> String {
+        self.current().model.clone()
+    }
+
+    fn current(&self) -> Arc<Loaded> {
         self.engine
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -75,7 +124,8 @@ impl Detector {
 
     /// Reads a text as a post or as a complaint.
     pub fn detect_as(&self, text: &str, reading: Reading) -> Detection {
-        to_detection(&self.current().analyze_as(text, reading))
+        let l = self.current();
+        to_detection_of(&l.engine.analyze_as(text, reading), "text", &l.model)
     }
 
     /// Fills what intake stores besides the report itself: the detection of its text and, for
@@ -86,16 +136,17 @@ impl Detector {
     /// signals of both, and each span names the field it points into.
     pub fn read(&self, report: &mut ValidReport) {
         let reading = reading_for(report.source);
-        let engine = self.current();
+        let loaded = self.current();
+        let (engine, model) = (&loaded.engine, loaded.model.as_str());
         let text = report
             .text
             .as_deref()
-            .map(|t| to_detection_of(&engine.analyze_as(t, reading), "text"));
+            .map(|t| to_detection_of(&engine.analyze_as(t, reading), "text", model));
         let description = match reading {
             Reading::Complaint => report
                 .description
                 .as_deref()
-                .map(|d| to_detection_of(&engine.analyze_as(d, reading), "description")),
+                .map(|d| to_detection_of(&engine.analyze_as(d, reading), "description", model)),
             Reading::Post => None,
         };
         report.detection = match (text, description) {
@@ -134,7 +185,7 @@ fn priority(p: ronda_detect::Priority) -> Priority {
 
 /// What intake keeps of an analysis of a report's `text`.
 pub fn to_detection(a: &Analysis) -> Detection {
-    to_detection_of(a, "text")
+    to_detection_of(a, "text", "builtin")
 }
 
 /// Two readings of one report (its text and its description) as one detection: the stronger
@@ -182,6 +233,8 @@ struct Scores {
 /// What the case keeps of its strongest reading (`cases.detect_json`).
 #[derive(Serialize)]
 struct CaseDetails<'a> {
+    /// Which model scored it (`registry:<id>`, `file`, `builtin`).
+    model: &'a str,
     reading: &'static str,
     scores: Scores,
     rules: Vec<&'a str>,
@@ -230,13 +283,14 @@ struct ReportRecord<'a> {
 /// the report's own record with the spans an analyst sees highlighted (byte ranges `[start,
 /// end)` of that field, per rule, identifier and minor mention). Serialised here, on the
 /// request thread, never inside the write transaction.
-pub fn to_detection_of(a: &Analysis, field: &str) -> Detection {
+pub fn to_detection_of(a: &Analysis, field: &str, model: &str) -> Detection {
     let at = |r: &std::ops::Range<usize>| At {
         field,
         start: r.start,
         end: r.end,
     };
     let details = CaseDetails {
+        model,
         reading: match a.reading {
             Reading::Post => "post",
             Reading::Complaint => "complaint",

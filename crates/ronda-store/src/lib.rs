@@ -19,6 +19,7 @@ pub mod linking;
 pub mod mail;
 mod memo;
 pub mod migrate;
+pub mod models;
 pub mod notices;
 mod passes;
 pub mod platforms;

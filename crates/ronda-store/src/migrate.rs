@@ -57,6 +57,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(21, include_str!("../migrations/0021_review_order.sql")),
     shared(22, include_str!("../migrations/0022_referral_units.sql")),
     shared(23, include_str!("../migrations/0023_mail.sql")),
+    shared(24, include_str!("../migrations/0024_detection_models.sql")),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

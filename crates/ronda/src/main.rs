@@ -37,8 +37,10 @@ enum Command {
     Escalations(cmd::escalations::Args),
     /// Scan posts (JSONL) with the detection engine.
     Scan(cmd::scan::Args),
-    /// Train the text classifier from labelled JSONL.
+    /// Train the text classifier from labelled JSONL, or from the team's decisions.
     Train(cmd::train::Args),
+    /// Detection models trained from decisions: list, show, activate, roll back.
+    Models(cmd::models::Args),
     /// Evaluate the classifier on labelled JSONL.
     Eval(cmd::eval::Args),
     /// Compute PDQ hashes of images (reference tool's CSV format).
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::Escalations(a) => cmd::escalations::run(a),
         Command::Scan(a) => cmd::scan::run(a),
         Command::Train(a) => cmd::train::run(a),
+        Command::Models(a) => cmd::models::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Hash(a) => cmd::hash::run(a),
         Command::Match(a) => cmd::match_cmd::run(a),

@@ -1,7 +1,8 @@
 //! Detection reloads reach every instance: a reload (endpoint or SIGHUP) is recorded as a
 //! version in the store; every `detection_poll_ms` each instance compares the newest version
-//! with the one it runs and re-reads its configured rule and model files when it moved. A file
-//! that does not load is logged and the engine in use stays.
+//! with the one it runs and re-reads its configured rule and model files — and the registered
+//! model in use, when one was activated (`ronda models activate`, which records a reload) —
+//! when it moved. A file that does not load is logged and the engine in use stays.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -36,10 +37,7 @@ pub async fn try_step(state: &Arc<AppState>) -> Result<Outcome, ronda_store::Sto
     if newest <= running {
         return Ok(Outcome::Current);
     }
-    let s = state.clone();
-    let loaded = tokio::task::spawn_blocking(move || s.detector.reload(&s.config))
-        .await
-        .map_err(|_| ronda_store::StoreError::Closed)?;
+    let loaded = state.refresh_detection().await;
     state.detection_version.store(newest, Ordering::SeqCst);
     Ok(match loaded {
         Ok(()) => Outcome::Reloaded(newest),

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use ronda_core::report::{FieldError, ReportInput};
-use ronda_service::detection::{Detector, load_engine};
+use ronda_service::detection::{Detector, load_engine_with};
 use ronda_service::intake::{Intake, Refusal, Submitter};
 
 use super::store_args::{StoreArgs, cli_actor};
@@ -99,10 +99,14 @@ fn flush(
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ImportCommand::Reports { file, chunk, store } = args.command;
     let (config, store) = store.open()?;
-    let detector = Detector::new(
-        load_engine(&config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?,
-        &config.link_config(),
-    );
+    // The registered model in use, if one was activated, as `ronda serve` does.
+    let registered = store.active_model()?;
+    let (engine, model) = load_engine_with(
+        &config,
+        registered.as_ref().map(|(id, b)| (*id, b.as_slice())),
+    )
+    .map_err(|e| anyhow::anyhow!("detection engine: {e}"))?;
+    let detector = Detector::named(engine, model, &config.link_config());
     let intake = Intake {
         store: &store,
         detector: &detector,

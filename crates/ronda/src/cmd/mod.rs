@@ -13,6 +13,7 @@ pub mod import;
 pub mod keys;
 pub mod link;
 pub mod match_cmd;
+pub mod models;
 pub mod notices;
 pub mod referrals;
 pub mod report;

@@ -60,6 +60,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let state = Arc::new(
             AppState::new(store, config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?,
         );
+        // A model activated from the registry is in use from the first report on.
+        state
+            .refresh_detection()
+            .await
+            .map_err(|e| anyhow::anyhow!("detection engine: {e}"))?;
+        tracing::info!(model = %state.detector.model(), "detection model in use");
         spawn_reload_on_sighup(state.clone());
         let app = Application::bind(state).await?;
         let addr = app.local_addr()?;

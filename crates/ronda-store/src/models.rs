@@ -1,0 +1,382 @@
+//! The registry of detection models trained from the team's decisions (migration 0024): each
+//! version is the model file itself (opaque here), what it was trained on and how it scored.
+//! Which one is in use is a history in `detection_activations`: an activation pushes a model, a
+//! rollback pops back to the one in use before it ([`in_use`]); with nothing pushed, the
+//! configured or built-in model is in use. Activating or rolling back records a detection
+//! reload in the same transaction, so every instance loads the change within its poll interval
+//! (`crate::reloads`), and is audited under the person who asked.
+
+use base64::Engine as _;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StoreError};
+use crate::params;
+use crate::store::{Store, Tx};
+
+/// A registered model, without its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelVersion {
+    pub id: i64,
+    pub created_at: i64,
+    pub created_by: String,
+    pub sha256: String,
+    pub size: i64,
+    /// What it learnt from (JSON, written by the trainer).
+    pub training_json: String,
+    /// How it scored (JSON, written by the trainer).
+    pub metrics_json: String,
+    /// It is the model in use now.
+    pub active: bool,
+}
+
+/// One row of the activation history, oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Activation<'a> {
+    pub kind: &'a str,
+    pub model_id: Option<i64>,
+}
+
+/// The model in use after a history of activations and rollbacks: an activation pushes, a
+/// rollback pops (past the start: the configured model). `None`: the configured or built-in
+/// model.
+pub fn in_use(history: &[Activation<'_>]) -> Option<i64> {
+    let mut stack: Vec<Option<i64>> = Vec::new();
+    for a in history {
+        if a.kind == "rollback" {
+            stack.pop();
+        } else {
+            stack.push(a.model_id);
+        }
+    }
+    stack.last().copied().flatten()
+}
+
+/// What an activation or a rollback did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switched {
+    /// The model in use before, `None` for the configured one.
+    pub from: Option<i64>,
+    /// The model in use now.
+    pub to: Option<i64>,
+    /// The detection reload version every instance follows.
+    pub reload_version: i64,
+}
+
+fn history(tx: &mut Tx<'_>) -> Result<Vec<(String, Option<i64>)>> {
+    tx.conn()
+        .query(
+            "SELECT kind, model_id FROM detection_activations ORDER BY id",
+            params![],
+        )?
+        .iter()
+        .map(|r| Ok((r.string(0)?, r.opt_i64(1)?)))
+        .collect()
+}
+
+fn current(rows: &[(String, Option<i64>)]) -> Option<i64> {
+    let h: Vec<Activation<'_>> = rows
+        .iter()
+        .map(|(k, m)| Activation {
+            kind: k,
+            model_id: *m,
+        })
+        .collect();
+    in_use(&h)
+}
+
+fn depth(rows: &[(String, Option<i64>)]) -> usize {
+    rows.iter().fold(0usize, |d, (k, _)| {
+        if k == "rollback" {
+            d.saturating_sub(1)
+        } else {
+            d + 1
+        }
+    })
+}
+
+fn switch(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    kind: &str,
+    to: Option<i64>,
+    from: Option<i64>,
+) -> Result<Switched> {
+    let now = tx.now_ms();
+    tx.conn().execute(
+        "INSERT INTO detection_activations (model_id, kind, at, actor) VALUES ($1, $2, $3, $4)",
+        params![to, kind, now, actor],
+    )?;
+    let reload_version = tx.conn().insert_id(
+        "INSERT INTO detection_reloads (requested_at, actor) VALUES ($1, $2) RETURNING id",
+        params![now, actor],
+    )?;
+    let action = if kind == "rollback" {
+        "detection_model.rolled_back"
+    } else {
+        "detection_model.activated"
+    };
+    let target = to.map_or_else(
+        || "detection_model:configured".to_string(),
+        |id| format!("detection_model:{id}"),
+    );
+    tx.audit(
+        actor,
+        action,
+        &target,
+        Some(&json!({"model": from}).to_string()),
+        Some(&json!({"model": to, "reload": reload_version}).to_string()),
+    )?;
+    Ok(Switched {
+        from,
+        to,
+        reload_version,
+    })
+}
+
+fn version_from_row(r: &crate::db::Row, active: Option<i64>) -> Result<ModelVersion> {
+    let id = r.i64(0)?;
+    Ok(ModelVersion {
+        id,
+        created_at: r.i64(1)?,
+        created_by: r.string(2)?,
+        sha256: r.string(3)?,
+        size: r.i64(4)?,
+        training_json: r.string(5)?,
+        metrics_json: r.string(6)?,
+        active: active == Some(id),
+    })
+}
+
+const COLUMNS: &str = "id, created_at, created_by, sha256, size, training_json, metrics_json";
+
+impl Store {
+    /// Registers a model file with what it was trained on and how it scored; its id. Audited.
+    pub async fn register_model(
+        &self,
+        actor: String,
+        bytes: Vec<u8>,
+        training_json: String,
+        metrics_json: String,
+    ) -> Result<i64> {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let body = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        self.write(1, move |tx| {
+            let now = tx.now_ms();
+            let id = tx.conn().insert_id(
+                "INSERT INTO detection_models (created_at, created_by, sha256, size, body, training_json, metrics_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                params![now, &actor, &sha256, size, &body, &training_json, &metrics_json],
+            )?;
+            tx.audit(
+                &actor,
+                "detection_model.registered",
+                &format!("detection_model:{id}"),
+                None,
+                Some(&json!({"sha256": sha256, "size": size}).to_string()),
+            )?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Every registered model, newest first.
+    pub fn list_models(&self) -> Result<Vec<ModelVersion>> {
+        self.read(|c| {
+            let active = active_id(c)?;
+            c.query(
+                &format!("SELECT {COLUMNS} FROM detection_models ORDER BY id DESC"),
+                params![],
+            )?
+            .iter()
+            .map(|r| version_from_row(r, active))
+            .collect()
+        })
+    }
+
+    pub fn get_model(&self, id: i64) -> Result<Option<ModelVersion>> {
+        self.read(|c| {
+            let active = active_id(c)?;
+            c.query_opt(
+                &format!("SELECT {COLUMNS} FROM detection_models WHERE id = $1"),
+                params![id],
+            )?
+            .map(|r| version_from_row(&r, active))
+            .transpose()
+        })
+    }
+
+    /// The registered model in use and its file; `None` when the configured or built-in model
+    /// is. A file whose digest does not match its row is an error (never loaded).
+    pub fn active_model(&self) -> Result<Option<(i64, Vec<u8>)>> {
+        self.read(|c| {
+            let Some(id) = active_id(c)? else {
+                return Ok(None);
+            };
+            let r = c.query_one(
+                "SELECT body, sha256 FROM detection_models WHERE id = $1",
+                params![id],
+            )?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(r.str(0)?)
+                .map_err(|e| StoreError::Decode {
+                    column: 0,
+                    message: format!("detection model {id}: {e}"),
+                })?;
+            if hex::encode(Sha256::digest(&bytes)) != r.str(1)? {
+                return Err(StoreError::Decode {
+                    column: 0,
+                    message: format!("detection model {id}: the file does not match its digest"),
+                });
+            }
+            Ok(Some((id, bytes)))
+        })
+    }
+
+    /// Puts model `id` in use on every instance (see the module docs).
+    pub async fn activate_model(&self, actor: String, id: i64) -> Result<Switched> {
+        self.write(1, move |tx| {
+            let known = tx
+                .conn()
+                .query_opt("SELECT id FROM detection_models WHERE id = $1", params![id])?
+                .is_some();
+            if !known {
+                return Err(StoreError::NotFound(format!("detection model {id}")));
+            }
+            let rows = history(tx)?;
+            let from = current(&rows);
+            if from == Some(id) {
+                return Err(StoreError::Conflict(format!(
+                    "detection model {id} is already in use"
+                )));
+            }
+            switch(tx, &actor, "activate", Some(id), from)
+        })
+        .await
+    }
+
+    /// Goes back to the model in use before the current one was activated.
+    pub async fn rollback_model(&self, actor: String) -> Result<Switched> {
+        self.write(1, move |tx| {
+            let mut rows = history(tx)?;
+            if depth(&rows) == 0 {
+                return Err(StoreError::Conflict(
+                    "no activation to roll back: the configured model is in use".into(),
+                ));
+            }
+            let from = current(&rows);
+            rows.push(("rollback".into(), None));
+            let to = current(&rows);
+            switch(tx, &actor, "rollback", to, from)
+        })
+        .await
+    }
+}
+
+fn active_id(c: &mut dyn crate::db::Conn) -> Result<Option<i64>> {
+    let rows: Vec<(String, Option<i64>)> = c
+        .query(
+            "SELECT kind, model_id FROM detection_activations ORDER BY id",
+            params![],
+        )?
+        .iter()
+        .map(|r| Ok((r.string(0)?, r.opt_i64(1)?)))
+        .collect::<Result<_>>()?;
+    Ok(current(&rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(rows: &[(&'static str, Option<i64>)]) -> Option<i64> {
+        let v: Vec<Activation<'_>> = rows
+            .iter()
+            .map(|(k, m)| Activation {
+                kind: k,
+                model_id: *m,
+            })
+            .collect();
+        in_use(&v)
+    }
+
+    #[test]
+    fn activations_push_and_rollbacks_pop() {
+        assert_eq!(h(&[]), None);
+        assert_eq!(h(&[("activate", Some(1))]), Some(1));
+        assert_eq!(h(&[("activate", Some(1)), ("activate", Some(2))]), Some(2));
+        assert_eq!(
+            h(&[
+                ("activate", Some(1)),
+                ("activate", Some(2)),
+                ("rollback", Some(1))
+            ]),
+            Some(1)
+        );
+        assert_eq!(
+            h(&[
+                ("activate", Some(1)),
+                ("activate", Some(2)),
+                ("rollback", Some(1)),
+                ("rollback", None)
+            ]),
+            None,
+            "two rollbacks: back to the configured model"
+        );
+        assert_eq!(h(&[("rollback", None), ("activate", Some(3))]), Some(3));
+    }
+}
+
+/// One decided case as a training example source: the team's last decision on it and the
+/// texts its reports carried (what the analyst read; a text removed by retention is gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub case_id: i64,
+    /// `confirm` or `reject`.
+    pub decision: String,
+    /// The confirmed category (the decision's, else the case's).
+    pub category: Option<String>,
+    pub decided_at: i64,
+    pub texts: Vec<String>,
+}
+
+impl Store {
+    /// Cases whose last decision was taken at or after `since_ms` and stands (the case is not
+    /// back in review or waiting for approval), oldest decision first, with their reports'
+    /// texts.
+    pub fn decided_cases(&self, since_ms: i64) -> Result<Vec<Decided>> {
+        let rows = self.read(|c| {
+            c.query(
+                "SELECT d.case_id, d.decision, COALESCE(d.category, c.category), d.created_at, ci.text \
+                 FROM decisions d JOIN cases c ON c.id = d.case_id \
+                 JOIN reports r ON r.case_id = d.case_id JOIN content_items ci ON ci.id = r.content_id \
+                 WHERE d.id = (SELECT MAX(d2.id) FROM decisions d2 WHERE d2.case_id = d.case_id) \
+                 AND d.created_at >= $1 AND ci.text IS NOT NULL \
+                 AND c.status NOT IN ('new', 'in_review', 'awaiting_approval') \
+                 ORDER BY d.created_at, d.id, r.id",
+                params![since_ms],
+            )
+        })?;
+        let mut out: Vec<Decided> = Vec::new();
+        for r in &rows {
+            let case_id = r.i64(0)?;
+            let text = r.string(4)?;
+            match out.last_mut() {
+                Some(last) if last.case_id == case_id => {
+                    if !last.texts.contains(&text) {
+                        last.texts.push(text);
+                    }
+                }
+                _ => out.push(Decided {
+                    case_id,
+                    decision: r.string(1)?,
+                    category: r.opt_string(2)?,
+                    decided_at: r.i64(3)?,
+                    texts: vec![text],
+                }),
+            }
+        }
+        Ok(out)
+    }
+}
