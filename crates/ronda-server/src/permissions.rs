@@ -217,6 +217,12 @@ pub const TABLE: &[Permission] = &[
         "intake: the patrol crawler re-visits removals; only a case whose removal was claimed, or that is still online or escalated",
     ),
     p("POST", "/admin/detection/reload", Access::Roles(LEADS), ""),
+    p("GET", "/models", Access::Roles(LEADS), ""),
+    p("GET", "/models/{id}", Access::Roles(LEADS), ""),
+    p("POST", "/models/{id}/activate", Access::Roles(LEADS), ""),
+    p("POST", "/models/{id}/shadow", Access::Roles(LEADS), ""),
+    p("DELETE", "/models/shadow", Access::Roles(LEADS), ""),
+    p("POST", "/models/rollback", Access::Roles(LEADS), ""),
     p("GET", "/stats", Access::Roles(STAFF), ""),
     p("POST", "/referrals", Access::Roles(STAFF), ""),
     p(

@@ -92,13 +92,16 @@ impl AppState {
     }
 
     /// Re-reads the configured rules and model, with the registered model in use (if one was
-    /// activated) instead of the configured model; a file or a model that does not load leaves
-    /// the engine in use and is the error.
+    /// activated) instead of the configured model, and the model in the shadow (if any); a file
+    /// or a model that does not load leaves the engine in use and is the error.
     pub async fn refresh_detection(self: &Arc<Self>) -> Result<(), String> {
         let s = self.clone();
         tokio::task::spawn_blocking(move || {
             let registered = s.store.active_model().map_err(|e| e.to_string())?;
-            s.detector.reload_with(&s.config, registered)
+            let shadow = s.store.shadow_model().map_err(|e| e.to_string())?;
+            s.detector.reload_with(&s.config, registered)?;
+            s.detector
+                .set_shadow(&s.config, shadow.map(|(sh, bytes)| (sh.model_id, bytes)))
         })
         .await
         .map_err(|e| e.to_string())?

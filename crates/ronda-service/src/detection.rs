@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use ronda_core::model::{Category, Priority, Source};
 use ronda_core::report::{Detection, ValidReport};
-use ronda_detect::{Analysis, Engine, Model, PolicyConfig, Reading, RuleSet};
+use ronda_detect::{Analysis, Engine, Model, PolicyConfig, Reading, RuleSet, Verdict};
 use ronda_link::{FeatureExtractor, LinkConfig};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -18,8 +18,15 @@ use crate::config::Config;
 #[derive(Debug)]
 pub struct Detector {
     engine: RwLock<Arc<Loaded>>,
+    /// A model scoring every report beside the one in use, without affecting it (`ronda models
+    /// shadow`): its reading goes into the report's detection JSON as `shadow`.
+    shadow: RwLock<Option<Arc<Loaded>>>,
     features: FeatureExtractor,
 }
+
+/// Features behind a non-clear verdict kept with each detection (`features`: name and
+/// contribution to the top category's logit, strongest first).
+const EXPLAIN_FEATURES: usize = 5;
 
 /// An engine and the name of the model it runs, which every detection records (`model` in the
 /// case's and the report's detection JSON): `registry:<id>`, `file`, or `builtin`.
@@ -82,6 +89,7 @@ impl Detector {
     pub fn named(engine: Engine, model: String, link: &LinkConfig) -> Self {
         Self {
             engine: RwLock::new(Arc::new(Loaded { engine, model })),
+            shadow: RwLock::new(None),
             features: FeatureExtractor::new(link),
         }
     }
@@ -105,6 +113,30 @@ impl Detector {
         Ok(())
     }
 
+    /// Puts a registered model in the shadow (scored beside the one in use), or takes the
+    /// shadow away (`None`).
+    pub fn set_shadow(&self, config: &Config, shadow: Registered) -> Result<(), String> {
+        let loaded = match shadow {
+            Some((id, bytes)) => {
+                let (engine, model) = load_engine_with(config, Some((id, &bytes)))?;
+                Some(Arc::new(Loaded { engine, model }))
+            }
+            None => None,
+        };
+        *self
+            .shadow
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = loaded;
+        Ok(())
+    }
+
+    fn shadow(&self) -> Option<Arc<Loaded>> {
+        self.shadow
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// The name of the model in use.
     pub fn model(&self) -> String {
         self.current().model.clone()
@@ -124,8 +156,7 @@ impl Detector {
 
     /// Reads a text as a post or as a complaint.
     pub fn detect_as(&self, text: &str, reading: Reading) -> Detection {
-        let l = self.current();
-        to_detection_of(&l.engine.analyze_as(text, reading), "text", &l.model)
+        analyze(&self.current(), text, reading, "text")
     }
 
     /// Fills what intake stores besides the report itself: the detection of its text and, for
@@ -135,27 +166,57 @@ impl Detector {
     /// the report's detection is the stronger of the two readings, with the minor and sexual
     /// signals of both, and each span names the field it points into.
     pub fn read(&self, report: &mut ValidReport) {
-        let reading = reading_for(report.source);
-        let loaded = self.current();
-        let (engine, model) = (&loaded.engine, loaded.model.as_str());
-        let text = report
-            .text
-            .as_deref()
-            .map(|t| to_detection_of(&engine.analyze_as(t, reading), "text", model));
-        let description = match reading {
-            Reading::Complaint => report
-                .description
-                .as_deref()
-                .map(|d| to_detection_of(&engine.analyze_as(d, reading), "description", model)),
-            Reading::Post => None,
-        };
-        report.detection = match (text, description) {
-            (Some(t), Some(d)) => Some(merge(t, d)),
-            (t, d) => t.or(d),
-        };
+        let mut detection = read_with(&self.current(), report);
+        if let (Some(d), Some(shadow)) = (detection.as_mut(), self.shadow())
+            && let Some(s) = read_with(&shadow, report)
+        {
+            d.report_json = with_shadow(&d.report_json, &shadow.model, &s);
+        }
+        report.detection = detection;
         report.link = ronda_link::input::link_input(&self.features, report);
     }
 }
+
+/// One reading of a text by one engine, with the features behind a non-clear verdict.
+fn analyze(l: &Loaded, text: &str, reading: Reading, field: &str) -> Detection {
+    let a = l.engine.analyze_as(text, reading);
+    let features = if a.verdict == Verdict::Clear {
+        Vec::new()
+    } else {
+        l.engine.explain(text, EXPLAIN_FEATURES)
+    };
+    to_detection_with(&a, field, &l.model, &features)
+}
+
+/// A report's detection by one engine (see [`Detector::read`]).
+fn read_with(l: &Loaded, report: &ValidReport) -> Option<Detection> {
+    let reading = reading_for(report.source);
+    let text = report
+        .text
+        .as_deref()
+        .map(|t| analyze(l, t, reading, "text"));
+    let description = match reading {
+        Reading::Complaint => report
+            .description
+            .as_deref()
+            .map(|d| analyze(l, d, reading, "description")),
+        Reading::Post => None,
+    };
+    match (text, description) {
+        (Some(t), Some(d)) => Some(merge(t, d)),
+        (t, d) => t.or(d),
+    }
+}
+
+/// The report's detection JSON with the shadow model's reading beside it.
+fn with_shadow(report_json: &str, model: &str, s: &Detection) -> String {
+    let mut v: Value = serde_json::from_str(report_json).unwrap_or_else(|_| json!({}));
+    v["shadow"] = json!({"model": model, "verdict": s.verdict,
+        "category": s.category.map(|c| c.as_str()), "score": s.score});
+    v.to_string()
+}
+
+impl Detector {}
 
 /// How a report's text is read: a public or police report is a complaint.
 pub fn reading_for(source: Source) -> Reading {
@@ -235,6 +296,9 @@ struct Scores {
 struct CaseDetails<'a> {
     /// Which model scored it (`registry:<id>`, `file`, `builtin`).
     model: &'a str,
+    /// The strongest features behind a non-clear verdict: name and contribution.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    features: &'a [(String, f32)],
     reading: &'static str,
     scores: Scores,
     rules: Vec<&'a str>,
@@ -284,6 +348,16 @@ struct ReportRecord<'a> {
 /// end)` of that field, per rule, identifier and minor mention). Serialised here, on the
 /// request thread, never inside the write transaction.
 pub fn to_detection_of(a: &Analysis, field: &str, model: &str) -> Detection {
+    to_detection_with(a, field, model, &[])
+}
+
+/// [`to_detection_of`] with the features behind the verdict (`ronda_detect::Engine::explain`).
+pub fn to_detection_with(
+    a: &Analysis,
+    field: &str,
+    model: &str,
+    features: &[(String, f32)],
+) -> Detection {
     let at = |r: &std::ops::Range<usize>| At {
         field,
         start: r.start,
@@ -291,6 +365,7 @@ pub fn to_detection_of(a: &Analysis, field: &str, model: &str) -> Detection {
     };
     let details = CaseDetails {
         model,
+        features,
         reading: match a.reading {
             Reading::Post => "post",
             Reading::Complaint => "complaint",

@@ -12,5 +12,6 @@ pub mod bootstrap;
 pub mod config;
 pub mod detection;
 pub mod intake;
+pub mod models;
 pub mod notices;
 pub mod review;

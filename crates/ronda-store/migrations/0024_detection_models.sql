@@ -22,3 +22,12 @@ CREATE TABLE detection_activations (
     at        BIGINT  NOT NULL,
     actor     TEXT    NOT NULL
 );
+
+-- The model in the shadow, if any: it scores every report beside the one in use, without
+-- affecting it (its reading is kept in the report's detection JSON as `shadow`).
+CREATE TABLE detection_shadow (
+    id        BIGINT  PRIMARY KEY,   -- always 1
+    model_id  BIGINT  NOT NULL REFERENCES detection_models(id),
+    since     BIGINT  NOT NULL,
+    actor     TEXT    NOT NULL
+);

@@ -214,23 +214,7 @@ impl Store {
             let Some(id) = active_id(c)? else {
                 return Ok(None);
             };
-            let r = c.query_one(
-                "SELECT body, sha256 FROM detection_models WHERE id = $1",
-                params![id],
-            )?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(r.str(0)?)
-                .map_err(|e| StoreError::Decode {
-                    column: 0,
-                    message: format!("detection model {id}: {e}"),
-                })?;
-            if hex::encode(Sha256::digest(&bytes)) != r.str(1)? {
-                return Err(StoreError::Decode {
-                    column: 0,
-                    message: format!("detection model {id}: the file does not match its digest"),
-                });
-            }
-            Ok(Some((id, bytes)))
+            Ok(Some((id, model_file(c, id)?)))
         })
     }
 
@@ -271,6 +255,138 @@ impl Store {
             switch(tx, &actor, "rollback", to, from)
         })
         .await
+    }
+}
+
+/// The model in the shadow: its id and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shadow {
+    pub model_id: i64,
+    pub since: i64,
+}
+
+/// One report read by a shadow model: the active reading and the shadow's (the report's
+/// detection JSON holds both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowReading {
+    pub report_id: i64,
+    pub case_id: i64,
+    pub detect_json: String,
+}
+
+fn model_file(c: &mut dyn crate::db::Conn, id: i64) -> Result<Vec<u8>> {
+    let r = c.query_one(
+        "SELECT body, sha256 FROM detection_models WHERE id = $1",
+        params![id],
+    )?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.str(0)?)
+        .map_err(|e| StoreError::Decode {
+            column: 0,
+            message: format!("detection model {id}: {e}"),
+        })?;
+    if hex::encode(Sha256::digest(&bytes)) != r.str(1)? {
+        return Err(StoreError::Decode {
+            column: 0,
+            message: format!("detection model {id}: the file does not match its digest"),
+        });
+    }
+    Ok(bytes)
+}
+
+impl Store {
+    /// Puts model `id` in the shadow on every instance, or takes the shadow away (`None`).
+    /// Audited; a detection reload is recorded so that every instance follows.
+    pub async fn set_shadow_model(&self, actor: String, id: Option<i64>) -> Result<i64> {
+        self.write(1, move |tx| {
+            let now = tx.now_ms();
+            let before = tx
+                .conn()
+                .query_opt("SELECT model_id FROM detection_shadow WHERE id = 1", params![])?
+                .map(|r| r.i64(0))
+                .transpose()?;
+            tx.conn().execute("DELETE FROM detection_shadow WHERE id = 1", params![])?;
+            if let Some(id) = id {
+                let known = tx
+                    .conn()
+                    .query_opt("SELECT id FROM detection_models WHERE id = $1", params![id])?
+                    .is_some();
+                if !known {
+                    return Err(StoreError::NotFound(format!("detection model {id}")));
+                }
+                tx.conn().execute(
+                    "INSERT INTO detection_shadow (id, model_id, since, actor) VALUES (1, $1, $2, $3)",
+                    params![id, now, &actor],
+                )?;
+            } else if before.is_none() {
+                return Err(StoreError::Conflict("no model is in the shadow".into()));
+            }
+            let reload = tx.conn().insert_id(
+                "INSERT INTO detection_reloads (requested_at, actor) VALUES ($1, $2) RETURNING id",
+                params![now, &actor],
+            )?;
+            let (action, target) = match id {
+                Some(id) => ("detection_model.shadowed", format!("detection_model:{id}")),
+                None => (
+                    "detection_model.unshadowed",
+                    format!("detection_model:{}", before.unwrap_or_default()),
+                ),
+            };
+            tx.audit(
+                &actor,
+                action,
+                &target,
+                Some(&json!({"shadow": before}).to_string()),
+                Some(&json!({"shadow": id, "reload": reload}).to_string()),
+            )?;
+            Ok(reload)
+        })
+        .await
+    }
+
+    /// The model in the shadow and its file, if any.
+    pub fn shadow_model(&self) -> Result<Option<(Shadow, Vec<u8>)>> {
+        self.read(|c| {
+            let Some(r) = c.query_opt(
+                "SELECT model_id, since FROM detection_shadow WHERE id = 1",
+                params![],
+            )?
+            else {
+                return Ok(None);
+            };
+            let s = Shadow {
+                model_id: r.i64(0)?,
+                since: r.i64(1)?,
+            };
+            Ok(Some((s, model_file(c, s.model_id)?)))
+        })
+    }
+
+    /// Reports read by the shadow model `id` (newest first, at most `limit`), from the
+    /// detection JSON of reports received since it went into the shadow.
+    pub fn shadow_readings(&self, id: i64, limit: i64) -> Result<Vec<ShadowReading>> {
+        let label = format!("registry:{id}");
+        let needle = format!("%\"{label}\"%");
+        let rows = self.read(|c| {
+            c.query(
+                "SELECT id, case_id, detect_json FROM reports \
+                 WHERE detect_json LIKE '%\"shadow\":%' AND detect_json LIKE $1 ORDER BY id DESC LIMIT $2",
+                params![&needle, limit],
+            )
+        })?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let json = r.string(2)?;
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            if v["shadow"]["model"].as_str() == Some(label.as_str()) {
+                out.push(ShadowReading {
+                    report_id: r.i64(0)?,
+                    case_id: r.i64(1)?,
+                    detect_json: json,
+                });
+            }
+        }
+        Ok(out)
     }
 }
 

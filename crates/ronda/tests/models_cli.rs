@@ -3,7 +3,9 @@
 //! and reject the harmless posts that share the phrase's words, `ronda train --from-store
 //! --register` learns from those decisions (deterministically), `ronda models activate` puts
 //! the model in use — and new posts with the phrase then land as prostitution while the
-//! harmless ones stay clear. Then a rollback puts the configured model back.
+//! harmless ones stay clear. Before that, in the shadow, it reads new reports beside the model
+//! in use without changing a case, and `ronda models show` counts where the two differ. Then a
+//! rollback puts the configured model back.
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
@@ -199,6 +201,29 @@ fn decisions_teach_a_new_code_phrase_and_a_rollback_undoes_it() {
         .collect();
     decide(d, &mixed);
 
+    // What the shipped model missed, as a team lead reads it weekly.
+    let gaps: serde_json::Value =
+        serde_json::from_slice(&ronda(d, &["models", "gaps", "--json"]).stdout).unwrap();
+    let missed: Vec<&str> = gaps["missed"]["phrases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["phrase"].as_str())
+        .collect();
+    eprintln!("gaps before training: {}", gaps["missed"]);
+    assert_eq!(
+        gaps["missed"]["cases"].as_u64(),
+        Some(160 - before as u64),
+        "{gaps}"
+    );
+    assert!(
+        missed
+            .iter()
+            .any(|p| p.contains("teh") || p.contains("anget"))
+            && !missed.contains(&"warung"),
+        "the code phrase tops what was missed: {missed:?}"
+    );
+
     let train = |extra: &[&str]| {
         let mut args = vec![
             "train",
@@ -253,6 +278,47 @@ fn decisions_teach_a_new_code_phrase_and_a_rollback_undoes_it() {
 
     let list = String::from_utf8(ronda(d, &["models", "list"]).stdout).unwrap();
     assert!(!list.contains('*'), "nothing in use yet: {list}");
+
+    // In the shadow first: it reads every new report beside the model in use, changing nothing.
+    ronda(d, &["models", "shadow", &id]);
+    let probe: Vec<String> = (0..8)
+        .map(|i| {
+            if i % 2 == 0 {
+                format!("teh manis anget {} malam ini, japri", AREAS[i])
+            } else {
+                format!("segelas teh manis anget hangat di pagi hari, {}", AREAS[i])
+            }
+        })
+        .collect();
+    let p = import(d, "probe", &probe);
+    assert_eq!(flagged(d, &p), 0, "the shadow changes no case");
+    let show: serde_json::Value =
+        serde_json::from_slice(&ronda(d, &["models", "show", &id]).stdout).unwrap();
+    let sh = &show["shadow"];
+    assert_eq!(
+        (sh["reports"].as_u64(), sh["agree"].as_u64()),
+        (Some(8), Some(4)),
+        "{sh}"
+    );
+    let differ: Vec<i64> = sh["differ"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["case_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(differ.len(), 4);
+    assert!(
+        differ.iter().all(|c| [p[0], p[2], p[4], p[6]].contains(c)),
+        "the offers differ: {sh}"
+    );
+    assert!(
+        sh["differ"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["shadow"]["outcome"] == "prostitution" && x["in_use"]["outcome"] == "clear")
+    );
+    ronda(d, &["models", "unshadow"]);
     ronda(d, &["models", "activate", &id]);
     let list = String::from_utf8(ronda(d, &["models", "list"]).stdout).unwrap();
     assert!(list.trim_start().starts_with('*'), "{list}");
@@ -323,6 +389,12 @@ fn decisions_teach_a_new_code_phrase_and_a_rollback_undoes_it() {
         "{json}"
     );
 
+    let gaps: serde_json::Value =
+        serde_json::from_slice(&ronda(d, &["models", "gaps", "--json"]).stdout).unwrap();
+    assert!(
+        gaps["missed"]["cases"].as_u64().unwrap() <= 8,
+        "the model in use misses little now: {gaps}"
+    );
     let rolled = String::from_utf8(ronda(d, &["models", "rollback"]).stdout).unwrap();
     assert!(
         rolled.contains("the configured model in use again"),
@@ -344,6 +416,8 @@ fn decisions_teach_a_new_code_phrase_and_a_rollback_undoes_it() {
         actions,
         [
             "detection_model.registered",
+            "detection_model.shadowed",
+            "detection_model.unshadowed",
             "detection_model.activated",
             "detection_model.rolled_back"
         ]

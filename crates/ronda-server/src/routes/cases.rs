@@ -91,6 +91,14 @@ pub struct CaseDetectionBody {
     /// The sexual signal (staff only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sexual: Option<Value>,
+    /// The model that scored it: `registry:<id>`, `file` or `builtin` (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<Value>,
+    /// The strongest features behind a non-clear verdict, `[name, contribution to the top
+    /// category's logit]`, strongest first (staff only; the rules' spans in the text are each
+    /// report's, `GET /cases/{id}/reports`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features: Option<Value>,
 }
 
 /// A case as the lists and the queue show it. Times are RFC 3339, UTC.
@@ -177,6 +185,8 @@ impl CaseBody {
                     rules: take("rules"),
                     minor: take("minor"),
                     sexual: take("sexual"),
+                    model: take("model"),
+                    features: take("features"),
                 }
             }),
         }

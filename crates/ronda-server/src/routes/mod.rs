@@ -7,6 +7,7 @@ pub mod cases;
 pub mod evidence;
 pub mod health;
 pub mod media;
+pub mod models;
 pub mod notices;
 pub mod platforms;
 pub mod public;
@@ -32,6 +33,7 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(review::router())
         .merge(notices::router())
         .merge(admin::router())
+        .merge(models::router())
         .merge(webhooks::router())
         .merge(banks::router(state))
         .merge(media::router(state))

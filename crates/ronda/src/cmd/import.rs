@@ -107,6 +107,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )
     .map_err(|e| anyhow::anyhow!("detection engine: {e}"))?;
     let detector = Detector::named(engine, model, &config.link_config());
+    let shadow = store.shadow_model()?;
+    detector
+        .set_shadow(&config, shadow.map(|(s, bytes)| (s.model_id, bytes)))
+        .map_err(|e| anyhow::anyhow!("shadow model: {e}"))?;
     let intake = Intake {
         store: &store,
         detector: &detector,
