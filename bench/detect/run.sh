@@ -4,6 +4,7 @@
 #   bench/detect/run.sh            # N=100000 posts, 3 runs each, medians
 #   N=20000 RUNS=1 bench/detect/run.sh
 #   RONDA_BIN=path/to/ronda bench/detect/run.sh   # skip the build
+#   LONG=1 bench/detect/run.sh                    # long public posts (~190 bytes, links, emoji)
 #
 # ronda is timed end to end (process start, model load, JSON in and out, normalise, extract,
 # rules, classify, policy) with one thread and with all cores; scikit-learn
@@ -29,6 +30,10 @@ fi
 
 echo "== generating $N posts and the training corpus" >&2
 python3 data/gen_corpus.py --bench "$N" --out "$OUT/posts.jsonl"
+if [ -n "${LONG:-}" ]; then # long public posts (~190 bytes, links and emoji)
+  python3 bench/detect/long_posts.py "$OUT/posts.jsonl" "$OUT/posts-long.jsonl"
+  mv "$OUT/posts-long.jsonl" "$OUT/posts.jsonl"
+fi
 python3 data/gen_corpus.py --out "$OUT/train.jsonl"
 
 VENV=$ROOT/bench/.venv-detect

@@ -239,6 +239,39 @@ fn scan_explains_on_request() {
     assert!(lines(&out)[0].get("explain").is_none());
 }
 
+/// Spans are byte ranges of the text as given, through its disguises: what a console
+/// highlights.
+#[test]
+fn scan_gives_the_byte_range_of_each_rule_and_identifier() {
+    let text = "main di 𝑴𝑨𝑾𝑨𝑹𝟓𝟐𝟏, cuan terus, wa 0812 3456 7890";
+    let line = serde_json::json!({"id": 1, "text": text}).to_string() + "\n";
+    let out = ronda(&["scan"], Some(&line));
+    assert!(out.status.success());
+    let v = lines(&out);
+    let spans = v[0]["spans"].as_array().expect("spans");
+    let at = |key: &str, name: &str| {
+        spans
+            .iter()
+            .find(|s| s[key] == name)
+            .map(|s| {
+                let (a, b) = (
+                    s["start"].as_u64().unwrap() as usize,
+                    s["end"].as_u64().unwrap() as usize,
+                );
+                text[a..b].to_string()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(at("rule", "gambling.brand"), "𝑴𝑨𝑾𝑨𝑹𝟓𝟐𝟏");
+    assert_eq!(at("rule", "gambling.brand_payout"), "cuan");
+    assert_eq!(at("identifier", "phone"), "0812 3456 7890");
+    let clear = ronda(&["scan"], Some("{\"id\":2,\"text\":\"selamat pagi\"}\n"));
+    assert!(
+        lines(&clear)[0].get("spans").is_none(),
+        "nothing to highlight, no field"
+    );
+}
+
 #[test]
 fn scan_and_eval_read_complaints_as_the_service_does() {
     let complaint = r#"{"id":1,"text":"ada yang nawarin open BO di michat, akunnya sasa_manja, katanya masih 16 tahun"}"#;

@@ -121,6 +121,18 @@ struct Ident<'a> {
     value: &'a str,
 }
 
+/// Where a rule fired or an identifier was found: a byte range of the post's text as given
+/// (UTF-8, end exclusive), for highlighting.
+#[derive(Serialize)]
+struct SpanOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identifier: Option<&'static str>,
+    start: usize,
+    end: usize,
+}
+
 #[derive(Serialize)]
 struct Out<'a> {
     id: &'a serde_json::Value,
@@ -136,6 +148,8 @@ struct Out<'a> {
     minor: bool,
     /// A sexual or solicitation signal.
     sexual: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    spans: Vec<SpanOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explain: Option<Vec<(String, f32)>>,
 }
@@ -175,6 +189,27 @@ fn render(id: &serde_json::Value, a: &Analysis, explain: Option<Vec<(String, f32
         ages: &a.ages,
         minor: a.minor,
         sexual: a.sexual,
+        spans: a
+            .rules
+            .iter()
+            .map(|r| SpanOut {
+                rule: Some(&r.id),
+                identifier: None,
+                start: r.span.start,
+                end: r.span.end,
+            })
+            .chain(
+                a.identifiers
+                    .iter()
+                    .filter(|i| i.span.end > i.span.start)
+                    .map(|i| SpanOut {
+                        rule: None,
+                        identifier: Some(i.kind.as_str()),
+                        start: i.span.start,
+                        end: i.span.end,
+                    }),
+            )
+            .collect(),
         explain,
     };
     serde_json::to_string(&out).unwrap_or_else(|e| error_line(0, &format!("cannot serialise: {e}")))
