@@ -315,12 +315,14 @@ fn looks_like_link(b: &[u8]) -> bool {
     })
 }
 
+// ASCII word boundaries (`(?-u:\b)`): the folded text is ASCII where a URL can be, and a
+// Unicode boundary would send the regex engine off its DFA on every post with an emoji.
 static URL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?:https?://|www\.)[^\s<>\x22'()\[\]{}]+",
-        r"|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+",
+        r"|(?-u:\b)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+",
         r"(?:com|net|org|id|me|ly|io|xyz|site|link|info|biz|top|vip|club|online|live|app|gg|cc|tv",
-        r"|asia|co|shop|store|fun|pro|bet|win|click|ws|to|in|my|sg)\b(?:/[^\s<>\x22'()\[\]{}]*)?"
+        r"|asia|co|shop|store|fun|pro|bet|win|click|ws|to|in|my|sg)(?-u:\b)(?:/[^\s<>\x22'()\[\]{}]*)?"
     ))
     .ok()
 });
@@ -591,13 +593,13 @@ pub fn ages(normalized: &str) -> Vec<u8> {
 /// pupil (`anak SMP`, `siswi SMA`, `kelas 2 SMP`, `masih SD`), `anak kecil`.
 static MINOR_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"\b(?:",
+        r"(?-u:\b)(?:",
         r"(?:di ?)?bawah umur|belum cukup umur|blm cukup umur|belum dewasa|under ?age|",
         r"anak kecil|anak anak|",
         r"(?:anak|siswi|siswa|pelajar|masih|murid|cewek|cewe|cwe|cwek|gadis|abg|adik|dedek) ",
         r"(?:sd|smp|sma|smk|mts|sltp|slta)|",
         r"kelas [0-9]{1,2} (?:sd|smp|sma|smk|mts)|(?:sd|smp|sma|smk) kelas [0-9]{1,2}",
-        r")\b"
+        r")(?-u:\b)"
     ))
     .ok()
 });
