@@ -15,18 +15,6 @@ use ronda_core::model::Role;
 use ronda_store::users::{NewUser, PasswordChoice};
 use serde_json::json;
 
-async fn report(app: &TestApp, account: &str, text: &str) -> i64 {
-    let (s, v) = app
-        .post(
-            Some(&app.admin),
-            "/reports",
-            &json!({"source": "patrol", "platform": "michat", "target": {"account": account}, "text": text}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    v["case_id"].as_i64().unwrap()
-}
-
 page_tests! {
     async fn sign_in_starts_a_strict_session_and_sign_out_ends_it(backend) {
         let app = TestApp::spawn(backend).await;
@@ -98,7 +86,7 @@ page_tests! {
     async fn a_form_post_without_its_csrf_token_is_refused_and_changes_nothing(backend) {
         let app = TestApp::spawn(backend).await;
         user(&app, "ana", Role::Analyst, None).await;
-        let case = report(&app, "rina22", "open BO malam ini 500rb").await;
+        let case = app.patrol_report("rina22", "open BO malam ini 500rb").await;
         let mut b = Browser::new(&app);
         assert_eq!(b.sign_in("ana", PASSWORD).await.status, StatusCode::SEE_OTHER);
         for token in ["", "rnd_forged"] {
@@ -120,8 +108,8 @@ page_tests! {
     async fn review_confirm_and_next_issues_the_notice_under_the_users_name(backend) {
         let app = TestApp::spawn(backend).await;
         user(&app, "ana", Role::Analyst, None).await;
-        let first = report(&app, "rina22", "open BO malam ini 500rb wa 0812-3456-7890").await;
-        let second = report(&app, "sinta99", "ready open bo, 600rb").await;
+        let first = app.patrol_report("rina22", "open BO malam ini 500rb wa 0812-3456-7890").await;
+        let second = app.patrol_report("sinta99", "ready open bo, 600rb").await;
         let mut b = Browser::new(&app);
         b.sign_in("ana", PASSWORD).await;
         let csrf = b.csrf().await;
@@ -177,7 +165,7 @@ page_tests! {
     async fn roles_open_only_their_pages(backend) {
         let app = TestApp::spawn(backend).await;
         user(&app, "mitra", Role::Platform, Some("michat")).await;
-        let case = report(&app, "rina22", "open BO").await;
+        let case = app.patrol_report("rina22", "open BO").await;
         let mut b = Browser::new(&app);
         let p = b.sign_in("mitra", PASSWORD).await;
         assert_eq!(p.location(), "/platform", "a platform lands on its notices");
@@ -373,7 +361,7 @@ page_tests! {
         let app = TestApp::spawn(backend).await;
         user(&app, "sari", Role::Supervisor, None).await;
         user(&app, "ana", Role::Analyst, None).await;
-        report(&app, "rina22", "open BO malam ini").await;
+        app.patrol_report("rina22", "open BO malam ini").await;
         let mut ana = Browser::new(&app);
         ana.sign_in("ana", PASSWORD).await;
         let p = ana.get("/stats?group_by=platform").await;
@@ -397,8 +385,8 @@ page_tests! {
     async fn one_decision_for_all_of_an_actors_open_cases_and_search_by_phone(backend) {
         let app = TestApp::spawn(backend).await;
         user(&app, "sari", Role::Supervisor, None).await;
-        let a = report(&app, "rina22", "open BO malam ini 500rb wa 0812-3456-7890").await;
-        let b2 = report(&app, "rina_baru", "avail malam ini, hubungi wa 0812 3456 7890").await;
+        let a = app.patrol_report("rina22", "open BO malam ini 500rb wa 0812-3456-7890").await;
+        let b2 = app.patrol_report("rina_baru", "avail malam ini, hubungi wa 0812 3456 7890").await;
         let (_, ca) = app.get(Some(&app.admin), &format!("/cases/{a}")).await;
         let (_, cb) = app.get(Some(&app.admin), &format!("/cases/{b2}")).await;
         let actor = ca["actor"].as_i64().unwrap();

@@ -37,18 +37,6 @@ fn tea_model() -> Vec<u8> {
         .to_bytes()
 }
 
-async fn post_report(app: &TestApp, account: &str, text: &str) -> i64 {
-    let (s, v) = app
-        .post(
-            Some(&app.admin),
-            "/reports",
-            &json!({"source": "patrol", "platform": "michat", "target": {"account": account}, "text": text}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    v["case_id"].as_i64().unwrap()
-}
-
 async fn detection(app: &TestApp, case: i64) -> serde_json::Value {
     let (s, v) = app.get(Some(&app.admin), &format!("/cases/{case}")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -70,7 +58,7 @@ api_tests! {
         // In the shadow: read, not used.
         let (s, v) = app.post(Some(&app.admin), &format!("/models/{id}/shadow"), &json!({})).await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        let c1 = post_report(&app, "tea_1", "mau teh manis anget? japri").await;
+        let c1 = app.patrol_report("tea_1", "mau teh manis anget? japri").await;
         let d = detection(&app, c1).await;
         assert_eq!(d["verdict"], "clear", "the shadow changes nothing: {d}");
         let (_, m) = app.get(Some(&app.admin), &format!("/models/{id}")).await;
@@ -85,14 +73,14 @@ api_tests! {
         assert_eq!((v["from"].clone(), v["to"].as_i64()), (serde_json::Value::Null, Some(id)));
         let (s, _) = app.post(Some(&app.admin), &format!("/models/{id}/activate"), &json!({})).await;
         assert_eq!(s, StatusCode::CONFLICT, "already in use");
-        let c2 = post_report(&app, "tea_2", "mau teh manis anget? japri").await;
+        let c2 = app.patrol_report("tea_2", "mau teh manis anget? japri").await;
         let d = detection(&app, c2).await;
         assert_eq!((d["verdict"].as_str(), d["category"].as_str()), (Some("violation"), Some("prostitution")), "{d}");
         assert_eq!(d["model"], format!("registry:{id}"), "the case says which model scored it: {d}");
         assert!(d["features"].as_array().is_some_and(|f| !f.is_empty()), "and what weighed most: {d}");
         let mut seen = false;
         for _ in 0..100 {
-            let c = post_report(&beside, &format!("tea_b{}", rand_suffix()), "mau teh manis anget? japri").await;
+            let c = beside.patrol_report(&format!("tea_b{}", rand_suffix()), "mau teh manis anget? japri").await;
             if detection(&beside, c).await["category"] == "prostitution" {
                 seen = true;
                 break;
@@ -103,7 +91,7 @@ api_tests! {
 
         let (s, v) = app.post(Some(&app.admin), "/models/rollback", &json!({})).await;
         assert_eq!((s, v["to"].clone()), (StatusCode::OK, serde_json::Value::Null), "{v}");
-        let c3 = post_report(&app, "tea_3", "mau teh manis anget? japri").await;
+        let c3 = app.patrol_report("tea_3", "mau teh manis anget? japri").await;
         assert_eq!(detection(&app, c3).await["verdict"], "clear", "the configured model is back");
         let (s, v) = app.post(Some(&app.admin), "/models/rollback", &json!({})).await;
         assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{v}");

@@ -407,14 +407,9 @@ mod tests {
     use super::*;
 
     fn h(rows: &[(&'static str, Option<i64>)]) -> Option<i64> {
-        let v: Vec<Activation<'_>> = rows
-            .iter()
-            .map(|(k, m)| Activation {
-                kind: k,
-                model_id: *m,
-            })
-            .collect();
-        in_use(&v)
+        let owned: Vec<(String, Option<i64>)> =
+            rows.iter().map(|(k, m)| ((*k).to_string(), *m)).collect();
+        current(&owned)
     }
 
     #[test]

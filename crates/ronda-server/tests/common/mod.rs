@@ -153,6 +153,19 @@ impl TestApp {
         self.start().await;
     }
 
+    /// A patrol report of `text` about MiChat account `account`; its case id.
+    pub async fn patrol_report(&self, account: &str, text: &str) -> i64 {
+        let (s, v) = self
+            .post(
+                Some(&self.admin),
+                "/reports",
+                &json!({"source": "patrol", "platform": "michat", "target": {"account": account}, "text": text}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["case_id"].as_i64().unwrap()
+    }
+
     pub async fn token(&self, role: Role, platform: Option<&str>) -> String {
         let store = self.state.store.clone();
         let platform = platform.map(str::to_string);
