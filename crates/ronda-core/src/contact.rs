@@ -13,6 +13,31 @@ pub fn email_in(contact: &str) -> Option<&str> {
         .find(|w| is_address(w))
 }
 
+/// `text` with every e-mail-shaped word replaced by `<address>`: what a mail relay says back
+/// ("550 5.1.1 <warga@example.org>: user unknown") is kept and shown without the address.
+pub fn redact_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if email_in(word).is_some() {
+            out.push_str("<address>");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\'') {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out.replace("<<address>>", "<address>")
+}
+
 fn is_address(w: &str) -> bool {
     let Some((local, domain)) = w.split_once('@') else {
         return false;
@@ -44,6 +69,19 @@ fn is_address(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_taken_out_of_relay_replies() {
+        assert_eq!(
+            redact_addresses("550 5.1.1 <warga@example.org>: Recipient address rejected"),
+            "550 5.1.1 <address>: Recipient address rejected"
+        );
+        assert_eq!(
+            redact_addresses("mailbox warga.satu@example.co.id full, try later"),
+            "mailbox <address> full, try later"
+        );
+        assert_eq!(redact_addresses("could not connect"), "could not connect");
+    }
 
     #[test]
     fn the_address_is_found_in_what_reporters_write() {

@@ -58,9 +58,10 @@ pub async fn try_step(
         let outcome = match compose(&state.config.legal_bases, settings, &due) {
             Ok(message) => match state.outbound.send_mail(&settings.relay, message).await {
                 Ok(()) => MailOutcome::Sent,
+                // The relay's reply may name the recipient: kept and logged without it.
                 Err(e) => MailOutcome::Failed {
                     permanent: e.is_permanent(),
-                    error: e.to_string(),
+                    error: ronda_core::contact::redact_addresses(&e.to_string()),
                 },
             },
             Err(e) => MailOutcome::Failed {
