@@ -63,6 +63,17 @@ pub struct Switched {
     pub reload_version: i64,
 }
 
+/// Model `id` is registered, or the error says it is not.
+fn registered(tx: &mut Tx<'_>, id: i64) -> Result<()> {
+    match tx
+        .conn()
+        .query_opt("SELECT id FROM detection_models WHERE id = $1", params![id])?
+    {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound(format!("detection model {id}"))),
+    }
+}
+
 fn history(tx: &mut Tx<'_>) -> Result<Vec<(String, Option<i64>)>> {
     tx.conn()
         .query(
@@ -221,13 +232,7 @@ impl Store {
     /// Puts model `id` in use on every instance (see the module docs).
     pub async fn activate_model(&self, actor: String, id: i64) -> Result<Switched> {
         self.write(1, move |tx| {
-            let known = tx
-                .conn()
-                .query_opt("SELECT id FROM detection_models WHERE id = $1", params![id])?
-                .is_some();
-            if !known {
-                return Err(StoreError::NotFound(format!("detection model {id}")));
-            }
+            registered(tx, id)?;
             let rows = history(tx)?;
             let from = current(&rows);
             if from == Some(id) {
@@ -307,13 +312,7 @@ impl Store {
                 .transpose()?;
             tx.conn().execute("DELETE FROM detection_shadow WHERE id = 1", params![])?;
             if let Some(id) = id {
-                let known = tx
-                    .conn()
-                    .query_opt("SELECT id FROM detection_models WHERE id = $1", params![id])?
-                    .is_some();
-                if !known {
-                    return Err(StoreError::NotFound(format!("detection model {id}")));
-                }
+                registered(tx, id)?;
                 tx.conn().execute(
                     "INSERT INTO detection_shadow (id, model_id, since, actor) VALUES (1, $1, $2, $3)",
                     params![id, now, &actor],
