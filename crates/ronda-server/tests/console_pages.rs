@@ -124,6 +124,9 @@ page_tests! {
         assert!(page.body.contains("Anda menangani kasus ini"), "claimed by the viewer");
         // The detected words are marked with the rule that fired; the phone number in E.164.
         assert!(page.body.contains("<mark title=\"aturan prostitution."), "{}", page.body);
+        // Which model scored it, and what weighed most.
+        assert!(page.body.contains("id=\"detection-model\"><code>builtin</code>"), "{}", page.body);
+        assert!(page.body.contains("Yang paling berpengaruh") && page.body.contains("id=\"detection-features\"><code>"));
         if opened == first {
             assert!(page.body.contains("+6281234567890"));
         }

@@ -393,6 +393,18 @@ fn render(
                 dt { (lang.t("case-detection")) } dd {
                     (det.verdict) @if let Some(cat) = &det.category { " · " (cat) } " · " (format!("{:.2}", det.score))
                 }
+                @let details: serde_json::Value = det.details_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
+                @if let Some(model) = details["model"].as_str() {
+                    dt { (lang.t("case-model")) } dd id="detection-model" { code { (model) } }
+                }
+                @if let Some(features) = details["features"].as_array().filter(|f| !f.is_empty()) {
+                    dt { (lang.t("case-features")) } dd id="detection-features" {
+                        @for (i, f) in features.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            code { (f[0].as_str().unwrap_or_default()) }
+                        }
+                    }
+                }
             }
             @if let Some(a) = c.actor_id {
                 dt { (lang.t("case-actor")) } dd { a href={ "/actors/" (a) } { "#" (a) } }
