@@ -66,6 +66,9 @@ pub struct Analysis {
     pub sexual: bool,
     /// How the text was read.
     pub reading: Reading,
+    /// The features behind a non-clear verdict, strongest first, when asked for
+    /// ([`Engine::analyze_explained`]); empty otherwise.
+    pub features: Vec<(String, f32)>,
 }
 
 /// Rules + model + policy.
@@ -117,7 +120,7 @@ impl Engine {
 
     /// Analyses one post; `csam_hash_match` comes from the image matcher.
     pub fn analyze_with(&self, text: &str, csam_hash_match: bool) -> Analysis {
-        self.analyze_full(text, Reading::Post, csam_hash_match)
+        self.analyze_full(text, Reading::Post, csam_hash_match, 0)
     }
 
     /// Analyses a text read as a post or as a complaint (a public or police report: see
@@ -126,10 +129,22 @@ impl Engine {
     /// the classifier reads the text with the reporter's framing words masked; rule evidence
     /// of `review_weight` alone asks for review.
     pub fn analyze_as(&self, text: &str, reading: Reading) -> Analysis {
-        self.analyze_full(text, reading, false)
+        self.analyze_full(text, reading, false, 0)
     }
 
-    fn analyze_full(&self, text: &str, reading: Reading, csam_hash_match: bool) -> Analysis {
+    /// [`Engine::analyze_as`], with the `k` features that weighed most for a non-clear verdict
+    /// in [`Analysis::features`] — read from the same pass (the text the classifier saw).
+    pub fn analyze_explained(&self, text: &str, reading: Reading, k: usize) -> Analysis {
+        self.analyze_full(text, reading, false, k)
+    }
+
+    fn analyze_full(
+        &self,
+        text: &str,
+        reading: Reading,
+        csam_hash_match: bool,
+        explain: usize,
+    ) -> Analysis {
         let folded = fold(text);
         // Most posts need no token pass: then the folded text is the normalised text.
         let owned;
@@ -220,6 +235,10 @@ impl Engine {
         let sexual_score =
             scores[Category::Prostitution.index()].max(scores[Category::Pornography.index()]);
         let minor = ages.iter().any(|&a| a < policy.minor_age) || !minor_mentions.is_empty();
+        let features = match category {
+            Some(c) if explain > 0 => self.model.explain(seen, &ids, c, explain),
+            _ => Vec::new(),
+        };
         Analysis {
             verdict,
             category,
@@ -233,6 +252,7 @@ impl Engine {
             minor,
             sexual: sexual_rule || sexual_score >= policy.urgent_score,
             reading,
+            features,
         }
     }
 

@@ -8,7 +8,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::token_cache::TokenCache;
 use ronda_service::config::Config;
-use ronda_service::detection::{Detector, load_engine};
+use ronda_service::detection::Detector;
 
 /// The detection version of an instance that has not checked the store yet: the engine it
 /// loaded at start is the newest reload's, so its first check only takes note of the version
@@ -52,7 +52,7 @@ impl AppState {
             config.media_hash_per_minute,
             config.media_hash_per_minute.div_ceil(4).max(1),
         );
-        let detector = Detector::new(load_engine(&config)?, &config.link_config());
+        let detector = Detector::from_config(&config)?;
         let decode_budget = Arc::new(tokio::sync::Semaphore::new(
             config.decode_budget_megapixels as usize,
         ));
@@ -96,15 +96,9 @@ impl AppState {
     /// or a model that does not load leaves the engine in use and is the error.
     pub async fn refresh_detection(self: &Arc<Self>) -> Result<(), String> {
         let s = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let registered = s.store.active_model().map_err(|e| e.to_string())?;
-            let shadow = s.store.shadow_model().map_err(|e| e.to_string())?;
-            s.detector.reload_with(&s.config, registered)?;
-            s.detector
-                .set_shadow(&s.config, shadow.map(|(sh, bytes)| (sh.model_id, bytes)))
-        })
-        .await
-        .map_err(|e| e.to_string())?
+        tokio::task::spawn_blocking(move || s.detector.refresh(&s.config, &s.store))
+            .await
+            .map_err(|e| e.to_string())?
     }
 
     /// The instance's Ed25519 key for evidence bundles (`ronda serve` creates it at start; a

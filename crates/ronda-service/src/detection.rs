@@ -1,15 +1,18 @@
 //! The detection engine inside the service: loaded from the configured rule and model files (or
-//! the built-in ones), swapped whole on reload (admin endpoint, SIGHUP) so that a bad file never
-//! replaces a working engine, and turned into what intake stores.
+//! the built-in ones) and the model registry in the store, swapped whole on reload (admin
+//! endpoint, SIGHUP, an activation) so that a bad file never replaces a working engine, and
+//! turned into what intake stores.
 
 use std::sync::{Arc, RwLock};
 
 use ronda_core::model::{Category, Priority, Source};
 use ronda_core::report::{Detection, ValidReport};
-use ronda_detect::{Analysis, Engine, Model, PolicyConfig, Reading, RuleSet, Verdict};
+use ronda_detect::{Analysis, Engine, Model, PolicyConfig, Reading, RuleSet};
 use ronda_link::{FeatureExtractor, LinkConfig};
 use serde::Serialize;
 use serde_json::{Value, json};
+
+use ronda_store::Store;
 
 use crate::config::Config;
 
@@ -36,16 +39,9 @@ struct Loaded {
     model: String,
 }
 
-/// A model registered in the store and put in use (`ronda models activate`): its id and file.
-pub type Registered = Option<(i64, Vec<u8>)>;
-
-/// Builds an engine from the configuration's files, or the built-in rules and model.
-pub fn load_engine(config: &Config) -> Result<Engine, String> {
-    load_engine_with(config, None).map(|(e, _)| e)
-}
-
-/// [`load_engine`], with a registered model in use instead of the configured one; the engine
-/// and the model's name.
+/// Builds an engine from the configuration's files (or the built-in rules and model), with a
+/// registered model (its id and file) instead of the configured one when given; the engine and
+/// the model's name.
 pub fn load_engine_with(
     config: &Config,
     registered: Option<(i64, &[u8])>,
@@ -80,13 +76,20 @@ pub fn load_engine_with(
     Ok((Engine::new(rules, model, PolicyConfig::default()), name))
 }
 
-impl Detector {
-    pub fn new(engine: Engine, link: &LinkConfig) -> Self {
-        Self::named(engine, "builtin".into(), link)
-    }
+/// The engine in use on this database: the configured rules with the registered model in use
+/// (`ronda models activate`), else the configured or built-in model; and the model's name.
+/// Blocking (it reads the store).
+pub fn engine_in_use(config: &Config, store: &Store) -> Result<(Engine, String), String> {
+    let registered = store.active_model().map_err(|e| e.to_string())?;
+    load_engine_with(
+        config,
+        registered.as_ref().map(|(id, b)| (*id, b.as_slice())),
+    )
+}
 
-    /// A detector whose model has this name (see [`Loaded`]).
-    pub fn named(engine: Engine, model: String, link: &LinkConfig) -> Self {
+impl Detector {
+    /// A detector running `engine`, whose model is called `model` (see [`Loaded`]).
+    pub fn new(engine: Engine, model: String, link: &LinkConfig) -> Self {
         Self {
             engine: RwLock::new(Arc::new(Loaded { engine, model })),
             shadow: RwLock::new(None),
@@ -94,39 +97,34 @@ impl Detector {
         }
     }
 
-    /// Loads new rules and model; on error the engine in use stays and the error is returned.
-    pub fn reload(&self, config: &Config) -> Result<(), String> {
-        self.reload_with(config, None)
+    /// A detector from the configuration alone (the registered models are read by
+    /// [`Detector::refresh`]).
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let (engine, model) = load_engine_with(config, None)?;
+        Ok(Self::new(engine, model, &config.link_config()))
     }
 
-    /// [`Detector::reload`] with the registered model in use, if any.
-    pub fn reload_with(&self, config: &Config, registered: Registered) -> Result<(), String> {
-        let (engine, model) = load_engine_with(
-            config,
-            registered.as_ref().map(|(id, b)| (*id, b.as_slice())),
-        )?;
-        *self
-            .engine
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Arc::new(Loaded { engine, model });
-        Ok(())
-    }
-
-    /// Puts a registered model in the shadow (scored beside the one in use), or takes the
-    /// shadow away (`None`).
-    pub fn set_shadow(&self, config: &Config, shadow: Registered) -> Result<(), String> {
-        let loaded = match shadow {
-            Some((id, bytes)) => {
-                let (engine, model) = load_engine_with(config, Some((id, &bytes)))?;
+    /// Re-reads the configured rules and model, with the registered model in use (if one was
+    /// activated) and the model in the shadow (if any). Both are built before either is
+    /// swapped in: on any error the engines in use stay and the error is returned. Blocking.
+    pub fn refresh(&self, config: &Config, store: &Store) -> Result<(), String> {
+        let (engine, model) = engine_in_use(config, store)?;
+        let shadow = match store.shadow_model().map_err(|e| e.to_string())? {
+            Some((s, bytes)) => {
+                let (engine, model) = load_engine_with(config, Some((s.model_id, &bytes)))?;
                 Some(Arc::new(Loaded { engine, model }))
             }
             None => None,
         };
         *self
+            .engine
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Arc::new(Loaded { engine, model });
+        *self
             .shadow
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = loaded;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = shadow;
         Ok(())
     }
 
@@ -179,13 +177,8 @@ impl Detector {
 
 /// One reading of a text by one engine, with the features behind a non-clear verdict.
 fn analyze(l: &Loaded, text: &str, reading: Reading, field: &str) -> Detection {
-    let a = l.engine.analyze_as(text, reading);
-    let features = if a.verdict == Verdict::Clear {
-        Vec::new()
-    } else {
-        l.engine.explain(text, EXPLAIN_FEATURES)
-    };
-    to_detection_with(&a, field, &l.model, &features)
+    let a = l.engine.analyze_explained(text, reading, EXPLAIN_FEATURES);
+    to_detection_of(&a, field, &l.model)
 }
 
 /// A report's detection by one engine (see [`Detector::read`]).
@@ -242,11 +235,6 @@ fn priority(p: ronda_detect::Priority) -> Priority {
         ronda_detect::Priority::Normal => Priority::Normal,
         ronda_detect::Priority::Low => Priority::Low,
     }
-}
-
-/// What intake keeps of an analysis of a report's `text`.
-pub fn to_detection(a: &Analysis) -> Detection {
-    to_detection_of(a, "text", "builtin")
 }
 
 /// Two readings of one report (its text and its description) as one detection: the stronger
@@ -348,16 +336,6 @@ struct ReportRecord<'a> {
 /// end)` of that field, per rule, identifier and minor mention). Serialised here, on the
 /// request thread, never inside the write transaction.
 pub fn to_detection_of(a: &Analysis, field: &str, model: &str) -> Detection {
-    to_detection_with(a, field, model, &[])
-}
-
-/// [`to_detection_of`] with the features behind the verdict (`ronda_detect::Engine::explain`).
-pub fn to_detection_with(
-    a: &Analysis,
-    field: &str,
-    model: &str,
-    features: &[(String, f32)],
-) -> Detection {
     let at = |r: &std::ops::Range<usize>| At {
         field,
         start: r.start,
@@ -365,7 +343,7 @@ pub fn to_detection_with(
     };
     let details = CaseDetails {
         model,
-        features,
+        features: &a.features,
         reading: match a.reading {
             Reading::Post => "post",
             Reading::Complaint => "complaint",

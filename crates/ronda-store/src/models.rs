@@ -1,7 +1,7 @@
 //! The registry of detection models trained from the team's decisions (migration 0024): each
 //! version is the model file itself (opaque here), what it was trained on and how it scored.
 //! Which one is in use is a history in `detection_activations`: an activation pushes a model, a
-//! rollback pops back to the one in use before it ([`in_use`]); with nothing pushed, the
+//! rollback pops back to the one in use before it; with nothing pushed, the
 //! configured or built-in model is in use. Activating or rolling back records a detection
 //! reload in the same transaction, so every instance loads the change within its poll interval
 //! (`crate::reloads`), and is audited under the person who asked.
@@ -30,28 +30,6 @@ pub struct ModelVersion {
     pub active: bool,
 }
 
-/// One row of the activation history, oldest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Activation<'a> {
-    pub kind: &'a str,
-    pub model_id: Option<i64>,
-}
-
-/// The model in use after a history of activations and rollbacks: an activation pushes, a
-/// rollback pops (past the start: the configured model). `None`: the configured or built-in
-/// model.
-pub fn in_use(history: &[Activation<'_>]) -> Option<i64> {
-    let mut stack: Vec<Option<i64>> = Vec::new();
-    for a in history {
-        if a.kind == "rollback" {
-            stack.pop();
-        } else {
-            stack.push(a.model_id);
-        }
-    }
-    stack.last().copied().flatten()
-}
-
 /// What an activation or a rollback did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Switched {
@@ -74,36 +52,33 @@ fn registered(tx: &mut Tx<'_>, id: i64) -> Result<()> {
     }
 }
 
-fn history(tx: &mut Tx<'_>) -> Result<Vec<(String, Option<i64>)>> {
-    tx.conn()
-        .query(
-            "SELECT kind, model_id FROM detection_activations ORDER BY id",
-            params![],
-        )?
-        .iter()
-        .map(|r| Ok((r.string(0)?, r.opt_i64(1)?)))
-        .collect()
+fn history(c: &mut dyn crate::db::Conn) -> Result<Vec<(String, Option<i64>)>> {
+    c.query(
+        "SELECT kind, model_id FROM detection_activations ORDER BY id",
+        params![],
+    )?
+    .iter()
+    .map(|r| Ok((r.string(0)?, r.opt_i64(1)?)))
+    .collect()
 }
 
-fn current(rows: &[(String, Option<i64>)]) -> Option<i64> {
-    let h: Vec<Activation<'_>> = rows
-        .iter()
-        .map(|(k, m)| Activation {
-            kind: k,
-            model_id: *m,
-        })
-        .collect();
-    in_use(&h)
-}
-
-fn depth(rows: &[(String, Option<i64>)]) -> usize {
-    rows.iter().fold(0usize, |d, (k, _)| {
-        if k == "rollback" {
-            d.saturating_sub(1)
+/// The models pushed by a history of activations and rollbacks (oldest first): an activation
+/// pushes, a rollback pops (past the start: nothing, the configured model).
+fn stack(rows: &[(String, Option<i64>)]) -> Vec<Option<i64>> {
+    let mut stack = Vec::new();
+    for (kind, model) in rows {
+        if kind == "rollback" {
+            stack.pop();
         } else {
-            d + 1
+            stack.push(*model);
         }
-    })
+    }
+    stack
+}
+
+/// The model in use after a history; `None`: the configured or built-in model.
+fn current(rows: &[(String, Option<i64>)]) -> Option<i64> {
+    stack(rows).last().copied().flatten()
 }
 
 fn switch(
@@ -233,7 +208,7 @@ impl Store {
     pub async fn activate_model(&self, actor: String, id: i64) -> Result<Switched> {
         self.write(1, move |tx| {
             registered(tx, id)?;
-            let rows = history(tx)?;
+            let rows = history(tx.conn())?;
             let from = current(&rows);
             if from == Some(id) {
                 return Err(StoreError::Conflict(format!(
@@ -248,8 +223,8 @@ impl Store {
     /// Goes back to the model in use before the current one was activated.
     pub async fn rollback_model(&self, actor: String) -> Result<Switched> {
         self.write(1, move |tx| {
-            let mut rows = history(tx)?;
-            if depth(&rows) == 0 {
+            let mut rows = history(tx.conn())?;
+            if stack(&rows).is_empty() {
                 return Err(StoreError::Conflict(
                     "no activation to roll back: the configured model is in use".into(),
                 ));
@@ -390,15 +365,7 @@ impl Store {
 }
 
 fn active_id(c: &mut dyn crate::db::Conn) -> Result<Option<i64>> {
-    let rows: Vec<(String, Option<i64>)> = c
-        .query(
-            "SELECT kind, model_id FROM detection_activations ORDER BY id",
-            params![],
-        )?
-        .iter()
-        .map(|r| Ok((r.string(0)?, r.opt_i64(1)?)))
-        .collect::<Result<_>>()?;
-    Ok(current(&rows))
+    Ok(current(&history(c)?))
 }
 
 #[cfg(test)]

@@ -560,8 +560,8 @@ async fn platform_view(
                 div.buttons { button.primary type="submit" id="register-webhook" { (lang.t("admin-webhook-submit")) } }
             }
         }
-        (notice_email_form(st, &ctx, &format!("/admin/platforms/{name}/notice-email"), email.as_deref()))
         (deliveries(lang, &attempts))
+        (notice_email_form(st, &ctx, &format!("/admin/platforms/{name}/notice-email"), email.as_deref()))
     };
     Ok(respond(
         &ctx,

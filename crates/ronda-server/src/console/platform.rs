@@ -136,7 +136,8 @@ async fn list_page(
     )))
 }
 
-fn category_key(c: &str) -> String {
+/// The catalogue key of a notice's category (`other` when it has none).
+pub(crate) fn category_key(c: &str) -> String {
     if c.is_empty() {
         "category-other".into()
     } else {
@@ -445,8 +446,8 @@ async fn webhook_view(
                 }
             }
         }
-        (notice_email_form(st, &ctx, "/platform/notice-email", email.as_deref()))
         (deliveries(lang, &attempts))
+        (notice_email_form(st, &ctx, "/platform/notice-email", email.as_deref()))
     };
     Ok(respond(
         &ctx,

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::console::i18n::Lang;
 use crate::console::lapor::stage_key;
+use crate::console::platform::category_key;
 use crate::state::AppState;
 
 /// What one pass did.
@@ -203,11 +204,7 @@ pub fn compose(
                 if *urgent {
                     subject = format!("{}: {subject}", lang.t("mail-notice-urgent"));
                 }
-                let category_key = if category.is_empty() {
-                    "category-other".to_string()
-                } else {
-                    format!("category-{category}")
-                };
+                let category_key = category_key(category);
                 let answer = match &link {
                     Some(url) => lang.tf("mail-notice-answer", &[("url", url.clone().into())]),
                     None => lang.t("mail-notice-answer-nolink"),

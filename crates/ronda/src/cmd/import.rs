@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use ronda_core::report::{FieldError, ReportInput};
-use ronda_service::detection::{Detector, load_engine_with};
+use ronda_service::detection::Detector;
 use ronda_service::intake::{Intake, Refusal, Submitter};
 
 use super::store_args::{StoreArgs, cli_actor};
@@ -99,18 +99,12 @@ fn flush(
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ImportCommand::Reports { file, chunk, store } = args.command;
     let (config, store) = store.open()?;
-    // The registered model in use, if one was activated, as `ronda serve` does.
-    let registered = store.active_model()?;
-    let (engine, model) = load_engine_with(
-        &config,
-        registered.as_ref().map(|(id, b)| (*id, b.as_slice())),
-    )
-    .map_err(|e| anyhow::anyhow!("detection engine: {e}"))?;
-    let detector = Detector::named(engine, model, &config.link_config());
-    let shadow = store.shadow_model()?;
+    // The registered models in use and in the shadow, as `ronda serve` reads them.
+    let detector =
+        Detector::from_config(&config).map_err(|e| anyhow::anyhow!("detection engine: {e}"))?;
     detector
-        .set_shadow(&config, shadow.map(|(s, bytes)| (s.model_id, bytes)))
-        .map_err(|e| anyhow::anyhow!("shadow model: {e}"))?;
+        .refresh(&config, &store)
+        .map_err(|e| anyhow::anyhow!("detection engine: {e}"))?;
     let intake = Intake {
         store: &store,
         detector: &detector,

@@ -262,30 +262,17 @@ fn gaps(
     };
     let (config, store) = store.open()?;
     let decided = store.decided_cases(since_ms);
-    let registered = store.active_model();
+    let in_use = ronda_service::detection::engine_in_use(&config, &store);
     store.close();
-    let (decided, registered) = (decided?, registered?);
-    let (engine, model) = ronda_service::detection::load_engine_with(
-        &config,
-        registered.as_ref().map(|(id, b)| (*id, b.as_slice())),
-    )
-    .map_err(|e| anyhow::anyhow!("the model in use: {e}"))?;
+    let decided = decided?;
+    let (engine, model) = in_use.map_err(|e| anyhow::anyhow!("the model in use: {e}"))?;
     let (mut missed, mut false_alarms, mut rest) = (Vec::new(), Vec::new(), Vec::new());
     for d in &decided {
-        let read: Vec<(ronda_detect::Verdict, Option<ronda_detect::Category>)> = d
-            .texts
-            .iter()
-            .map(|t| {
-                let a = engine.analyze(t);
-                (a.verdict, a.category)
-            })
-            .collect();
-        let flagged_as = |c: &str| {
-            read.iter().any(|(v, k)| {
-                *v != ronda_detect::Verdict::Clear && k.map(|k| k.as_str()) == Some(c)
-            })
-        };
-        let any_flag = read.iter().any(|(v, _)| *v != ronda_detect::Verdict::Clear);
+        // What the model calls each text: the category of a non-clear verdict, else none.
+        let read: Vec<Option<ronda_detect::Category>> =
+            d.texts.iter().map(|t| engine.analyze(t).category).collect();
+        let flagged_as = |c: &str| read.iter().flatten().any(|k| k.as_str() == c);
+        let any_flag = read.iter().any(Option::is_some);
         let set: std::collections::BTreeSet<String> =
             d.texts.iter().flat_map(|t| phrases(t)).collect();
         match (d.decision.as_str(), d.category.as_deref()) {

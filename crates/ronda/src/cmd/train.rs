@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use ronda_detect::train::{TrainConfig, train};
-use ronda_detect::{Category, Engine, PolicyConfig, Reading, RuleSet, Verdict};
+use ronda_detect::{Category, Engine, PolicyConfig, Reading, RuleSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -182,10 +182,7 @@ pub fn score(engine: &Engine, examples: &[(String, Category)], reading: Reading)
     let mut actual = [0usize; 4];
     for (text, want) in examples {
         let a = engine.analyze_as(text, reading);
-        let got = match (a.verdict, a.category) {
-            (Verdict::Clear, _) | (_, None) => Category::Clear,
-            (_, Some(c)) => c,
-        };
+        let got = a.category.unwrap_or(Category::Clear);
         let (g, w) = (
             classes.iter().position(|c| *c == got).unwrap_or(3),
             classes.iter().position(|c| c == want).unwrap_or(3),
@@ -271,12 +268,8 @@ fn from_store(args: &Args) -> anyhow::Result<ExitCode> {
     let (model, report) = train(&examples, &rules, &cfg).context("training")?;
     let bytes = model.to_bytes();
     let fresh = Engine::new(rules, model, PolicyConfig::default());
-    let registered = store.active_model()?;
-    let (in_use, in_use_name) = ronda_service::detection::load_engine_with(
-        &config,
-        registered.as_ref().map(|(id, b)| (*id, b.as_slice())),
-    )
-    .map_err(|e| anyhow::anyhow!("the model in use: {e}"))?;
+    let (in_use, in_use_name) = ronda_service::detection::engine_in_use(&config, &store)
+        .map_err(|e| anyhow::anyhow!("the model in use: {e}"))?;
     let mut heldout = serde_json::Map::new();
     if args.heldout.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&args.heldout)?
