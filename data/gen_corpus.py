@@ -574,6 +574,93 @@ def hourly_trade(rng):
     ])
 
 
+# Second round, written against heldout/offers_dev2.jsonl: offers that name a session and a room
+# without any of the words above, and the look-alikes that sink precision — places rented by the
+# hour, trades that come to you, and "temenin" in everyday life.
+OFFER_OPEN = ["open slot malam ini", "tinggal datang aja", "kamar ada, tinggal bawa diri", "bisa dipanggil",
+              "sedia teman malam", "yang mau ditemani tidur", "butuh teman tidur?",
+              "om om yang kesepian", "bisa dikelonin", "siap nemenin staycation",
+              "ada yang mau ditemenin malam ini?", "open tamu"]
+OFFER_SESSION = ["1 sesi", "sesi singkat", "sesi panjang", "1x main", "inap", "semalam", "sampai pagi",
+                 "short", "long", "90 menit", "3 jam"]
+OFFER_ROOM = ["udah termasuk kamar", "termasuk kamar", "kamar dari aku", "free kamar", "sama kamar",
+              "kamar udah aku siapin", "di apartemenku", "di kosku", "ke hotel kamu", "hotel atau kos kamu",
+              "inc room"]
+OFFER_CTA = ["japri", "wa aku", "chat aja", "dm serius", "pm", "no tipu", "foto real", "bayar di tempat", "cek dm"]
+
+
+def implicit_offer_2(rng):
+    c = rng.choice(CITIES)
+    opener = rng.choice(OFFER_OPEN)
+    if rng.random() < 0.25:
+        opener = g.disguise(opener, rng) if rng.random() < 0.5 else g.dotted(opener, rng)
+    parts = [opener, f"{rng.choice(OFFER_SESSION)} {price(rng)}", rng.choice(OFFER_ROOM)]
+    if rng.random() < 0.6:
+        parts.append(rng.choice(["area " + c, "daerah " + c, "sekitar " + c, "hotel dekat " + c]))
+    parts.append(rng.choice(OFFER_CTA) if rng.random() < 0.7 else "wa " + g.format_phone(g.random_phone(rng), rng))
+    if rng.random() < 0.4:
+        rng.shuffle(parts)
+    text = rng.choice([", ", " ", ". ", " | "]).join(parts)
+    return g.sprinkle_emoji(text, rng, 0.2) if rng.random() < 0.3 else text
+
+
+HOURLY_PLACE = ["sewa lapangan futsal", "sewa lapangan badminton",
+                "sewa lapangan mini soccer", "rental PS", "rental PS5", "biliar", "karaoke keluarga", "studio musik",
+                "escape room", "ruang meeting", "coworking",
+                "sewa perahu", "trampolin park", "bowling", "sewa gazebo", "parkir inap", "wahana bermain anak",
+                "paintball", "sewa aula", "panahan", "kolam renang", "lapangan golf mini",
+                "sewa mobil lepas kunci", "sewa motor"]
+HOURLY_TRADE = ["les privat", "guru les", "pelatih renang privat", "make up wisuda", "cleaning service panggilan",
+                "pendamping lansia", "pemandu wisata", "jasa supir", "fotografer",
+                "barbershop home service", "fisioterapi panggilan", "pijat bayi",
+                "tukang pijat urut tradisional", "terapis refleksi", "guru ngaji", "jasa MC", "les gitar",
+                "kelas yoga", "montir AC panggilan"]
+HOURLY_UNIT = ["1 jam", "2 jam", "3 jam", "per jam", "/jam", "sejam", "1 sesi", "per sesi", "12 jam", "24 jam",
+               "1 hari", "semalam"]
+HOURLY_EXTRA = ["buka sampai jam {h} malam", "pagi lebih murah", "weekend tambah {p}", "minimal 2 jam",
+                "ruangan ber-AC", "alat lengkap", "area {c}", "dekat stasiun {c}", "bisa ke rumah atau kos",
+                "datang ke tempat", "datang ke hotel atau rumah", "terapis bersertifikat", "berpengalaman",
+                "khusus keluarga", "per orang", "syarat KTP", "ambil di toko", "termasuk snack"]
+HOURLY_CTA = ["booking via WA {ph}", "chat aja", "dm untuk booking", "reservasi lewat WA", "datang aja",
+              "hubungi {ph}", "wa {ph}", "konfirmasi lewat WA", "chat admin", ""]
+
+
+def by_the_hour(rng):
+    c = rng.choice(CITIES)
+    ph = g.format_phone(g.random_phone(rng), rng)
+    what = rng.choice(HOURLY_PLACE if rng.random() < 0.55 else HOURLY_TRADE)
+    parts = [f"{what[0].upper()}{what[1:]} {rng.choice(HOURLY_UNIT)} {price(rng)}"]
+    for _ in range(rng.randint(0, 2)):
+        parts.append(rng.choice(HOURLY_EXTRA).format(h=rng.randint(9, 12), p=price(rng), c=c))
+    cta = rng.choice(HOURLY_CTA).format(ph=ph)
+    if cta:
+        parts.append(cta)
+    return ", ".join(parts)
+
+
+TEMENIN_WHO = ["aku", "ibu", "adikku", "nenek", "kakak", "aku sama temen-temen", "mama", "ayah", "anakku"]
+TEMENIN_WHAT = ["nonton konser", "nonton bioskop", "ke pasar", "lari pagi", "belanja bulanan",
+                "makan malam", "ke dokter", "ke bandara", "kondangan",
+                "ngerjain tugas", "ke gym", "mancing", "ke pameran", "ke rumah sakit", "jalan sore",
+                "cari kado", "bersepeda", "nonton bola", "ke acara wisuda", "ngopi"]
+TEMENIN_WHEN = ["besok pagi", "Sabtu depan", "sore ini", "minggu pagi", "jam 7", "nanti malam", "habis magrib",
+                "weekend ini", "pulang kerja", "besok siang"]
+
+
+def everyday_temenin(rng):
+    who, what, when = rng.choice(TEMENIN_WHO), rng.choice(TEMENIN_WHAT), rng.choice(TEMENIN_WHEN)
+    verb = rng.choice(["temenin", "Temenin", "nemenin", "temani", "anterin"])
+    return rng.choice([
+        f"{verb} {who} {what} {when} ya",
+        f"Ada yang mau {verb.lower()} aku {what} {when}? ketemuan di {rng.choice(CITIES)}",
+        f"{verb} {who} {what} dong, tiketnya {price(rng)} aku yang bayar",
+        f"siapa yang bisa {verb.lower()} {who} {what} {when}",
+        f"makasih udah {verb.lower()} aku {what} kemarin",
+        f"{verb} {who} {what} {when}, nanti aku jemput jam {rng.randint(5, 9)}",
+        f"kak bisa {verb.lower()} {who} {what}? {rng.randint(1, 3)} jam aja kok",
+    ])
+
+
 BRAND_WORDS = ["mawar", "pantai", "raja", "kudahoki", "bintang", "naga", "langit", "merpati", "garuda", "dewa",
                "sultan", "macan", "elang", "rajawali", "mutiara", "permata", "intan", "samudra", "bulan",
                "matahari", "petir", "kilat", "api", "naga emas", "singa", "harimau", "koin", "emas", "jaya",
@@ -667,7 +754,9 @@ def build_rows(rng):
         rows.append((t, "clear"))
     # Drawn after everything above, so the older rows stay as they were.
     for fn, label, n in [(implicit_offer, "prostitution", 3000), (hourly_trade, "clear", 1500),
-                         (gambling_comment, "gambling", 3000), (gambling_talk, "clear", 2000)]:
+                         (gambling_comment, "gambling", 3000), (gambling_talk, "clear", 2000),
+                         (implicit_offer_2, "prostitution", 1500), (by_the_hour, "clear", 2500),
+                         (everyday_temenin, "clear", 1200)]:
         for _ in range(n):
             rows.append((fn(rng), label))
     return rows

@@ -1,5 +1,6 @@
 //! Times each stage of the engine over the texts of a JSONL file (one `"text"` per line):
-//! `cargo run --release -p ronda-detect --example stages -- bench/out/detect/posts.jsonl`.
+//! `cargo run --release -p ronda-detect --example stages -- bench/out/detect/posts.jsonl`;
+//! with `analyze` after the file, only the whole engine, five times over (for `perf record`).
 
 use std::time::Instant;
 
@@ -16,6 +17,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter_map(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_string))
         .collect();
     let engine = Engine::with_defaults()?;
+    if std::env::args().nth(2).as_deref() == Some("analyze") {
+        let t = Instant::now();
+        for _ in 0..5 {
+            for t in &texts {
+                std::hint::black_box(engine.analyze(t));
+            }
+        }
+        let s = t.elapsed().as_secs_f64() / 5.0;
+        println!("analyze {:>8.2} µs/post", s / texts.len() as f64 * 1e6);
+        return Ok(());
+    }
     let n = texts.len() as f64;
     let time = |name: &str, f: &mut dyn FnMut()| {
         let t = Instant::now();
