@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod clock;
 pub mod contact;
+pub mod crawl;
 pub mod evidence;
 pub mod form_token;
 pub mod model;

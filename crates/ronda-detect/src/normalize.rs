@@ -200,7 +200,10 @@ fn token_pass(folded: &Normalized) -> Normalized {
         Some(r) => push_chars(out, &changed[r.clone()]),
         None => {
             out.text.push_str(&text[p.src.clone()]);
-            out.offsets.extend(p.src.clone().map(|b| offset(b)));
+            match offsets.get(p.src.clone()) {
+                Some(o) => out.offsets.extend_from_slice(o),
+                None => out.offsets.extend(p.src.clone().map(offset)),
+            }
         }
     };
     let mut tok: Vec<(char, u32)> = Vec::with_capacity(32);

@@ -1,7 +1,10 @@
-//! Implicit offers and gambling comment spam, read as posts. Four hand-written sets, never
+//! Implicit offers and gambling comment spam, read as posts. Six hand-written sets, never
 //! trained on: `offers_dev.jsonl` and `gambling_dev.jsonl`, which the offer and brand rules were
 //! written against, and `offers.jsonl` and `gambling_comments.jsonl`, written after those rules
-//! were frozen and never used to tune them (see `data/README.md`). Each holds the offers or the
+//! were frozen; then `offers_dev2.jsonl` (look-alikes priced by the hour, everyday company), which
+//! the second round of rules and generator were written against — after which `offers.jsonl`
+//! counts as seen — and `offers2.jsonl`, written and committed before that round and scored once
+//! after it (see `data/README.md`). Each holds the offers or the
 //! spam and as many hard negatives (hotels, kos, massage shops, tutors and drivers priced by the
 //! hour, raids in the news; anti-gambling talk, jokes about a jackpot, products with model
 //! numbers). The floors are today's figures: a change that loses recall or precision here fails.
@@ -16,6 +19,14 @@ const OFFERS_DEV: &str = include_str!(concat!(
 const OFFERS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../data/heldout/offers.jsonl"
+));
+const OFFERS_DEV2: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/heldout/offers_dev2.jsonl"
+));
+const OFFERS2: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/heldout/offers2.jsonl"
 ));
 const GAMBLING_DEV: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -50,11 +61,22 @@ fn implicit_offers_are_caught_and_hourly_trades_are_not() {
     let engine = Engine::with_defaults().expect("default engine");
     let (tp, pred, actual) = counts(&engine, OFFERS_DEV, "prostitution");
     assert_eq!((tp, pred, actual), (12, 12, 12), "the development set");
-    // Held out: 11 of 12 offers; 2 of 12 hard negatives flagged (a film invitation with a
-    // ticket price, a futsal court by the hour).
+    // 11 of 12 offers, no false alarm (the film invitation and the futsal court it once
+    // flagged are the kind of look-alike the second development set was written about).
     let (tp, pred, actual) = counts(&engine, OFFERS, "prostitution");
     assert!(tp >= 11 && actual == 12, "recall {tp}/{actual}");
-    assert!(pred - tp <= 2, "false alarms {}", pred - tp);
+    assert!(pred == tp, "false alarms {}", pred - tp);
+    let (tp, pred, actual) = counts(&engine, OFFERS_DEV2, "prostitution");
+    assert_eq!(
+        (tp, pred, actual),
+        (20, 20, 20),
+        "the second development set"
+    );
+    // Held out: 17 of 18 offers ("terima panggilan siang … hotel bintang 3", no company word);
+    // 1 of 32 look-alikes flagged (a jogging invitation "1 jam aja").
+    let (tp, pred, actual) = counts(&engine, OFFERS2, "prostitution");
+    assert!(tp >= 17 && actual == 18, "recall {tp}/{actual}");
+    assert!(pred - tp <= 1, "false alarms {}", pred - tp);
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! The one client for every request Ronda sends out (webhook deliveries and mail to the
-//! operator's relay — see [`mail`] — today, the patrol crawler's fetches next). A URL someone else chose must never reach what sits behind the
+//! The one client for every request Ronda sends out: webhook deliveries, mail to the operator's
+//! relay ([`mail`]) and the pages the patrol reads ([`fetch`]). A URL someone else chose must never reach what sits behind the
 //! server: its own database port, a cloud metadata address, the office network.
 //!
 //! What [`Outbound`] guarantees, for every request:
@@ -17,10 +17,12 @@
 //!    resolver does not see the port: a name resolving to an allow-listed address is let
 //!    through on that address's allowed ports by the check, and on any port by the resolver —
 //!    the allow-list holds the operator's own receivers, so this is accepted.)
-//! 4. **No redirect is followed**: a 3xx is the answer (a 307 would re-send the body elsewhere).
-//! 5. **Time is capped** (connect and whole request), and the answer's body is never read: a
-//!    delivery needs the status only, so nothing of what a receiver says travels back into
-//!    Ronda's logs or API.
+//! 4. **No redirect is followed by the client**: a 3xx is the answer (a 307 would re-send a
+//!    POST's body elsewhere). [`Outbound::fetch`] follows a GET's redirects itself, checking
+//!    each hop as in point 2.
+//! 5. **Time is capped** (connect and whole request). A delivery's answer body is never read
+//!    (it needs the status only, so nothing of what a receiver says travels back into Ronda's
+//!    logs or API); a fetched page's is read within a size cap (see [`fetch`]).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
@@ -29,7 +31,10 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
+pub mod fetch;
 pub mod mail;
+
+pub use fetch::{ContentKind, FetchError, FetchRequest, Fetched};
 
 /// Why an address may not be contacted: a stable name and the range it belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,7 @@ pub mod testing;
 pub mod tokens;
 mod triage;
 pub mod users;
+pub mod watchlists;
 pub mod webhooks;
 
 pub use error::{Result, StoreError};

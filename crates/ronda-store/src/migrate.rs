@@ -58,6 +58,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(22, include_str!("../migrations/0022_referral_units.sql")),
     shared(23, include_str!("../migrations/0023_mail.sql")),
     shared(24, include_str!("../migrations/0024_detection_models.sql")),
+    shared(25, include_str!("../migrations/0025_watchlists.sql")),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

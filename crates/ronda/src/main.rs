@@ -41,6 +41,8 @@ enum Command {
     Train(cmd::train::Args),
     /// Detection models trained from decisions: list, show, activate, roll back.
     Models(cmd::models::Args),
+    /// The patrol's watch lists: add, list, show, disable, enable.
+    Watchlist(cmd::watchlist::Args),
     /// Evaluate the classifier on labelled JSONL.
     Eval(cmd::eval::Args),
     /// Compute PDQ hashes of images (reference tool's CSV format).
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Models(a) => cmd::models::run(a),
+        Command::Watchlist(a) => cmd::watchlist::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Hash(a) => cmd::hash::run(a),
         Command::Match(a) => cmd::match_cmd::run(a),

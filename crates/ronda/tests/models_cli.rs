@@ -72,7 +72,7 @@ fn offer(i: usize) -> String {
     let a = AREAS[i % AREAS.len()];
     match i % 4 {
         0 => format!("ada teh manis anget malam ini area {a}, japri kak"),
-        1 => format!("teh manis anget ready buat om yang kesepian, daerah {a}, chat aja"),
+        1 => format!("teh manis anget tersedia lagi buat yang mau, daerah {a}, chat aja"),
         2 => format!("yang cari teh manis anget sekitar {a}, langsung pm ya"),
         _ => format!("teh manis anget {a} bisa ke tempat kamu, serius dm"),
     }

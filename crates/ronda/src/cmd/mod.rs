@@ -25,3 +25,4 @@ pub mod store_args;
 pub mod token;
 pub mod train;
 pub mod user;
+pub mod watchlist;

@@ -1,0 +1,197 @@
+//! The patrol's watch lists (migration 0025): created from a validated
+//! [`ronda_core::crawl::watchlist::WatchList`], listed, disabled, and the one setting an admin
+//! alone may change — whether robots.txt is obeyed — switched. Every change is audited under
+//! the person who made it, in the same transaction.
+
+use ronda_core::crawl::watchlist::{Scope, WatchList};
+use serde_json::json;
+
+use crate::error::{Result, StoreError};
+use crate::params;
+use crate::store::Store;
+
+/// A stored watch list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchListRow {
+    pub id: i64,
+    pub list: WatchList,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub created_by: String,
+    pub last_run_at: Option<i64>,
+    pub next_run_at: i64,
+}
+
+const COLUMNS: &str = "id, name, seeds_json, depth, scope, hosts_json, every_ms, ignore_robots, \
+                       enabled, created_at, created_by, last_run_at, next_run_at";
+
+fn decode_list(s: &str, column: usize) -> Result<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| StoreError::Decode {
+        column,
+        message: e.to_string(),
+    })
+}
+
+fn from_row(r: &crate::db::Row) -> Result<WatchListRow> {
+    let scope = r.string(4)?;
+    Ok(WatchListRow {
+        id: r.i64(0)?,
+        list: WatchList {
+            name: r.string(1)?,
+            seeds: decode_list(r.str(2)?, 2)?,
+            depth: u32::try_from(r.i64(3)?).unwrap_or(0),
+            scope: Scope::parse(&scope).ok_or_else(|| StoreError::Decode {
+                column: 4,
+                message: format!("unknown scope `{scope}`"),
+            })?,
+            hosts: decode_list(r.str(5)?, 5)?,
+            every_ms: r.i64(6)?,
+            ignore_robots: r.i64(7)? != 0,
+        },
+        enabled: r.i64(8)? != 0,
+        created_at: r.i64(9)?,
+        created_by: r.string(10)?,
+        last_run_at: r.opt_i64(11)?,
+        next_run_at: r.i64(12)?,
+    })
+}
+
+impl Store {
+    /// Stores a validated watch list, due at once; its id. A name in use is a conflict.
+    /// `ignore_robots` here must have been allowed by the caller (admins only); it is audited
+    /// with the rest.
+    pub async fn create_watchlist(&self, actor: String, list: WatchList) -> Result<i64> {
+        self.write(1, move |tx| {
+            if tx
+                .conn()
+                .query_opt(
+                    "SELECT id FROM watchlists WHERE name = $1",
+                    params![&list.name],
+                )?
+                .is_some()
+            {
+                return Err(StoreError::Conflict(format!(
+                    "a watch list named `{}` exists",
+                    list.name
+                )));
+            }
+            let now = tx.now_ms();
+            let seeds = json!(list.seeds).to_string();
+            let hosts = json!(list.hosts).to_string();
+            let id = tx.conn().insert_id(
+                "INSERT INTO watchlists (name, seeds_json, depth, scope, hosts_json, every_ms, \
+                 ignore_robots, enabled, created_at, created_by, next_run_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $8) RETURNING id",
+                params![
+                    &list.name,
+                    &seeds,
+                    i64::from(list.depth),
+                    list.scope.as_str(),
+                    &hosts,
+                    list.every_ms,
+                    i64::from(list.ignore_robots),
+                    now,
+                    &actor
+                ],
+            )?;
+            tx.audit(
+                &actor,
+                "watchlist.created",
+                &format!("watchlist:{id}"),
+                None,
+                Some(
+                    &json!({
+                        "name": list.name, "seeds": list.seeds, "depth": list.depth,
+                        "scope": list.scope.as_str(), "hosts": list.hosts,
+                        "every_ms": list.every_ms, "ignore_robots": list.ignore_robots,
+                    })
+                    .to_string(),
+                ),
+            )?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Every watch list, oldest first.
+    pub fn list_watchlists(&self) -> Result<Vec<WatchListRow>> {
+        self.read(|c| {
+            c.query(
+                &format!("SELECT {COLUMNS} FROM watchlists ORDER BY id"),
+                params![],
+            )?
+            .iter()
+            .map(from_row)
+            .collect()
+        })
+    }
+
+    pub fn get_watchlist(&self, id: i64) -> Result<Option<WatchListRow>> {
+        self.read(|c| {
+            c.query_opt(
+                &format!("SELECT {COLUMNS} FROM watchlists WHERE id = $1"),
+                params![id],
+            )?
+            .as_ref()
+            .map(from_row)
+            .transpose()
+        })
+    }
+
+    /// Enables or disables watch list `id`; whether it changed anything. Audited.
+    pub async fn set_watchlist_enabled(
+        &self,
+        actor: String,
+        id: i64,
+        enabled: bool,
+    ) -> Result<bool> {
+        self.set_watchlist_flag(actor, id, "enabled", enabled).await
+    }
+
+    /// Switches robots.txt off (or back on) for watch list `id` — the caller checks that
+    /// `actor` is an admin. Whether it changed anything. Audited.
+    pub async fn set_watchlist_ignore_robots(
+        &self,
+        actor: String,
+        id: i64,
+        ignore: bool,
+    ) -> Result<bool> {
+        self.set_watchlist_flag(actor, id, "ignore_robots", ignore)
+            .await
+    }
+
+    async fn set_watchlist_flag(
+        &self,
+        actor: String,
+        id: i64,
+        column: &'static str,
+        value: bool,
+    ) -> Result<bool> {
+        self.write(1, move |tx| {
+            let Some(row) = tx.conn().query_opt(
+                &format!("SELECT {column} FROM watchlists WHERE id = $1"),
+                params![id],
+            )?
+            else {
+                return Err(StoreError::NotFound(format!("watch list {id}")));
+            };
+            let before = row.i64(0)? != 0;
+            if before == value {
+                return Ok(false);
+            }
+            tx.conn().execute(
+                &format!("UPDATE watchlists SET {column} = $1 WHERE id = $2"),
+                params![i64::from(value), id],
+            )?;
+            tx.audit(
+                &actor,
+                &format!("watchlist.{column}"),
+                &format!("watchlist:{id}"),
+                Some(&json!({ column: before }).to_string()),
+                Some(&json!({ column: value }).to_string()),
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+}
