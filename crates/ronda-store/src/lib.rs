@@ -14,6 +14,7 @@ pub mod codes;
 pub mod db;
 pub mod error;
 pub mod evidence;
+pub mod frontier;
 pub mod intake;
 pub mod linking;
 pub mod mail;

@@ -8,6 +8,19 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::{DbLocation, Store, StoreOptions};
 use ronda_core::clock::{Clock, SystemClock};
 
+/// Runs a store future to completion on a fresh current-thread runtime (the store's async
+/// writes wait on its writer thread, so no timer or IO driver is needed).
+pub fn block<F: std::future::Future>(f: F) -> F::Output {
+    #[allow(
+        clippy::expect_used,
+        reason = "test support: a runtime that cannot start is a failed test"
+    )]
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime")
+        .block_on(f)
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("RONDA_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())

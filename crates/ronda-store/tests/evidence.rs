@@ -15,19 +15,12 @@ use ronda_store::params;
 use ronda_store::referrals::{NewReferral, Subject};
 use ronda_store::retention::{RetentionOutcome, RetentionPolicy};
 use ronda_store::review::{Decision, Reviewer, Verdict};
-use ronda_store::testing::{self, TestDb};
+use ronda_store::testing::{self, TestDb, block};
 use ronda_store::{Store, StoreError};
 use serde_json::Value;
 
 const DAY: i64 = 86_400_000;
 const SEED: [u8; 32] = [5; 32];
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 /// A public report with a reporter and text about `handle`; returns (case id, report id).
 fn submit(s: &Store, handle: &str) -> (i64, i64) {

@@ -11,7 +11,7 @@ use ronda_link::{FeatureExtractor, LinkConfig};
 use ronda_store::intake::IntakeContext;
 use ronda_store::notices::{Recheck, Response};
 use ronda_store::review::{Decision, Reviewer, Verdict};
-use ronda_store::testing::TestDb;
+use ronda_store::testing::{TestDb, block};
 
 fn report(json: &str) -> ValidReport {
     let mut r = serde_json::from_str::<ReportInput>(json)
@@ -47,13 +47,6 @@ fn with_profile(handle: &str, text: &str, name: &str, avatar: &str) -> String {
     serde_json::json!({"source": "patrol", "platform": "michat", "target": {"account": handle},
         "text": text, "profile": {"display_name": name, "avatar_pdq": avatar}})
     .to_string()
-}
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn actor_of(db: &TestDb, handle: &str) -> Option<i64> {

@@ -20,17 +20,10 @@ use ronda_store::notices::{Recheck, Response};
 use ronda_store::on_both_backends;
 use ronda_store::review::{Decision, Reviewer, Verdict};
 use ronda_store::testing as common;
+use ronda_store::testing::block;
 use ronda_store::{Store, StoreError};
 
 const DAY_MS: i64 = 86_400_000;
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 fn public(s: &Store, account: &str, contact: &str) -> Accepted {
     let json = format!(

@@ -13,7 +13,7 @@ use ronda_store::StoreError;
 use ronda_store::intake::IntakeContext;
 use ronda_store::notices::{Recheck, Response};
 use ronda_store::review::{Decision, Reviewer, Verdict};
-use ronda_store::testing::{self, TestDb};
+use ronda_store::testing::{self, TestDb, block};
 
 fn submit(db: &TestDb, json: &str) -> i64 {
     let r = serde_json::from_str::<ReportInput>(json)
@@ -34,13 +34,6 @@ fn submit(db: &TestDb, json: &str) -> i64 {
 
 fn who(id: i64) -> Reviewer {
     Reviewer::token(id, format!("token:{id}"))
-}
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn confirm(category: Option<Category>) -> Decision {

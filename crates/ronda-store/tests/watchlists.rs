@@ -7,14 +7,7 @@
 use ronda_core::crawl::watchlist::{Scope, WatchListSpec};
 use ronda_store::StoreError;
 use ronda_store::on_both_backends;
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+use ronda_store::testing::block;
 
 fn spec(name: &str) -> WatchListSpec {
     WatchListSpec {

@@ -1,0 +1,94 @@
+//! The patrol's frontier on both backends: the seen-set, one URL per host in flight across
+//! crawlers, a host's `next_at` respected, leases that run out given back (and a late finish
+//! refused), recrawl and failure scheduling, disabled watch lists skipped, counts.
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+use ronda_core::crawl::watchlist::{Scope, WatchListSpec};
+use ronda_store::frontier::{FetchOutcome, NewUrl};
+use ronda_store::on_both_backends;
+use ronda_store::testing::block;
+use ronda_store::{Store, StoreError};
+
+const NEVER: i64 = i64::MAX / 2;
+
+fn list(s: &Store, name: &str) -> i64 {
+    let spec = WatchListSpec {
+        name: name.into(),
+        seeds: vec!["http://a.test/".into()],
+        depth: 1,
+        scope: Scope::Host,
+        hosts: vec![],
+        every_ms: 3_600_000,
+        ignore_robots: false,
+    };
+    block(s.create_watchlist("lead:budi".into(), spec.validate().unwrap())).unwrap()
+}
+
+fn url(host: &str, path: &str) -> NewUrl {
+    NewUrl {
+        url: format!("http://{host}{path}"),
+        host: format!("http://{host}:80"),
+        depth: 0,
+    }
+}
+
+fn done(due_at: i64, host_next_at: i64) -> FetchOutcome {
+    FetchOutcome {
+        status: Some(200),
+        due_at: Some(due_at),
+        host_next_at,
+        ..FetchOutcome::default()
+    }
+}
+
+on_both_backends! {
+    fn one_url_per_host_in_flight_and_leases_given_back(db: &TestDb) {
+        let s = &db.store;
+        let w = list(s, "forum");
+        let urls = vec![url("a.test", "/1"), url("a.test", "/2"), url("a.test", "/3"), url("b.test", "/1"), url("a.test", "/1")];
+        assert_eq!(block(s.enqueue_urls(w, urls, 0)).unwrap(), 4, "the seen-set drops the repeat");
+        assert_eq!(block(s.enqueue_urls(w, vec![url("a.test", "/2")], 0)).unwrap(), 0);
+
+        let first = block(s.claim_fetches("crawler-1".into(), 10, 60_000)).unwrap();
+        let hosts: Vec<&str> = first.iter().map(|c| c.host.as_str()).collect();
+        assert_eq!(hosts, ["http://a.test:80", "http://b.test:80"], "one per host");
+        assert!(block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap().is_empty(), "both hosts in flight");
+
+        let a = first[0].clone();
+        let late = block(s.finish_fetch("crawler-2".into(), a.id, done(NEVER, 0)));
+        assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+        // a.test may not be asked again for a long while; b.test at once.
+        block(s.finish_fetch("crawler-1".into(), a.id, done(NEVER, NEVER))).unwrap();
+        block(s.finish_fetch("crawler-1".into(), first[1].id, done(NEVER, 0))).unwrap();
+        assert!(block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap().is_empty(), "a.test waits for next_at");
+
+        // A crawler that dies: its lease runs out, the URL and its host are given back.
+        assert_eq!(block(s.enqueue_urls(w, vec![url("c.test", "/x")], 0)).unwrap(), 1);
+        let held = block(s.claim_fetches("crawler-1".into(), 10, -1)).unwrap();
+        assert_eq!(held.len(), 1);
+        let again = block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap();
+        assert_eq!(again.iter().map(|c| c.id).collect::<Vec<_>>(), [held[0].id]);
+        let dead = block(s.finish_fetch("crawler-1".into(), held[0].id, done(NEVER, 0)));
+        assert!(matches!(dead, Err(StoreError::Conflict(_))), "{dead:?}");
+        // A failure counts against the host and, without a next due time, ends the URL.
+        let failed = FetchOutcome { error: Some("timeout".into()), host_failed: true, due_at: None, host_next_at: 0, ..FetchOutcome::default() };
+        block(s.finish_fetch("crawler-2".into(), again[0].id, failed)).unwrap();
+        assert_eq!(s.host_failures("http://c.test:80").unwrap(), 1);
+        assert_eq!(s.host_failures("http://b.test:80").unwrap(), 0);
+
+        let counts = s.frontier_counts(0).unwrap();
+        assert_eq!((counts.queued, counts.due, counts.claimed, counts.failed), (4, 2, 0, 1));
+        assert_eq!((counts.hosts, counts.hosts_failing), (3, 1));
+
+        // A disabled watch list's URLs are not handed out.
+        let other = list(s, "feed");
+        block(s.enqueue_urls(other, vec![url("d.test", "/")], 0)).unwrap();
+        block(s.set_watchlist_enabled("lead:budi".into(), other, false)).unwrap();
+        assert!(block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap().is_empty());
+        block(s.set_watchlist_enabled("lead:budi".into(), other, true)).unwrap();
+        let d = block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].url, "http://d.test/");
+    }
+}
