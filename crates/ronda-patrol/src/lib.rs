@@ -3,5 +3,6 @@
 //! itself (the frontier, politeness per host, robots.txt, findings through the one intake)
 //! builds on these, on `ronda_core::crawl`'s rules and on `ronda_outbound`'s fetch.
 
+pub mod crawl;
 pub mod html;
 pub mod xml;

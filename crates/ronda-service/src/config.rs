@@ -139,6 +139,41 @@ pub struct Config {
     /// Mail to reporters and platforms through an SMTP relay (`[mail]` in TOML); off unless
     /// `relay` is set.
     pub mail: Mail,
+    /// The patrol crawler (`[patrol]` in TOML).
+    pub patrol: Patrol,
+}
+
+/// How the patrol crawls: who it says it is, how politely, how much it reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Patrol {
+    /// Sent with every request; name the operator and a page about the patrol
+    /// (`Ronda-Patrol/0.1 (+https://patroli.example.go.id)`).
+    pub user_agent: String,
+    /// The least and the most time between two requests to one host, in milliseconds; between
+    /// them the delay is four times the host's last response time (a site's `Crawl-delay` is a
+    /// floor, capped at a minute).
+    pub min_delay_ms: u64,
+    pub max_delay_ms: u64,
+    /// URLs fetched at once (never two of one host).
+    pub concurrency: usize,
+    /// The largest page read, in bytes.
+    pub max_page_bytes: usize,
+    /// Time allowed for one page, redirects included, in seconds.
+    pub fetch_timeout_secs: u64,
+}
+
+impl Default for Patrol {
+    fn default() -> Self {
+        Patrol {
+            user_agent: concat!("Ronda-Patrol/", env!("CARGO_PKG_VERSION")).to_string(),
+            min_delay_ms: 500,
+            max_delay_ms: 30_000,
+            concurrency: 8,
+            max_page_bytes: 4 << 20,
+            fetch_timeout_secs: 30,
+        }
+    }
 }
 
 /// Settings of the console's sign-in and sessions.
@@ -474,6 +509,7 @@ impl Default for Config {
             retention: Retention::default(),
             console: Console::default(),
             mail: Mail::default(),
+            patrol: Patrol::default(),
         }
     }
 }
@@ -657,6 +693,19 @@ impl Config {
         self.link_config()
             .validate()
             .map_err(|e| ConfigError::Invalid(format!("link settings: {e}")))?;
+        let p = &self.patrol;
+        if p.user_agent.trim().is_empty() || p.user_agent.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid(
+                "`patrol.user_agent` must name the operator, without control characters".into(),
+            ));
+        }
+        if p.min_delay_ms > p.max_delay_ms || p.concurrency == 0 || p.max_page_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "`patrol`: `min_delay_ms` may not exceed `max_delay_ms`, `concurrency` must be positive, \
+                 `max_page_bytes` at least 1024"
+                    .into(),
+            ));
+        }
         for p in &self.trusted_proxies {
             if IpNet::parse(p).is_none() {
                 return Err(ConfigError::Invalid(format!(

@@ -218,6 +218,21 @@ impl Store {
         .await
     }
 
+    /// The earliest time a due URL of an enabled watch list can be claimed (its host's
+    /// `next_at`, or `now` when its host is free); `None` when nothing is due.
+    pub fn next_claimable_at(&self, now: i64) -> Result<Option<i64>> {
+        self.read(|c| {
+            let r = c.query_one(
+                "SELECT MIN(COALESCE(h.next_at, 0)) FROM crawl_frontier f \
+                 JOIN watchlists w ON w.id = f.watchlist_id AND w.enabled = 1 \
+                 LEFT JOIN crawl_hosts h ON h.host = f.host \
+                 WHERE f.state = 'queued' AND f.due_at <= $1",
+                params![now],
+            )?;
+            Ok(r.opt_i64(0)?.map(|t| t.max(now)))
+        })
+    }
+
     /// A host's failures in a row (0 for a host never asked).
     pub fn host_failures(&self, host: &str) -> Result<i64> {
         self.read(|c| {

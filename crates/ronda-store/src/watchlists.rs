@@ -138,6 +138,52 @@ impl Store {
         })
     }
 
+    /// Enabled watch lists whose next round is due.
+    pub fn due_watchlists(&self) -> Result<Vec<WatchListRow>> {
+        let now = self.now_ms();
+        self.read(|c| {
+            c.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM watchlists WHERE enabled = 1 AND next_run_at <= $1 ORDER BY id"
+                ),
+                params![now],
+            )?
+            .iter()
+            .map(from_row)
+            .collect()
+        })
+    }
+
+    /// Starts a round of watch list `id`: its seeds join the frontier (or, already there and
+    /// waiting for their recrawl, become due now), and the next round is one interval away.
+    pub async fn start_watchlist_round(
+        &self,
+        id: i64,
+        seeds: Vec<crate::frontier::NewUrl>,
+    ) -> Result<()> {
+        self.write(seeds.len().max(1), move |tx| {
+            let now = tx.now_ms();
+            for u in &seeds {
+                tx.conn().execute(
+                    "INSERT INTO crawl_frontier (watchlist_id, url, host, depth, state, due_at) \
+                     VALUES ($1, $2, $3, 0, 'queued', $4) ON CONFLICT (watchlist_id, url) DO NOTHING",
+                    params![id, &u.url, &u.host, now],
+                )?;
+                tx.conn().execute(
+                    "UPDATE crawl_frontier SET due_at = $1 \
+                     WHERE watchlist_id = $2 AND url = $3 AND state = 'queued' AND due_at > $1",
+                    params![now, id, &u.url],
+                )?;
+            }
+            tx.conn().execute(
+                "UPDATE watchlists SET last_run_at = $1, next_run_at = $1 + every_ms WHERE id = $2",
+                params![now, id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Enables or disables watch list `id`; whether it changed anything. Audited.
     pub async fn set_watchlist_enabled(
         &self,

@@ -41,6 +41,8 @@ enum Command {
     Train(cmd::train::Args),
     /// Detection models trained from decisions: list, show, activate, roll back.
     Models(cmd::models::Args),
+    /// The patrol crawler: run the due watch lists, or show the frontier.
+    Patrol(cmd::patrol::Args),
     /// The patrol's watch lists: add, list, show, disable, enable.
     Watchlist(cmd::watchlist::Args),
     /// Evaluate the classifier on labelled JSONL.
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Models(a) => cmd::models::run(a),
+        Command::Patrol(a) => cmd::patrol::run(a),
         Command::Watchlist(a) => cmd::watchlist::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Hash(a) => cmd::hash::run(a),

@@ -15,6 +15,7 @@ pub mod link;
 pub mod match_cmd;
 pub mod models;
 pub mod notices;
+pub mod patrol;
 pub mod referrals;
 pub mod report;
 pub mod retention;

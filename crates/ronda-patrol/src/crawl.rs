@@ -1,0 +1,535 @@
+//! The crawl over watch lists, embedded mode: the frontier lives in the store
+//! (`ronda_store::frontier`), so one process or several on one database share it, and every
+//! host sees at most one request at a time, spaced by `ronda_core::crawl::politeness`.
+//!
+//! One round of a watch list ([`Patrol::start_due_rounds`]) puts its seeds in the frontier, due
+//! now. [`Patrol::run_once`] then claims due URLs (one per host), and for each:
+//! 1. robots.txt of its host (fetched once a run through the same client and cached; 4xx →
+//!    allowed, 5xx or no answer → nothing allowed) unless the watch list ignores it;
+//! 2. the fetch through `ronda_outbound` (SSRF rules, each redirect hop re-checked, caps), with
+//!    the validators of the last fetch (a 304 changes nothing);
+//! 3. HTML → text, links; sitemap or feed → URLs (a feed entry's text is read too);
+//! 4. the text through the detection engine; a verdict other than `clear` on content not seen
+//!    before (its SHA-256 differs from the last fetch's) becomes a `patrol` report through the
+//!    one [`Intake`] — platform `web`, the page URL as target, idempotency key `patrol:<url>:
+//!    <digest>` so a crash between report and bookkeeping cannot report twice;
+//! 5. links within the watch list's scope and depth join the frontier (the seen-set drops
+//!    repeats), unless the page's robots meta says `nofollow` (and robots are obeyed);
+//! 6. the result is recorded: due again after the watch list's interval (or after a back-off
+//!    on 429/5xx/no connection, until the host's error budget is spent), the host free after
+//!    the politeness delay.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ronda_core::crawl::politeness::{Politeness, retry_after};
+use ronda_core::crawl::robots::{Robots, product_token};
+use ronda_core::crawl::url::{canonical, host_key};
+use ronda_core::crawl::watchlist::Scope;
+use ronda_core::model::Source;
+use ronda_core::report::{ReportInput, TargetInput};
+use ronda_outbound::{ContentKind, FetchError, FetchRequest, Outbound};
+use ronda_service::detection::Detector;
+use ronda_service::intake::{Intake, Refusal, Submitter};
+use ronda_store::frontier::{Claimed, FetchOutcome, NewUrl};
+use ronda_store::watchlists::WatchListRow;
+use ronda_store::{Store, StoreError};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::{html, xml};
+
+/// A run waits for a host's delay up to this long; hosts backing off for longer are left to
+/// the next run.
+const WAIT_HORIZON_MS: i64 = 60_000;
+
+/// How the patrol crawls.
+#[derive(Debug, Clone)]
+pub struct PatrolConfig {
+    /// Names the operator: `Ronda-Patrol/0.1 (+https://…)`.
+    pub user_agent: String,
+    pub politeness: Politeness,
+    /// The largest page read.
+    pub max_bytes: usize,
+    pub fetch_timeout: Duration,
+    /// URLs claimed (and fetched concurrently, one per host) at a time.
+    pub concurrency: usize,
+    /// How long a claim is held before another crawler may take the URL.
+    pub lease_ms: i64,
+    /// This crawler's name in the frontier's claims.
+    pub worker: String,
+    /// Retries of a URL that keeps failing before it is given up.
+    pub max_attempts: i64,
+}
+
+impl Default for PatrolConfig {
+    fn default() -> Self {
+        PatrolConfig {
+            user_agent: concat!("Ronda-Patrol/", env!("CARGO_PKG_VERSION")).to_string(),
+            politeness: Politeness::default(),
+            max_bytes: 4 << 20,
+            fetch_timeout: Duration::from_secs(30),
+            concurrency: 8,
+            lease_ms: 120_000,
+            worker: format!("patrol:{}", std::process::id()),
+            max_attempts: 4,
+        }
+    }
+}
+
+impl PatrolConfig {
+    /// The configuration's `[patrol]` settings, the rest default.
+    pub fn from_settings(p: &ronda_service::config::Patrol) -> Self {
+        PatrolConfig {
+            user_agent: p.user_agent.clone(),
+            politeness: Politeness {
+                min: Duration::from_millis(p.min_delay_ms),
+                max: Duration::from_millis(p.max_delay_ms),
+                ..Politeness::default()
+            },
+            max_bytes: p.max_page_bytes,
+            fetch_timeout: Duration::from_secs(p.fetch_timeout_secs.max(1)),
+            concurrency: p.concurrency,
+            ..PatrolConfig::default()
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStats {
+    pub fetched: u64,
+    pub not_modified: u64,
+    pub reported: u64,
+    pub robots_refused: u64,
+    pub errors: u64,
+    pub enqueued: u64,
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum PatrolError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs a blocking store read off the async threads (the PostgreSQL client blocks).
+async fn read<T: Send + 'static>(
+    store: &Store,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, PatrolError> {
+    let store = store.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|_| StoreError::Closed)??)
+}
+
+/// The crawler over a store, a detector and the outbound client.
+pub struct Patrol<'a> {
+    pub store: &'a Store,
+    pub detector: &'a Detector,
+    pub outbound: &'a Outbound,
+    pub config: PatrolConfig,
+    robots: Mutex<HashMap<String, Robots>>,
+}
+
+impl std::fmt::Debug for Patrol<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Patrol")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one fetched URL gave back to the loop.
+#[derive(Default)]
+struct Processed {
+    stats: RunStats,
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+/// Whether `u` is within watch list `w`'s reach.
+fn in_scope(w: &WatchListRow, u: &Url) -> bool {
+    let host = u.host_str().unwrap_or("");
+    let with_port = u
+        .port()
+        .map_or_else(|| host.to_string(), |p| format!("{host}:{p}"));
+    let seed_hosts = w
+        .list
+        .seeds
+        .iter()
+        .filter_map(|s| Url::parse(s).ok())
+        .any(|s| host_key(&s) == host_key(u));
+    seed_hosts
+        || (w.list.scope == Scope::Listed
+            && w.list.hosts.iter().any(|h| *h == host || *h == with_port))
+}
+
+impl<'a> Patrol<'a> {
+    pub fn new(
+        store: &'a Store,
+        detector: &'a Detector,
+        outbound: &'a Outbound,
+        config: PatrolConfig,
+    ) -> Self {
+        Patrol {
+            store,
+            detector,
+            outbound,
+            config,
+            robots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Starts a round of every enabled watch list that is due; how many.
+    pub async fn start_due_rounds(&self) -> Result<usize, PatrolError> {
+        let due = read(self.store, |s| s.due_watchlists()).await?;
+        for w in &due {
+            let seeds = w
+                .list
+                .seeds
+                .iter()
+                .filter_map(|s| Url::parse(s).ok())
+                .map(|u| NewUrl {
+                    host: host_key(&u),
+                    url: u.to_string(),
+                    depth: 0,
+                })
+                .collect();
+            self.store.start_watchlist_round(w.id, seeds).await?;
+        }
+        Ok(due.len())
+    }
+
+    /// Crawls until nothing is due (see the module docs).
+    pub async fn run_once(&self) -> Result<RunStats, PatrolError> {
+        self.start_due_rounds().await?;
+        let mut total = RunStats::default();
+        let mut lists: HashMap<i64, WatchListRow> = HashMap::new();
+        loop {
+            let claimed = self
+                .store
+                .claim_fetches(
+                    self.config.worker.clone(),
+                    self.config.concurrency,
+                    self.config.lease_ms,
+                )
+                .await?;
+            if claimed.is_empty() {
+                let now = self.store.now_ms();
+                let held = read(self.store, move |s| s.frontier_counts(now))
+                    .await?
+                    .claimed;
+                match read(self.store, move |s| s.next_claimable_at(now)).await? {
+                    // Due URLs wait for their host's delay, or another crawler holds some.
+                    Some(t) if t - now <= WAIT_HORIZON_MS => {
+                        let wait = (t - now).clamp(5, 200);
+                        tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())).await;
+                    }
+                    None if held > 0 => tokio::time::sleep(Duration::from_millis(50)).await,
+                    // Nothing due, or only hosts backing off for long: the next run goes on.
+                    _ => return Ok(total),
+                }
+                continue;
+            }
+            for c in &claimed {
+                let wid = c.watchlist_id;
+                if !lists.contains_key(&wid)
+                    && let Some(w) = read(self.store, move |s| s.get_watchlist(wid)).await?
+                {
+                    lists.insert(wid, w);
+                }
+            }
+            let jobs = claimed.into_iter().filter_map(|c| {
+                let w = lists.get(&c.watchlist_id)?.clone();
+                Some(async move { self.process(&w, c).await })
+            });
+            for done in futures::future::join_all(jobs).await {
+                let p = done?;
+                total.fetched += p.stats.fetched;
+                total.not_modified += p.stats.not_modified;
+                total.reported += p.stats.reported;
+                total.robots_refused += p.stats.robots_refused;
+                total.errors += p.stats.errors;
+                total.enqueued += p.stats.enqueued;
+            }
+        }
+    }
+
+    async fn robots_for(&self, u: &Url) -> Robots {
+        let key = host_key(u);
+        if let Some(r) = self
+            .robots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return r.clone();
+        }
+        let mut robots_url = u.clone();
+        robots_url.set_path("/robots.txt");
+        robots_url.set_query(None);
+        let req = FetchRequest {
+            user_agent: self.config.user_agent.clone(),
+            max_bytes: ronda_core::crawl::robots::MAX_BYTES,
+            accept: vec![ContentKind::Text],
+            timeout: self.config.fetch_timeout,
+            ..FetchRequest::default()
+        };
+        let r = match self.outbound.fetch(robots_url.as_str(), &req).await {
+            Ok(f) if (200..300).contains(&f.status) => {
+                Robots::parse(&f.body, &product_token(&self.config.user_agent))
+            }
+            Ok(f) if (400..500).contains(&f.status) => Robots::allow_all(),
+            // A robots.txt served as HTML or another type is no robots.txt.
+            Err(FetchError::ContentType(_)) => Robots::allow_all(),
+            _ => Robots::disallow_all(),
+        };
+        self.robots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, r.clone());
+        r
+    }
+
+    async fn process(&self, w: &WatchListRow, c: Claimed) -> Result<Processed, PatrolError> {
+        let mut out = Processed::default();
+        let p = &self.config.politeness;
+        let now = self.store.now_ms();
+        let Ok(url) = Url::parse(&c.url) else {
+            self.finish(&c, failed_for_good(now, "bad_url")).await?;
+            out.stats.errors += 1;
+            return Ok(out);
+        };
+        let robots = if w.list.ignore_robots {
+            Robots::allow_all()
+        } else {
+            self.robots_for(&url).await
+        };
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        if !robots.allowed(&path) {
+            out.stats.robots_refused += 1;
+            let next = now + w.list.every_ms;
+            self.finish(
+                &c,
+                FetchOutcome {
+                    error: Some("robots".into()),
+                    due_at: Some(next),
+                    host_next_at: now,
+                    ..FetchOutcome::default()
+                },
+            )
+            .await?;
+            return Ok(out);
+        }
+        let req = FetchRequest {
+            user_agent: self.config.user_agent.clone(),
+            max_bytes: self.config.max_bytes,
+            timeout: self.config.fetch_timeout,
+            accept: vec![ContentKind::Html, ContentKind::Feed, ContentKind::Text],
+            etag: c.etag.clone(),
+            last_modified: c.last_modified.clone(),
+            ..FetchRequest::default()
+        };
+        let fetched = self.outbound.fetch(url.as_str(), &req).await;
+        let now = self.store.now_ms();
+        let f = match fetched {
+            Ok(f) => f,
+            Err(e) => {
+                out.stats.errors += 1;
+                let transient = matches!(e, FetchError::Timeout | FetchError::Transport(_));
+                let attempts = c.attempts + 1;
+                let outcome = if transient && attempts < self.config.max_attempts {
+                    let wait = p.after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), None);
+                    FetchOutcome {
+                        error: Some(e.code().into()),
+                        due_at: Some(now + ms(wait)),
+                        host_next_at: now + ms(wait),
+                        host_failed: true,
+                        ..FetchOutcome::default()
+                    }
+                } else {
+                    FetchOutcome {
+                        host_failed: transient,
+                        host_next_at: now + ms(p.min),
+                        ..failed_for_good(now, e.code())
+                    }
+                };
+                self.finish(&c, outcome).await?;
+                return Ok(out);
+            }
+        };
+        let delay = p.after_answer(f.elapsed, robots.crawl_delay);
+        if f.status == 429 || f.status >= 500 {
+            out.stats.errors += 1;
+            let attempts = c.attempts + 1;
+            let wait = p.after_failure(
+                u32::try_from(attempts).unwrap_or(u32::MAX),
+                f.header("retry-after").and_then(retry_after),
+            );
+            let due = (attempts < self.config.max_attempts).then_some(now + ms(wait));
+            self.finish(
+                &c,
+                FetchOutcome {
+                    status: Some(f.status),
+                    error: due.is_none().then(|| "gave_up".to_string()),
+                    due_at: due,
+                    host_next_at: now + ms(wait),
+                    host_failed: true,
+                    ..FetchOutcome::default()
+                },
+            )
+            .await?;
+            return Ok(out);
+        }
+        out.stats.fetched += 1;
+        let recrawl = now + w.list.every_ms;
+        let mut outcome = FetchOutcome {
+            status: Some(f.status),
+            etag: f.header("etag").map(str::to_string),
+            last_modified: f.header("last-modified").map(str::to_string),
+            due_at: Some(recrawl),
+            host_next_at: now + ms(delay),
+            ..FetchOutcome::default()
+        };
+        if f.not_modified() {
+            out.stats.not_modified += 1;
+            self.finish(&c, outcome).await?;
+            return Ok(out);
+        }
+        if !(200..300).contains(&f.status) {
+            // Gone or refused: recorded, looked at again after the interval.
+            self.finish(&c, outcome).await?;
+            return Ok(out);
+        }
+        let digest = sha256_hex(&f.body);
+        outcome.content_sha256 = Some(digest.clone());
+        // What to read, each with the URL a report would name.
+        let (texts, links, follow): (Vec<(Url, String)>, Vec<Url>, bool) = match f.kind {
+            Some(ContentKind::Html) => {
+                let page = html::read(&f.body, &f.url, html::Limits::default());
+                let text = match &page.title {
+                    Some(t) if !page.text.starts_with(t.as_str()) => format!("{t}\n{}", page.text),
+                    _ => page.text.clone(),
+                };
+                let mut links = page.links;
+                links.extend(page.feeds);
+                (
+                    vec![(f.url.clone(), text)],
+                    links,
+                    !page.nofollow || w.list.ignore_robots,
+                )
+            }
+            Some(ContentKind::Feed) => {
+                let doc = xml::read(&f.body, &f.url);
+                // An entry whose page the crawl will read is reported from that page; one
+                // without (no link, or out of reach) is reported from the feed.
+                let reachable = |l: &Url| in_scope(w, l) && c.depth < w.list.depth;
+                let texts = doc
+                    .entries
+                    .iter()
+                    .filter(|e| !e.link.as_ref().is_some_and(reachable))
+                    .map(|e| {
+                        let body = html::read(e.text.as_bytes(), &f.url, html::Limits::default());
+                        let at = e.link.clone().unwrap_or_else(|| f.url.clone());
+                        (at, format!("{}\n{}", e.title, body.text))
+                    })
+                    .collect();
+                (texts, doc.urls, true)
+            }
+            _ => (Vec::new(), Vec::new(), false),
+        };
+        if c.content_sha256.as_deref() != Some(digest.as_str()) {
+            for (at, text) in texts.iter().filter(|(_, t)| !t.trim().is_empty()) {
+                if self.report(at, text, &digest).await? {
+                    out.stats.reported += 1;
+                }
+            }
+        }
+        if follow && c.depth < w.list.depth {
+            let next: Vec<NewUrl> = links
+                .into_iter()
+                .filter_map(|l| canonical(l.as_str(), None).ok())
+                .filter(|l| in_scope(w, l))
+                .map(|l| NewUrl {
+                    host: host_key(&l),
+                    url: l.to_string(),
+                    depth: c.depth + 1,
+                })
+                .collect();
+            if !next.is_empty() {
+                out.stats.enqueued += self.store.enqueue_urls(c.watchlist_id, next, now).await?;
+            }
+        }
+        self.finish(&c, outcome).await?;
+        Ok(out)
+    }
+
+    /// Reports `text` found at `url` when the detection engine flags it; whether it did.
+    async fn report(&self, url: &Url, text: &str, digest: &str) -> Result<bool, PatrolError> {
+        if self.detector.detect(text).verdict == "clear" {
+            return Ok(false);
+        }
+        let mut body = text.to_string();
+        let max = ronda_core::report::MAX_TEXT_CHARS;
+        if body.chars().count() > max {
+            body = body.chars().take(max).collect();
+        }
+        let input = ReportInput {
+            source: Some(Source::Patrol),
+            platform: Some("web".into()),
+            target: Some(TargetInput {
+                account: None,
+                url: Some(url.to_string()),
+            }),
+            text: Some(body),
+            ..ReportInput::default()
+        };
+        let who = Submitter::Operator {
+            actor: self.config.worker.clone(),
+        };
+        let intake = Intake {
+            store: self.store,
+            detector: self.detector,
+        };
+        match intake
+            .submit(input, &who, Some(format!("patrol:{url}:{digest}")))
+            .await?
+        {
+            Ok(a) => Ok(!a.replayed),
+            Err(Refusal::Invalid(_) | Refusal::OutOfScope { .. }) => Ok(false),
+        }
+    }
+
+    async fn finish(&self, c: &Claimed, outcome: FetchOutcome) -> Result<(), PatrolError> {
+        match self
+            .store
+            .finish_fetch(self.config.worker.clone(), c.id, outcome)
+            .await
+        {
+            // The lease ran out and the URL went to another crawler: its result stands.
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn failed_for_good(now: i64, code: &str) -> FetchOutcome {
+    FetchOutcome {
+        error: Some(code.to_string()),
+        due_at: None,
+        host_next_at: now,
+        ..FetchOutcome::default()
+    }
+}

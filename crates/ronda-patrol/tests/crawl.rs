@@ -1,0 +1,285 @@
+//! The patrol against a small site served by the test on 127.0.0.1 (and nothing else: the
+//! outbound client resolves no name and contacts only the site's allow-listed port). Pages in
+//! the slang and its disguises, harmless pages, a feed with gambling spam, a page robots.txt
+//! forbids, a redirect to another loopback port that is not allow-listed, an out-of-scope link.
+//! Shown: every violating page reported once, no harmless page reported, robots obeyed, the
+//! refused redirect refused with nothing sent to that port, politeness gaps held on the host,
+//! and a second round an interval later reports nothing again (unchanged content, 304 where
+//! the site sends validators).
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ronda_core::clock::{Clock, Millis, SystemClock};
+use ronda_core::crawl::politeness::Politeness;
+use ronda_core::crawl::watchlist::{Scope, WatchListSpec};
+use ronda_detect::Engine;
+use ronda_outbound::{Outbound, Policy};
+use ronda_patrol::crawl::{Patrol, PatrolConfig};
+use ronda_service::detection::Detector;
+use ronda_store::testing;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// The wall clock plus an offset the test moves forward (to make a round due).
+#[derive(Debug, Default)]
+struct Later(AtomicI64);
+
+impl Clock for Later {
+    fn now_ms(&self) -> Millis {
+        SystemClock.now_ms() + self.0.load(Ordering::SeqCst)
+    }
+}
+
+type Log = Arc<Mutex<Vec<(String, Instant)>>>;
+
+fn page(title: &str, body: &str) -> String {
+    format!("<!doctype html><html><head><title>{title}</title></head><body>{body}</body></html>")
+}
+
+fn answer(path: &str, other: u16, head: &str) -> Vec<u8> {
+    let html = "text/html; charset=utf-8";
+    let (status, ctype, body, extra): (&str, &str, String, String) = match path {
+        "/robots.txt" => ("200 OK", "text/plain", "User-agent: *\nDisallow: /private/\n".into(), String::new()),
+        "/" => (
+            "200 OK",
+            html,
+            page(
+                "Forum Jual Beli",
+                r#"<a href="/p/offer1">1</a> <a href="/p/offer2#top">2</a> <a href="/p/les">3</a>
+                <a href="/p/news?utm_source=wa">4</a> <a href="/private/offer3">5</a>
+                <a href="/away">6</a> <a href="http://other.test/x">7</a> <a href="/p/offer1">again</a>
+                <link rel="alternate" type="application/rss+xml" href="/feed.xml">
+                <a href="/feed.xml">feed</a>"#,
+            ),
+            String::new(),
+        ),
+        "/p/offer1" => (
+            "200 OK",
+            html,
+            page("Info", "<p>ready temenin malam ini, 1 jam 350k include room, wa 0812 3456 7890</p>"),
+            String::new(),
+        ),
+        "/p/offer2" => {
+            if head.contains("if-none-match: \"o2\"") {
+                return b"HTTP/1.1 304 Not Modified\r\netag: \"o2\"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec();
+            }
+            (
+                "200 OK",
+                html,
+                page("Jogja", "<p>𝐨𝐩𝐞𝐧 𝐁𝐎 jogja ST 300 LT 800 all in, WA 0813 2222 3333</p>"),
+                "etag: \"o2\"\r\n".into(),
+            )
+        }
+        "/p/les" => ("200 OK", html, page("Les", "<p>Les privat matematika SD-SMP, 1 jam 150rb, guru datang ke rumah</p>"), String::new()),
+        "/p/news" => (
+            "200 OK",
+            html,
+            page("Berita", "<p>Polisi menggerebek hotel yang menerima tamu untuk prostitusi online, tersangka diamankan</p>"),
+            String::new(),
+        ),
+        "/private/offer3" => ("200 OK", html, page("x", "<p>open bo jogja</p>"), String::new()),
+        "/away" => ("302 Found", html, String::new(), format!("location: http://127.0.0.1:{other}/\r\n")),
+        "/feed.xml" => (
+            "200 OK",
+            "application/rss+xml",
+            r#"<rss version="2.0"><channel><title>Forum</title>
+            <item><title>Komentar</title><link>/p/comment</link>
+            <description><![CDATA[<p>Sungguh luar biasa! MAWAR521 bikin ketagihan, wd lancar</p>]]></description></item>
+            </channel></rss>"#
+                .into(),
+            String::new(),
+        ),
+        "/p/comment" => ("200 OK", html, page("Komentar", "<p>Sungguh luar biasa! MAWAR521 bikin ketagihan, wd lancar</p>"), String::new()),
+        _ => ("404 Not Found", html, page("404", "tidak ada"), String::new()),
+    };
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body.as_bytes());
+    r
+}
+
+async fn site(other: u16) -> (u16, Log) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Log = Arc::default();
+    let seen = log.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16384];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                seen.lock().unwrap().push((path.clone(), Instant::now()));
+                let _ = sock.write_all(&answer(&path, other, &head)).await;
+            });
+        }
+    });
+    (port, log)
+}
+
+async fn counter() -> (u16, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(Mutex::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((_sock, _)) = listener.accept().await {
+            *h.lock().unwrap() += 1;
+        }
+    });
+    (port, hits)
+}
+
+#[test]
+fn the_patrol_reports_what_violates_and_nothing_else() {
+    // The store is opened outside the runtime (opening blocks); the crawl runs inside it.
+    let clock = Arc::new(Later::default());
+    let db = testing::sqlite_with(clock.clone());
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(crawl(&db.store, &clock));
+}
+
+async fn crawl(store: &ronda_store::Store, clock: &Later) {
+    let (other, other_hits) = counter().await;
+    let (port, log) = site(other).await;
+    let detector = Detector::new(
+        Engine::with_defaults().unwrap(),
+        "built-in".into(),
+        &ronda_link::config::LinkConfig::default(),
+    );
+    let outbound = Outbound::new(Policy {
+        allow: vec![format!("127.0.0.1:{port}").parse().unwrap()],
+        public: false,
+        timeout: Duration::from_secs(5),
+        ..Policy::default()
+    })
+    .unwrap();
+    let spec = WatchListSpec {
+        name: "forum".into(),
+        seeds: vec![format!("http://127.0.0.1:{port}/")],
+        depth: 2,
+        scope: Scope::Host,
+        hosts: vec![],
+        every_ms: 3_600_000,
+        ignore_robots: false,
+    };
+    let id = store
+        .create_watchlist("lead:budi".into(), spec.validate().unwrap())
+        .await
+        .unwrap();
+    let gap = Duration::from_millis(120);
+    let config = PatrolConfig {
+        user_agent: "Ronda-Patrol/test (+https://patrol.example.org)".into(),
+        politeness: Politeness {
+            min: gap,
+            max: gap,
+            factor: 0.0,
+            ..Politeness::default()
+        },
+        worker: "patrol:test".into(),
+        ..PatrolConfig::default()
+    };
+    let patrol = Patrol::new(store, &detector, &outbound, config);
+    let stats = patrol.run_once().await.unwrap();
+
+    // Three violating pages reported (an ad, a disguised ad, the comment spam the feed led to).
+    let mut reported: Vec<(String, Option<String>)> = store
+        .read(|c| {
+            c.query(
+                "SELECT target_value, category FROM cases ORDER BY target_value",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.string(0)?, r.opt_str(1)?.map(str::to_string))))
+            .collect::<Result<Vec<_>, ronda_store::StoreError>>()
+        })
+        .unwrap();
+    reported.sort();
+    let base = format!("127.0.0.1:{port}");
+    let urls: Vec<&str> = reported.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(stats.reported, 3, "{stats:?} {urls:?}");
+    assert_eq!(urls.len(), 3, "{urls:?}");
+    assert!(
+        urls.iter().any(|u| u.contains(&format!("{base}/p/offer1"))),
+        "{urls:?}"
+    );
+    assert!(
+        urls.iter().any(|u| u.contains(&format!("{base}/p/offer2"))),
+        "{urls:?}"
+    );
+    assert!(
+        urls.iter()
+            .any(|u| u.contains(&format!("{base}/p/comment"))),
+        "{urls:?}"
+    );
+    let reports: i64 = store
+        .read(|c| {
+            c.query_one("SELECT COUNT(*) FROM reports WHERE source = 'patrol'", &[])?
+                .i64(0)
+        })
+        .unwrap();
+    assert_eq!(reports, 3, "one report each");
+
+    let requested: Vec<String> = log.lock().unwrap().iter().map(|(p, _)| p.clone()).collect();
+    assert!(
+        !requested.iter().any(|p| p.starts_with("/private/")),
+        "robots obeyed: {requested:?}"
+    );
+    assert!(
+        requested.contains(&"/p/les".to_string()) && requested.contains(&"/p/news".to_string())
+    );
+    for p in ["/p/offer1", "/p/les", "/"] {
+        assert_eq!(
+            requested.iter().filter(|r| *r == p).count(),
+            1,
+            "{p} fetched once: {requested:?}"
+        );
+    }
+    assert_eq!(
+        *other_hits.lock().unwrap(),
+        0,
+        "the redirect to another port was refused"
+    );
+    assert!(stats.errors >= 1, "{stats:?}");
+    // Politeness: one host, requests spaced by the delay (robots.txt is read in the first slot).
+    let times: Vec<Instant> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p != "/robots.txt")
+        .map(|(_, t)| *t)
+        .collect();
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    let smallest = gaps.iter().min().copied().unwrap();
+    eprintln!(
+        "first round: {stats:?}; {} requests; smallest gap {smallest:?}",
+        requested.len()
+    );
+    assert!(smallest >= gap - Duration::from_millis(15), "gaps {gaps:?}");
+
+    // An interval later the round comes again: unchanged pages report nothing, the page with
+    // an ETag answers 304.
+    clock.0.store(2 * 3_600_000, Ordering::SeqCst);
+    let before = log.lock().unwrap().len();
+    let again = patrol.run_once().await.unwrap();
+    eprintln!("second round: {again:?}");
+    assert_eq!(again.reported, 0, "{again:?}");
+    assert!(again.fetched >= 5, "{again:?}");
+    assert!(again.not_modified >= 1, "{again:?}");
+    assert!(log.lock().unwrap().len() > before);
+    let w = store.get_watchlist(id).unwrap().unwrap();
+    assert!(w.last_run_at.is_some());
+}

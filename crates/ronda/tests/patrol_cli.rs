@@ -1,0 +1,129 @@
+//! `ronda patrol run --once` with the real binary against a small site served by this test on
+//! 127.0.0.1 (the configuration allow-lists that port alone and resolves no name): a watch list
+//! added with `ronda watchlist add`, the offer page reported as a `patrol` case with the page's
+//! URL as target, the harmless page not, robots.txt obeyed; `ronda patrol status` shows the
+//! frontier; a second `--once` run straight after has nothing due and reports nothing.
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ronda");
+
+fn ronda(dir: &Path, config: &Path, args: &[&str]) -> Output {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ronda {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A site on 127.0.0.1, one thread, one connection at a time; the paths asked for.
+fn site() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for sock in listener.incoming() {
+            let Ok(mut sock) = sock else { continue };
+            let mut buf = [0u8; 8192];
+            let n = sock.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            seen.lock().unwrap().push(path.clone());
+            let (status, ctype, body) = match path.as_str() {
+                "/robots.txt" => ("200 OK", "text/plain", "User-agent: *\nDisallow: /admin\n".to_string()),
+                "/" => ("200 OK", "text/html", r#"<html><body><a href="/iklan">a</a> <a href="/toko">b</a> <a href="/admin/x">c</a></body></html>"#.to_string()),
+                "/iklan" => ("200 OK", "text/html", "<html><body><p>open BO jogja ST 350k include room, WA 0812 3456 7890</p></body></html>".to_string()),
+                "/toko" => ("200 OK", "text/html", "<html><body><p>Open order brownies, bisa COD, DP 50%, ready stock</p></body></html>".to_string()),
+                _ => ("404 Not Found", "text/html", "<html><body>404</body></html>".to_string()),
+            };
+            let _ = write!(
+                sock,
+                "HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, log)
+}
+
+#[test]
+fn the_patrol_runs_once_from_the_command_line() {
+    let (port, log) = site();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("ronda.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
+             user_agent = \"Ronda-Patrol/test (+https://patrol.example.org)\"\nmin_delay_ms = 20\nmax_delay_ms = 20\n"
+        ),
+    )
+    .unwrap();
+    let add = ronda(
+        d,
+        &config,
+        &[
+            "watchlist",
+            "add",
+            "--name",
+            "situs",
+            "--seed",
+            &format!("http://127.0.0.1:{port}/"),
+            "--depth",
+            "1",
+        ],
+    );
+    let id = String::from_utf8_lossy(&add.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(id.parse::<i64>().is_ok());
+
+    let run = ronda(d, &config, &["patrol", "run", "--once"]);
+    let said = String::from_utf8_lossy(&run.stdout).to_string();
+    assert!(said.contains("reported 1"), "{said}");
+    let asked = log.lock().unwrap().clone();
+    assert!(
+        !asked.iter().any(|p| p.starts_with("/admin")),
+        "robots obeyed: {asked:?}"
+    );
+    assert!(asked.contains(&"/toko".to_string()), "{asked:?}");
+
+    let cases = ronda(d, &config, &["cases", "export", "--format", "jsonl"]);
+    let text = String::from_utf8_lossy(&cases.stdout).to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{port}/iklan")), "{text}");
+    assert!(text.contains("patrol"), "{text}");
+
+    let status = ronda(d, &config, &["patrol", "status"]);
+    let s = String::from_utf8_lossy(&status.stdout).to_string();
+    assert!(
+        s.contains("frontier: 4 queued (0 due now)") && s.contains("situs"),
+        "{s}"
+    );
+
+    let again = ronda(d, &config, &["patrol", "run", "--once"]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("fetched 0"),
+        "nothing due yet"
+    );
+}
