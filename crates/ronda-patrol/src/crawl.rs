@@ -224,7 +224,8 @@ impl<'a> Patrol<'a> {
                 let held = read(self.store, move |s| s.frontier_counts(now))
                     .await?
                     .claimed;
-                match read(self.store, move |s| s.next_claimable_at(now)).await? {
+                let until = now + WAIT_HORIZON_MS;
+                match read(self.store, move |s| s.next_claimable_at(now, until)).await? {
                     // Due URLs wait for their host's delay, or another crawler holds some.
                     Some(t) if t - now <= WAIT_HORIZON_MS => {
                         let wait = (t - now).clamp(5, 200);
@@ -348,10 +349,11 @@ impl<'a> Patrol<'a> {
                 let attempts = c.attempts + 1;
                 let outcome = if transient && attempts < self.config.max_attempts {
                     let wait = p.after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), None);
+                    let host_wait = self.host_wait(&c.host, wait).await?;
                     FetchOutcome {
                         error: Some(e.code().into()),
                         due_at: Some(now + ms(wait)),
-                        host_next_at: now + ms(wait),
+                        host_next_at: now + ms(host_wait),
                         host_failed: true,
                         ..FetchOutcome::default()
                     }
@@ -375,13 +377,14 @@ impl<'a> Patrol<'a> {
                 f.header("retry-after").and_then(retry_after),
             );
             let due = (attempts < self.config.max_attempts).then_some(now + ms(wait));
+            let host_wait = self.host_wait(&c.host, wait).await?;
             self.finish(
                 &c,
                 FetchOutcome {
                     status: Some(f.status),
                     error: due.is_none().then(|| "gave_up".to_string()),
                     due_at: due,
-                    host_next_at: now + ms(wait),
+                    host_next_at: now + ms(host_wait),
                     host_failed: true,
                     ..FetchOutcome::default()
                 },
@@ -506,6 +509,21 @@ impl<'a> Patrol<'a> {
             Ok(a) => Ok(!a.replayed),
             Err(Refusal::Invalid(_) | Refusal::OutOfScope { .. }) => Ok(false),
         }
+    }
+
+    /// How long a host that just failed waits: `wait`, or — when this failure spends its error
+    /// budget — the longest back-off (its URLs stay queued; the rest of the crawl goes on).
+    async fn host_wait(&self, host: &str, wait: Duration) -> Result<Duration, PatrolError> {
+        let host = host.to_string();
+        let failures = read(self.store, move |s| s.host_failures(&host)).await?;
+        let p = &self.config.politeness;
+        Ok(
+            if p.paused(u32::try_from(failures + 1).unwrap_or(u32::MAX)) {
+                wait.max(p.backoff_max)
+            } else {
+                wait
+            },
+        )
     }
 
     async fn finish(&self, c: &Claimed, outcome: FetchOutcome) -> Result<(), PatrolError> {

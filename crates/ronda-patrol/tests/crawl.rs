@@ -283,3 +283,103 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     let w = store.get_watchlist(id).unwrap().unwrap();
     assert!(w.last_run_at.is_some());
 }
+
+/// A host that answers 503 to everything: retried with a growing back-off until its error
+/// budget is spent, then left alone (the run ends instead of waiting on it).
+#[test]
+fn a_failing_host_spends_its_error_budget_and_is_left_alone() {
+    let db = testing::sqlite();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(failing(&db.store));
+}
+
+async fn failing(store: &ronda_store::Store) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Log = Arc::default();
+    let seen = log.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 4096];
+            let n = sock.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            seen.lock().unwrap().push((path.clone(), Instant::now()));
+            let status = if path == "/robots.txt" {
+                "404 Not Found"
+            } else {
+                "503 Service Unavailable"
+            };
+            let _ = sock
+                .write_all(
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await;
+        }
+    });
+    let detector = Detector::new(
+        Engine::with_defaults().unwrap(),
+        "built-in".into(),
+        &ronda_link::config::LinkConfig::default(),
+    );
+    let outbound = Outbound::new(Policy {
+        allow: vec![format!("127.0.0.1:{port}").parse().unwrap()],
+        public: false,
+        ..Policy::default()
+    })
+    .unwrap();
+    let spec = WatchListSpec {
+        name: "down".into(),
+        seeds: vec![format!("http://127.0.0.1:{port}/")],
+        depth: 0,
+        scope: Scope::Host,
+        hosts: vec![],
+        every_ms: 3_600_000,
+        ignore_robots: false,
+    };
+    store
+        .create_watchlist("lead:budi".into(), spec.validate().unwrap())
+        .await
+        .unwrap();
+    let config = PatrolConfig {
+        politeness: Politeness {
+            min: Duration::from_millis(1),
+            max: Duration::from_millis(1),
+            backoff_base: Duration::from_millis(10),
+            backoff_max: Duration::from_secs(120),
+            error_budget: 3,
+            ..Politeness::default()
+        },
+        max_attempts: 10,
+        ..PatrolConfig::default()
+    };
+    let started = Instant::now();
+    let stats = Patrol::new(store, &detector, &outbound, config)
+        .run_once()
+        .await
+        .unwrap();
+    let pages = log.lock().unwrap().iter().filter(|(p, _)| p == "/").count();
+    assert_eq!(pages, 3, "three tries, then the budget is spent: {stats:?}");
+    assert_eq!(stats.errors, 3);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the run did not wait two minutes"
+    );
+    assert_eq!(
+        store
+            .host_failures(&format!("http://127.0.0.1:{port}"))
+            .unwrap(),
+        3
+    );
+    let c = store.frontier_counts(store.now_ms() + 1_000).unwrap();
+    assert_eq!(
+        (c.queued, c.failed, c.hosts_failing),
+        (1, 0, 1),
+        "the URL stays queued"
+    );
+}

@@ -218,16 +218,18 @@ impl Store {
         .await
     }
 
-    /// The earliest time a due URL of an enabled watch list can be claimed (its host's
-    /// `next_at`, or `now` when its host is free); `None` when nothing is due.
-    pub fn next_claimable_at(&self, now: i64) -> Result<Option<i64>> {
+    /// The earliest time a queued URL of an enabled watch list, due by `until`, can be
+    /// claimed: the later of its due time and its host's `next_at` (never before `now`);
+    /// `None` when nothing is due by then.
+    pub fn next_claimable_at(&self, now: i64, until: i64) -> Result<Option<i64>> {
         self.read(|c| {
             let r = c.query_one(
-                "SELECT MIN(COALESCE(h.next_at, 0)) FROM crawl_frontier f \
+                "SELECT MIN(CASE WHEN COALESCE(h.next_at, 0) > f.due_at THEN h.next_at ELSE f.due_at END) \
+                 FROM crawl_frontier f \
                  JOIN watchlists w ON w.id = f.watchlist_id AND w.enabled = 1 \
                  LEFT JOIN crawl_hosts h ON h.host = f.host \
                  WHERE f.state = 'queued' AND f.due_at <= $1",
-                params![now],
+                params![until],
             )?;
             Ok(r.opt_i64(0)?.map(|t| t.max(now)))
         })

@@ -62,6 +62,9 @@ on_both_backends! {
         block(s.finish_fetch("crawler-1".into(), a.id, done(NEVER, NEVER))).unwrap();
         block(s.finish_fetch("crawler-1".into(), first[1].id, done(NEVER, 0))).unwrap();
         assert!(block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap().is_empty(), "a.test waits for next_at");
+        // Due URLs of a waiting host become claimable when the host may be asked again.
+        assert_eq!(s.next_claimable_at(0, 1).unwrap(), Some(NEVER));
+        assert_eq!(s.next_claimable_at(0, -1).unwrap(), None, "nothing due by then");
 
         // A crawler that dies: its lease runs out, the URL and its host are given back.
         assert_eq!(block(s.enqueue_urls(w, vec![url("c.test", "/x")], 0)).unwrap(), 1);
