@@ -139,47 +139,67 @@ async fn counter() -> (u16, Arc<Mutex<usize>>) {
     (port, hits)
 }
 
-#[test]
-fn the_patrol_reports_what_violates_and_nothing_else() {
-    // The store is opened outside the runtime (opening blocks); the crawl runs inside it.
-    let clock = Arc::new(Later::default());
-    let db = testing::sqlite_with(clock.clone());
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(crawl(&db.store, &clock));
-}
-
-async fn crawl(store: &ronda_store::Store, clock: &Later) {
-    let (other, other_hits) = counter().await;
-    let (port, log) = site(other).await;
-    let detector = Detector::new(
+/// The built-in detection engine.
+fn detector() -> Detector {
+    Detector::new(
         Engine::with_defaults().unwrap(),
         "built-in".into(),
         &ronda_link::config::LinkConfig::default(),
-    );
-    let outbound = Outbound::new(Policy {
+    )
+}
+
+/// A client that may contact 127.0.0.1:`port` and nothing else (no name is resolved).
+fn only(port: u16) -> Outbound {
+    Outbound::new(Policy {
         allow: vec![format!("127.0.0.1:{port}").parse().unwrap()],
         public: false,
         timeout: Duration::from_secs(5),
         ..Policy::default()
     })
-    .unwrap();
+    .unwrap()
+}
+
+/// A watch list of the site on `port`, from its front page down to `depth`.
+async fn watch(store: &ronda_store::Store, name: &str, port: u16, depth: u32) -> i64 {
     let spec = WatchListSpec {
-        name: "forum".into(),
+        name: name.into(),
         seeds: vec![format!("http://127.0.0.1:{port}/")],
-        depth: 2,
+        depth,
         scope: Scope::Host,
         hosts: vec![],
         every_ms: 3_600_000,
         ignore_robots: false,
     };
-    let id = store
+    store
         .create_watchlist("lead:budi".into(), spec.validate().unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `f` on a two-thread runtime (the store is opened before, outside it: opening blocks).
+fn on_runtime<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn the_patrol_reports_what_violates_and_nothing_else() {
+    // The store is opened outside the runtime (opening blocks); the crawl runs inside it.
+    let clock = Arc::new(Later::default());
+    let db = testing::sqlite_with(clock.clone());
+    on_runtime(crawl(&db.store, &clock));
+}
+
+async fn crawl(store: &ronda_store::Store, clock: &Later) {
+    let (other, other_hits) = counter().await;
+    let (port, log) = site(other).await;
+    let detector = detector();
+    let outbound = only(port);
+    let id = watch(store, "forum", port, 2).await;
     let gap = Duration::from_millis(120);
     let config = PatrolConfig {
         user_agent: "Ronda-Patrol/test (+https://patrol.example.org)".into(),
@@ -289,12 +309,7 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
 #[test]
 fn a_failing_host_spends_its_error_budget_and_is_left_alone() {
     let db = testing::sqlite();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(failing(&db.store));
+    on_runtime(failing(&db.store));
 }
 
 async fn failing(store: &ronda_store::Store) {
@@ -322,30 +337,9 @@ async fn failing(store: &ronda_store::Store) {
                 .await;
         }
     });
-    let detector = Detector::new(
-        Engine::with_defaults().unwrap(),
-        "built-in".into(),
-        &ronda_link::config::LinkConfig::default(),
-    );
-    let outbound = Outbound::new(Policy {
-        allow: vec![format!("127.0.0.1:{port}").parse().unwrap()],
-        public: false,
-        ..Policy::default()
-    })
-    .unwrap();
-    let spec = WatchListSpec {
-        name: "down".into(),
-        seeds: vec![format!("http://127.0.0.1:{port}/")],
-        depth: 0,
-        scope: Scope::Host,
-        hosts: vec![],
-        every_ms: 3_600_000,
-        ignore_robots: false,
-    };
-    store
-        .create_watchlist("lead:budi".into(), spec.validate().unwrap())
-        .await
-        .unwrap();
+    let detector = detector();
+    let outbound = only(port);
+    watch(store, "down", port, 0).await;
     let config = PatrolConfig {
         politeness: Politeness {
             min: Duration::from_millis(1),
