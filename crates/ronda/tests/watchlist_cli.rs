@@ -127,6 +127,21 @@ fn watch_lists_from_the_command_line() {
     assert!(stdout(&ronda(d, &["watchlist", "list"])).contains("disabled"));
     let on = ronda(d, &["watchlist", "enable", &id.to_string()]);
     assert!(stdout(&on).contains("enabled"));
+    let obey = ronda(d, &["watchlist", "obey-robots", &id.to_string()]);
+    assert!(
+        stdout(&obey).contains("now obeys robots.txt"),
+        "{}",
+        stdout(&obey)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&ronda(d, &["watchlist", "show", &id.to_string()]))).unwrap();
+    assert_eq!(v["ignore_robots"].as_bool(), Some(false));
+    let again = ronda(d, &["watchlist", "obey-robots", &id.to_string()]);
+    assert!(
+        stdout(&again).contains("already obeys"),
+        "{}",
+        stdout(&again)
+    );
     let missing = ronda(d, &["watchlist", "show", "999"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("999"));

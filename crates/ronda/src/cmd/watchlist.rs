@@ -1,4 +1,5 @@
-//! `ronda watchlist add | list | show ID | disable ID | enable ID`: what the patrol looks at.
+//! `ronda watchlist add | list | show ID | disable ID | enable ID | ignore-robots ID |
+//! obey-robots ID`: what the patrol looks at.
 //! Changes are audited under `cli:<user>` (whoever can run the binary against the database is
 //! its operator, so `--ignore-robots` is allowed here as it is to an admin in the API).
 
@@ -62,6 +63,18 @@ enum WatchlistCommand {
     },
     /// Crawl a disabled watch list again.
     Enable {
+        id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Stop obeying robots.txt on a watch list (audited; a regulator may be entitled to).
+    IgnoreRobots {
+        id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Obey robots.txt on a watch list again.
+    ObeyRobots {
         id: i64,
         #[command(flatten)]
         store: StoreArgs,
@@ -169,6 +182,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         WatchlistCommand::Disable { id, store } => return toggle(id, &store, false),
         WatchlistCommand::Enable { id, store } => return toggle(id, &store, true),
+        WatchlistCommand::IgnoreRobots { id, store } => return robots(id, &store, true),
+        WatchlistCommand::ObeyRobots { id, store } => return robots(id, &store, false),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn robots(id: i64, store: &StoreArgs, ignore: bool) -> anyhow::Result<ExitCode> {
+    let (_, store) = store.open()?;
+    let changed = block_on(store.set_watchlist_ignore_robots(cli_actor(), id, ignore));
+    store.close();
+    let word = if ignore { "ignores" } else { "obeys" };
+    match changed? {
+        Ok(true) => println!("watch list {id} now {word} robots.txt"),
+        Ok(false) => println!("watch list {id} already {word} robots.txt"),
+        Err(ronda_store::error::StoreError::NotFound(_)) => {
+            eprintln!("error: watch list {id} does not exist");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
     }
     Ok(ExitCode::SUCCESS)
 }
