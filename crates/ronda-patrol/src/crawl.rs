@@ -19,7 +19,7 @@
 //!    on 429/5xx/no connection, until the host's error budget is spent), the host free after
 //!    the politeness delay.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -107,6 +107,17 @@ pub struct RunStats {
     pub enqueued: u64,
 }
 
+impl std::ops::AddAssign for RunStats {
+    fn add_assign(&mut self, o: RunStats) {
+        self.fetched += o.fetched;
+        self.not_modified += o.not_modified;
+        self.reported += o.reported;
+        self.robots_refused += o.robots_refused;
+        self.errors += o.errors;
+        self.enqueued += o.enqueued;
+    }
+}
+
 /// Why a run stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum PatrolError {
@@ -142,31 +153,45 @@ impl std::fmt::Debug for Patrol<'_> {
     }
 }
 
-/// What one fetched URL gave back to the loop.
-#[derive(Default)]
-struct Processed {
-    stats: RunStats,
-}
-
 fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
-/// Whether `u` is within watch list `w`'s reach.
-fn in_scope(w: &WatchListRow, u: &Url) -> bool {
-    let host = u.host_str().unwrap_or("");
-    let with_port = u
-        .port()
-        .map_or_else(|| host.to_string(), |p| format!("{host}:{p}"));
-    let seed_hosts = w
-        .list
-        .seeds
-        .iter()
-        .filter_map(|s| Url::parse(s).ok())
-        .any(|s| host_key(&s) == host_key(u));
-    seed_hosts
-        || (w.list.scope == Scope::Listed
-            && w.list.hosts.iter().any(|h| *h == host || *h == with_port))
+/// A watch list as the loop uses it: the row, and the host keys of its seeds (its scope).
+struct Watched {
+    row: WatchListRow,
+    seed_hosts: HashSet<String>,
+}
+
+impl Watched {
+    fn new(row: WatchListRow) -> Watched {
+        let seed_hosts = row
+            .list
+            .seeds
+            .iter()
+            .filter_map(|s| Url::parse(s).ok())
+            .map(|u| host_key(&u))
+            .collect();
+        Watched { row, seed_hosts }
+    }
+
+    /// Whether `u` is within the watch list's reach.
+    fn in_scope(&self, u: &Url) -> bool {
+        if self.seed_hosts.contains(&host_key(u)) {
+            return true;
+        }
+        let host = u.host_str().unwrap_or("");
+        let with_port = u
+            .port()
+            .map_or_else(|| host.to_string(), |p| format!("{host}:{p}"));
+        self.row.list.scope == Scope::Listed
+            && self
+                .row
+                .list
+                .hosts
+                .iter()
+                .any(|h| *h == host || *h == with_port)
+    }
 }
 
 impl<'a> Patrol<'a> {
@@ -207,9 +232,14 @@ impl<'a> Patrol<'a> {
 
     /// Crawls until nothing is due (see the module docs).
     pub async fn run_once(&self) -> Result<RunStats, PatrolError> {
+        // robots.txt is read again each run (a site may change it between rounds).
+        self.robots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
         self.start_due_rounds().await?;
         let mut total = RunStats::default();
-        let mut lists: HashMap<i64, WatchListRow> = HashMap::new();
+        let mut lists: HashMap<i64, Watched> = HashMap::new();
         loop {
             let claimed = self
                 .store
@@ -221,9 +251,7 @@ impl<'a> Patrol<'a> {
                 .await?;
             if claimed.is_empty() {
                 let now = self.store.now_ms();
-                let held = read(self.store, move |s| s.frontier_counts(now))
-                    .await?
-                    .claimed;
+                let held = read(self.store, |s| s.frontier_in_flight()).await?;
                 let until = now + WAIT_HORIZON_MS;
                 match read(self.store, move |s| s.next_claimable_at(now, until)).await? {
                     // Due URLs wait for their host's delay, or another crawler holds some.
@@ -242,21 +270,15 @@ impl<'a> Patrol<'a> {
                 if !lists.contains_key(&wid)
                     && let Some(w) = read(self.store, move |s| s.get_watchlist(wid)).await?
                 {
-                    lists.insert(wid, w);
+                    lists.insert(wid, Watched::new(w));
                 }
             }
             let jobs = claimed.into_iter().filter_map(|c| {
-                let w = lists.get(&c.watchlist_id)?.clone();
-                Some(async move { self.process(&w, c).await })
+                let w = lists.get(&c.watchlist_id)?;
+                Some(async move { self.process(w, c).await })
             });
             for done in futures::future::join_all(jobs).await {
-                let p = done?;
-                total.fetched += p.stats.fetched;
-                total.not_modified += p.stats.not_modified;
-                total.reported += p.stats.reported;
-                total.robots_refused += p.stats.robots_refused;
-                total.errors += p.stats.errors;
-                total.enqueued += p.stats.enqueued;
+                total += done?;
             }
         }
     }
@@ -297,13 +319,14 @@ impl<'a> Patrol<'a> {
         r
     }
 
-    async fn process(&self, w: &WatchListRow, c: Claimed) -> Result<Processed, PatrolError> {
-        let mut out = Processed::default();
+    async fn process(&self, watched: &Watched, c: Claimed) -> Result<RunStats, PatrolError> {
+        let w = &watched.row;
+        let mut out = RunStats::default();
         let p = &self.config.politeness;
         let now = self.store.now_ms();
         let Ok(url) = Url::parse(&c.url) else {
             self.finish(&c, failed_for_good(now, "bad_url")).await?;
-            out.stats.errors += 1;
+            out.errors += 1;
             return Ok(out);
         };
         let robots = if w.list.ignore_robots {
@@ -316,7 +339,7 @@ impl<'a> Patrol<'a> {
             None => url.path().to_string(),
         };
         if !robots.allowed(&path) {
-            out.stats.robots_refused += 1;
+            out.robots_refused += 1;
             let next = now + w.list.every_ms;
             self.finish(
                 &c,
@@ -344,7 +367,7 @@ impl<'a> Patrol<'a> {
         let f = match fetched {
             Ok(f) => f,
             Err(e) => {
-                out.stats.errors += 1;
+                out.errors += 1;
                 let transient = matches!(e, FetchError::Timeout | FetchError::Transport(_));
                 let attempts = c.attempts + 1;
                 let outcome = if transient && attempts < self.config.max_attempts {
@@ -370,7 +393,7 @@ impl<'a> Patrol<'a> {
         };
         let delay = p.after_answer(f.elapsed, robots.crawl_delay);
         if f.status == 429 || f.status >= 500 {
-            out.stats.errors += 1;
+            out.errors += 1;
             let attempts = c.attempts + 1;
             let wait = p.after_failure(
                 u32::try_from(attempts).unwrap_or(u32::MAX),
@@ -392,7 +415,7 @@ impl<'a> Patrol<'a> {
             .await?;
             return Ok(out);
         }
-        out.stats.fetched += 1;
+        out.fetched += 1;
         let recrawl = now + w.list.every_ms;
         let mut outcome = FetchOutcome {
             status: Some(f.status),
@@ -403,7 +426,7 @@ impl<'a> Patrol<'a> {
             ..FetchOutcome::default()
         };
         if f.not_modified() {
-            out.stats.not_modified += 1;
+            out.not_modified += 1;
             self.finish(&c, outcome).await?;
             return Ok(out);
         }
@@ -434,7 +457,7 @@ impl<'a> Patrol<'a> {
                 let doc = xml::read(&f.body, &f.url);
                 // An entry whose page the crawl will read is reported from that page; one
                 // without (no link, or out of reach) is reported from the feed.
-                let reachable = |l: &Url| in_scope(w, l) && c.depth < w.list.depth;
+                let reachable = |l: &Url| watched.in_scope(l) && c.depth < w.list.depth;
                 let texts = doc
                     .entries
                     .iter()
@@ -452,7 +475,7 @@ impl<'a> Patrol<'a> {
         if c.content_sha256.as_deref() != Some(digest.as_str()) {
             for (at, text) in texts.iter().filter(|(_, t)| !t.trim().is_empty()) {
                 if self.report(at, text, &digest).await? {
-                    out.stats.reported += 1;
+                    out.reported += 1;
                 }
             }
         }
@@ -460,7 +483,7 @@ impl<'a> Patrol<'a> {
             let next: Vec<NewUrl> = links
                 .into_iter()
                 .filter_map(|l| canonical(l.as_str(), None).ok())
-                .filter(|l| in_scope(w, l))
+                .filter(|l| watched.in_scope(l))
                 .map(|l| NewUrl {
                     host: host_key(&l),
                     url: l.to_string(),
@@ -468,7 +491,7 @@ impl<'a> Patrol<'a> {
                 })
                 .collect();
             if !next.is_empty() {
-                out.stats.enqueued += self.store.enqueue_urls(c.watchlist_id, next, now).await?;
+                out.enqueued += self.store.enqueue_urls(c.watchlist_id, next, now).await?;
             }
         }
         self.finish(&c, outcome).await?;

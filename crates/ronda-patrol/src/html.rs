@@ -83,13 +83,38 @@ const BLOCKS: &[&str] = &[
     "figcaption",
 ];
 
-fn selector(s: &str) -> Selector {
-    // The selectors are constants of this module: a failure is a bug caught by its tests.
-    #[allow(
-        clippy::expect_used,
-        reason = "constant selectors, covered by the tests"
-    )]
-    Selector::parse(s).expect("a valid selector")
+/// The selectors this module reads with, parsed once.
+struct Selectors {
+    base: Selector,
+    title: Selector,
+    body: Selector,
+    links: Selector,
+    images: Selector,
+    meta_images: Selector,
+    feeds: Selector,
+    meta: Selector,
+}
+
+fn selectors() -> &'static Selectors {
+    static S: std::sync::OnceLock<Selectors> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        // Constants of this module: a failure is a bug, caught by its tests.
+        #[allow(
+            clippy::expect_used,
+            reason = "constant selectors, covered by the tests"
+        )]
+        let p = |s: &str| Selector::parse(s).expect("a valid selector");
+        Selectors {
+            base: p("base[href]"),
+            title: p("title"),
+            body: p("body"),
+            links: p("a[href], area[href]"),
+            images: p("img[src]"),
+            meta_images: p("meta[property='og:image'], meta[name='twitter:image']"),
+            feeds: p("link[rel~='alternate'][href]"),
+            meta: p("meta[name]"),
+        }
+    })
 }
 
 /// Collects the visible text under `el` into `out`.
@@ -149,15 +174,16 @@ fn push_unique(v: &mut Vec<Url>, u: Url, max: usize) {
 pub fn read(body: &[u8], url: &Url, limits: Limits) -> Page {
     let src = String::from_utf8_lossy(body);
     let doc = Html::parse_document(&src);
+    let sel = selectors();
     let base = doc
-        .select(&selector("base[href]"))
+        .select(&sel.base)
         .next()
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| url.join(h).ok())
         .unwrap_or_else(|| url.clone());
     let mut page = Page {
         title: doc
-            .select(&selector("title"))
+            .select(&sel.title)
             .next()
             .map(|t| t.text().collect::<Vec<_>>().join(" "))
             .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -165,13 +191,13 @@ pub fn read(body: &[u8], url: &Url, limits: Limits) -> Page {
         ..Page::default()
     };
     let mut text = String::new();
-    if let Some(body_el) = doc.select(&selector("body")).next() {
+    if let Some(body_el) = doc.select(&sel.body).next() {
         text_of(body_el, &mut text, limits.max_text);
     }
     let mut text = text.trim().to_string();
     cut(&mut text, limits.max_text);
     page.text = text;
-    for a in doc.select(&selector("a[href], area[href]")) {
+    for a in doc.select(&sel.links) {
         if let Some(u) = a
             .value()
             .attr("href")
@@ -180,7 +206,7 @@ pub fn read(body: &[u8], url: &Url, limits: Limits) -> Page {
             push_unique(&mut page.links, u, limits.max_links);
         }
     }
-    for img in doc.select(&selector("img[src]")) {
+    for img in doc.select(&sel.images) {
         if let Some(u) = img
             .value()
             .attr("src")
@@ -189,9 +215,7 @@ pub fn read(body: &[u8], url: &Url, limits: Limits) -> Page {
             push_unique(&mut page.images, u, limits.max_images);
         }
     }
-    for m in doc.select(&selector(
-        "meta[property='og:image'], meta[name='twitter:image']",
-    )) {
+    for m in doc.select(&sel.meta_images) {
         if let Some(u) = m
             .value()
             .attr("content")
@@ -200,7 +224,7 @@ pub fn read(body: &[u8], url: &Url, limits: Limits) -> Page {
             push_unique(&mut page.images, u, limits.max_images);
         }
     }
-    for l in doc.select(&selector("link[rel~='alternate'][href]")) {
+    for l in doc.select(&sel.feeds) {
         let ty = l.value().attr("type").unwrap_or("").to_ascii_lowercase();
         if (ty.contains("rss") || ty.contains("atom"))
             && let Some(u) = l
@@ -211,7 +235,7 @@ pub fn read(body: &[u8], url: &Url, limits: Limits) -> Page {
             push_unique(&mut page.feeds, u, limits.max_links);
         }
     }
-    page.nofollow = doc.select(&selector("meta[name]")).any(|m| {
+    page.nofollow = doc.select(&sel.meta).any(|m| {
         m.value()
             .attr("name")
             .is_some_and(|n| n.eq_ignore_ascii_case("robots"))

@@ -235,6 +235,17 @@ impl Store {
         })
     }
 
+    /// URLs held by a crawler now (by the state index; the loop asks this while it waits).
+    pub fn frontier_in_flight(&self) -> Result<i64> {
+        self.read(|c| {
+            c.query_one(
+                "SELECT COUNT(*) FROM crawl_frontier WHERE state = 'claimed'",
+                params![],
+            )?
+            .i64(0)
+        })
+    }
+
     /// A host's failures in a row (0 for a host never asked).
     pub fn host_failures(&self, host: &str) -> Result<i64> {
         self.read(|c| {

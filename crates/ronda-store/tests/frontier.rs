@@ -54,6 +54,7 @@ on_both_backends! {
         let hosts: Vec<&str> = first.iter().map(|c| c.host.as_str()).collect();
         assert_eq!(hosts, ["http://a.test:80", "http://b.test:80"], "one per host");
         assert!(block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap().is_empty(), "both hosts in flight");
+        assert_eq!(s.frontier_in_flight().unwrap(), 2);
 
         let a = first[0].clone();
         let late = block(s.finish_fetch("crawler-2".into(), a.id, done(NEVER, 0)));

@@ -129,7 +129,7 @@ fn watch_lists_from_the_command_line() {
     assert!(stdout(&on).contains("enabled"));
     let obey = ronda(d, &["watchlist", "obey-robots", &id.to_string()]);
     assert!(
-        stdout(&obey).contains("now obeys robots.txt"),
+        stdout(&obey).contains(&format!("watch list {id} obeys robots.txt")),
         "{}",
         stdout(&obey)
     );

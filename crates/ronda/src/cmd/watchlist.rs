@@ -180,39 +180,45 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
-        WatchlistCommand::Disable { id, store } => return toggle(id, &store, false),
-        WatchlistCommand::Enable { id, store } => return toggle(id, &store, true),
-        WatchlistCommand::IgnoreRobots { id, store } => return robots(id, &store, true),
-        WatchlistCommand::ObeyRobots { id, store } => return robots(id, &store, false),
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn robots(id: i64, store: &StoreArgs, ignore: bool) -> anyhow::Result<ExitCode> {
-    let (_, store) = store.open()?;
-    let changed = block_on(store.set_watchlist_ignore_robots(cli_actor(), id, ignore));
-    store.close();
-    let word = if ignore { "ignores" } else { "obeys" };
-    match changed? {
-        Ok(true) => println!("watch list {id} now {word} robots.txt"),
-        Ok(false) => println!("watch list {id} already {word} robots.txt"),
-        Err(ronda_store::error::StoreError::NotFound(_)) => {
-            eprintln!("error: watch list {id} does not exist");
-            return Ok(ExitCode::from(1));
+        WatchlistCommand::Disable { id, store } => {
+            return switch(id, &store, Switch::Enabled, false);
         }
-        Err(e) => return Err(e.into()),
+        WatchlistCommand::Enable { id, store } => return switch(id, &store, Switch::Enabled, true),
+        WatchlistCommand::IgnoreRobots { id, store } => {
+            return switch(id, &store, Switch::IgnoreRobots, true);
+        }
+        WatchlistCommand::ObeyRobots { id, store } => {
+            return switch(id, &store, Switch::IgnoreRobots, false);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn toggle(id: i64, store: &StoreArgs, enabled: bool) -> anyhow::Result<ExitCode> {
+/// The switches of a watch list that the CLI sets.
+#[derive(Debug, Clone, Copy)]
+enum Switch {
+    Enabled,
+    IgnoreRobots,
+}
+
+/// Sets switch `which` of watch list `id` to `on` (audited under `cli:<user>`).
+fn switch(id: i64, store: &StoreArgs, which: Switch, on: bool) -> anyhow::Result<ExitCode> {
     let (_, store) = store.open()?;
-    let changed = block_on(store.set_watchlist_enabled(cli_actor(), id, enabled));
+    let actor = cli_actor();
+    let changed = match which {
+        Switch::Enabled => block_on(store.set_watchlist_enabled(actor, id, on)),
+        Switch::IgnoreRobots => block_on(store.set_watchlist_ignore_robots(actor, id, on)),
+    };
     store.close();
-    let word = if enabled { "enabled" } else { "disabled" };
+    let state = match (which, on) {
+        (Switch::Enabled, true) => "enabled",
+        (Switch::Enabled, false) => "disabled",
+        (Switch::IgnoreRobots, true) => "ignores robots.txt",
+        (Switch::IgnoreRobots, false) => "obeys robots.txt",
+    };
     match changed? {
-        Ok(true) => println!("watch list {id} {word}"),
-        Ok(false) => println!("watch list {id} was already {word}"),
+        Ok(true) => println!("watch list {id} {state}"),
+        Ok(false) => println!("watch list {id} already {state}"),
         Err(ronda_store::error::StoreError::NotFound(_)) => {
             eprintln!("error: watch list {id} does not exist");
             return Ok(ExitCode::from(1));
