@@ -26,12 +26,22 @@ start_postgres() {
 
 start_nats() {
   if (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then return; fi
+  if [ ! -x /usr/sbin/nats-server ] && command -v apt-get >/dev/null; then
+    log "installing nats-server (Debian)"
+    apt-get install -y nats-server >/dev/null || true
+  fi
   if [ -x /usr/sbin/nats-server ]; then
     log "starting NATS (JetStream)"
     mkdir -p /var/lib/nats-server
     start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
       -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server || true
   fi
+  for _ in $(seq 1 30); do
+    if (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then return; fi
+    sleep 1
+  done
+  echo "NATS is not reachable on 127.0.0.1:4222; the JetStream patrol test needs it" >&2
+  exit 1
 }
 
 if [ -z "${RONDA_TEST_PG_URL:-}" ]; then start_postgres; fi

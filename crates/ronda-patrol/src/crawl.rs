@@ -105,6 +105,8 @@ pub struct RunStats {
     pub robots_refused: u64,
     pub errors: u64,
     pub enqueued: u64,
+    /// Jobs dropped because their URL was already fetched in their round (JetStream mode).
+    pub skipped: u64,
 }
 
 impl std::ops::AddAssign for RunStats {
@@ -115,6 +117,36 @@ impl std::ops::AddAssign for RunStats {
         self.robots_refused += o.robots_refused;
         self.errors += o.errors;
         self.enqueued += o.enqueued;
+        self.skipped += o.skipped;
+    }
+}
+
+/// One URL fetched and read: what it did, what the frontier records, the links it found (in
+/// scope, within depth, each once).
+#[derive(Debug)]
+pub(crate) struct Processed {
+    pub(crate) stats: RunStats,
+    pub(crate) outcome: FetchOutcome,
+    pub(crate) links: Vec<NewUrl>,
+}
+
+impl Processed {
+    pub(crate) fn skipped() -> Processed {
+        Processed::done(
+            RunStats {
+                skipped: 1,
+                ..RunStats::default()
+            },
+            FetchOutcome::default(),
+        )
+    }
+
+    fn done(stats: RunStats, outcome: FetchOutcome) -> Processed {
+        Processed {
+            stats,
+            outcome,
+            links: Vec::new(),
+        }
     }
 }
 
@@ -123,10 +155,13 @@ impl std::ops::AddAssign for RunStats {
 pub enum PatrolError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The JetStream frontier could not be reached or refused a request.
+    #[error("NATS: {0}")]
+    Nats(String),
 }
 
 /// Runs a blocking store read off the async threads (the PostgreSQL client blocks).
-async fn read<T: Send + 'static>(
+pub(crate) async fn read<T: Send + 'static>(
     store: &Store,
     f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, PatrolError> {
@@ -158,13 +193,13 @@ fn sha256_hex(b: &[u8]) -> String {
 }
 
 /// A watch list as the loop uses it: the row, and the host keys of its seeds (its scope).
-struct Watched {
-    row: WatchListRow,
-    seed_hosts: HashSet<String>,
+pub(crate) struct Watched {
+    pub(crate) row: WatchListRow,
+    pub(crate) seed_hosts: HashSet<String>,
 }
 
 impl Watched {
-    fn new(row: WatchListRow) -> Watched {
+    pub(crate) fn new(row: WatchListRow) -> Watched {
         let seed_hosts = row
             .list
             .seeds
@@ -176,7 +211,7 @@ impl Watched {
     }
 
     /// Whether `u` is within the watch list's reach.
-    fn in_scope(&self, u: &Url) -> bool {
+    pub(crate) fn in_scope(&self, u: &Url) -> bool {
         if self.seed_hosts.contains(&host_key(u)) {
             return true;
         }
@@ -232,11 +267,7 @@ impl<'a> Patrol<'a> {
 
     /// Crawls until nothing is due (see the module docs).
     pub async fn run_once(&self) -> Result<RunStats, PatrolError> {
-        // robots.txt is read again each run (a site may change it between rounds).
-        self.robots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.clear_robots();
         self.start_due_rounds().await?;
         let mut total = RunStats::default();
         let mut lists: HashMap<i64, Watched> = HashMap::new();
@@ -275,12 +306,24 @@ impl<'a> Patrol<'a> {
             }
             let jobs = claimed.into_iter().filter_map(|c| {
                 let w = lists.get(&c.watchlist_id)?;
-                Some(async move { self.process(w, c).await })
+                Some(async move {
+                    let done = self.process(w, &c).await?;
+                    self.settle(&c, done).await
+                })
             });
             for done in futures::future::join_all(jobs).await {
                 total += done?;
             }
         }
+    }
+
+    /// Forgets the robots.txt read so far: each run reads them again (a site may change its
+    /// rules between rounds).
+    pub(crate) fn clear_robots(&self) {
+        self.robots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     async fn robots_for(&self, u: &Url) -> Robots {
@@ -319,15 +362,20 @@ impl<'a> Patrol<'a> {
         r
     }
 
-    async fn process(&self, watched: &Watched, c: Claimed) -> Result<RunStats, PatrolError> {
+    /// Fetches and reads one claimed URL and reports what it found; the frontier's bookkeeping
+    /// (the outcome, the links) is left to the caller.
+    pub(crate) async fn process(
+        &self,
+        watched: &Watched,
+        c: &Claimed,
+    ) -> Result<Processed, PatrolError> {
         let w = &watched.row;
         let mut out = RunStats::default();
         let p = &self.config.politeness;
         let now = self.store.now_ms();
         let Ok(url) = Url::parse(&c.url) else {
-            self.finish(&c, failed_for_good(now, "bad_url")).await?;
             out.errors += 1;
-            return Ok(out);
+            return Ok(Processed::done(out, failed_for_good(now, "bad_url")));
         };
         let robots = if w.list.ignore_robots {
             Robots::allow_all()
@@ -341,17 +389,15 @@ impl<'a> Patrol<'a> {
         if !robots.allowed(&path) {
             out.robots_refused += 1;
             let next = now + w.list.every_ms;
-            self.finish(
-                &c,
+            return Ok(Processed::done(
+                out,
                 FetchOutcome {
                     error: Some("robots".into()),
                     due_at: Some(next),
                     host_next_at: now,
                     ..FetchOutcome::default()
                 },
-            )
-            .await?;
-            return Ok(out);
+            ));
         }
         let req = FetchRequest {
             user_agent: self.config.user_agent.clone(),
@@ -372,11 +418,10 @@ impl<'a> Patrol<'a> {
                 let attempts = c.attempts + 1;
                 let outcome = if transient && attempts < self.config.max_attempts {
                     let wait = p.after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), None);
-                    let host_wait = self.host_wait(&c.host, wait).await?;
                     FetchOutcome {
                         error: Some(e.code().into()),
                         due_at: Some(now + ms(wait)),
-                        host_next_at: now + ms(host_wait),
+                        host_next_at: now + ms(wait),
                         host_failed: true,
                         ..FetchOutcome::default()
                     }
@@ -387,8 +432,7 @@ impl<'a> Patrol<'a> {
                         ..failed_for_good(now, e.code())
                     }
                 };
-                self.finish(&c, outcome).await?;
-                return Ok(out);
+                return Ok(Processed::done(out, outcome));
             }
         };
         let delay = p.after_answer(f.elapsed, robots.crawl_delay);
@@ -400,20 +444,17 @@ impl<'a> Patrol<'a> {
                 f.header("retry-after").and_then(retry_after),
             );
             let due = (attempts < self.config.max_attempts).then_some(now + ms(wait));
-            let host_wait = self.host_wait(&c.host, wait).await?;
-            self.finish(
-                &c,
+            return Ok(Processed::done(
+                out,
                 FetchOutcome {
                     status: Some(f.status),
                     error: due.is_none().then(|| "gave_up".to_string()),
                     due_at: due,
-                    host_next_at: now + ms(host_wait),
+                    host_next_at: now + ms(wait),
                     host_failed: true,
                     ..FetchOutcome::default()
                 },
-            )
-            .await?;
-            return Ok(out);
+            ));
         }
         out.fetched += 1;
         let recrawl = now + w.list.every_ms;
@@ -427,13 +468,11 @@ impl<'a> Patrol<'a> {
         };
         if f.not_modified() {
             out.not_modified += 1;
-            self.finish(&c, outcome).await?;
-            return Ok(out);
+            return Ok(Processed::done(out, outcome));
         }
         if !(200..300).contains(&f.status) {
             // Gone or refused: recorded, looked at again after the interval.
-            self.finish(&c, outcome).await?;
-            return Ok(out);
+            return Ok(Processed::done(out, outcome));
         }
         let digest = sha256_hex(&f.body);
         outcome.content_sha256 = Some(digest.clone());
@@ -479,23 +518,46 @@ impl<'a> Patrol<'a> {
                 }
             }
         }
+        let mut next = Vec::new();
         if follow && c.depth < w.list.depth {
-            let next: Vec<NewUrl> = links
+            let mut seen = HashSet::new();
+            next = links
                 .into_iter()
                 .filter_map(|l| canonical(l.as_str(), None).ok())
-                .filter(|l| watched.in_scope(l))
+                .filter(|l| watched.in_scope(l) && seen.insert(l.to_string()))
                 .map(|l| NewUrl {
                     host: host_key(&l),
                     url: l.to_string(),
                     depth: c.depth + 1,
                 })
                 .collect();
-            if !next.is_empty() {
-                out.enqueued += self.store.enqueue_urls(c.watchlist_id, next, now).await?;
-            }
         }
-        self.finish(&c, outcome).await?;
-        Ok(out)
+        Ok(Processed {
+            stats: out,
+            outcome,
+            links: next,
+        })
+    }
+
+    /// The store frontier's bookkeeping of one processed URL: its links enqueued, the host's
+    /// error budget applied, the outcome recorded.
+    async fn settle(&self, c: &Claimed, done: Processed) -> Result<RunStats, PatrolError> {
+        let Processed {
+            mut stats,
+            mut outcome,
+            links,
+        } = done;
+        let now = self.store.now_ms();
+        if !links.is_empty() {
+            stats.enqueued += self.store.enqueue_urls(c.watchlist_id, links, now).await?;
+        }
+        if outcome.host_failed {
+            let host = c.host.clone();
+            let failures = read(self.store, move |s| s.host_failures(&host)).await?;
+            self.spend_budget(&mut outcome, failures, now);
+        }
+        self.finish(c, outcome).await?;
+        Ok(stats)
     }
 
     /// Reports `text` found at `url` when the detection engine flags it; whether it did.
@@ -534,19 +596,14 @@ impl<'a> Patrol<'a> {
         }
     }
 
-    /// How long a host that just failed waits: `wait`, or — when this failure spends its error
-    /// budget — the longest back-off (its URLs stay queued; the rest of the crawl goes on).
-    async fn host_wait(&self, host: &str, wait: Duration) -> Result<Duration, PatrolError> {
-        let host = host.to_string();
-        let failures = read(self.store, move |s| s.host_failures(&host)).await?;
+    /// A host that just failed (with `failures` failures before) waits as `outcome` says, or —
+    /// when this failure spends its error budget — the longest back-off (its URLs stay queued;
+    /// the rest of the crawl goes on).
+    pub(crate) fn spend_budget(&self, outcome: &mut FetchOutcome, failures: i64, now: i64) {
         let p = &self.config.politeness;
-        Ok(
-            if p.paused(u32::try_from(failures + 1).unwrap_or(u32::MAX)) {
-                wait.max(p.backoff_max)
-            } else {
-                wait
-            },
-        )
+        if p.paused(u32::try_from(failures + 1).unwrap_or(u32::MAX)) {
+            outcome.host_next_at = outcome.host_next_at.max(now + ms(p.backoff_max));
+        }
     }
 
     async fn finish(&self, c: &Claimed, outcome: FetchOutcome) -> Result<(), PatrolError> {
@@ -562,7 +619,7 @@ impl<'a> Patrol<'a> {
     }
 }
 
-fn ms(d: Duration) -> i64 {
+pub(crate) fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -5,4 +5,5 @@
 
 pub mod crawl;
 pub mod html;
+pub mod jet;
 pub mod xml;

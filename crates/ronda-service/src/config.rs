@@ -161,6 +161,13 @@ pub struct Patrol {
     pub max_page_bytes: usize,
     /// Time allowed for one page, redirects included, in seconds.
     pub fetch_timeout_secs: u64,
+    /// With `ronda patrol run --nats`: the prefix of the JetStream stream and key-value buckets
+    /// that hold the shared frontier (`<prefix>_FRONTIER`, `<prefix>_URLS`, `<prefix>_HOSTS`);
+    /// crawlers with the same prefix share one crawl.
+    pub nats_prefix: String,
+    /// With `--nats`: seconds a crawler may hold a URL without a sign of life before JetStream
+    /// gives it to another crawler (a crawler that was killed loses its URLs after this).
+    pub nats_ack_wait_secs: u64,
 }
 
 impl Default for Patrol {
@@ -172,6 +179,8 @@ impl Default for Patrol {
             concurrency: 8,
             max_page_bytes: 4 << 20,
             fetch_timeout_secs: 30,
+            nats_prefix: "RONDA_PATROL".into(),
+            nats_ack_wait_secs: 60,
         }
     }
 }
@@ -703,6 +712,18 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "`patrol`: `min_delay_ms` may not exceed `max_delay_ms`, `concurrency` must be positive, \
                  `max_page_bytes` at least 1024"
+                    .into(),
+            ));
+        }
+        if p.nats_prefix.is_empty()
+            || !p
+                .nats_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || p.nats_ack_wait_secs == 0
+        {
+            return Err(ConfigError::Invalid(
+                "`patrol`: `nats_prefix` must be letters, digits and `_`; `nats_ack_wait_secs` positive"
                     .into(),
             ));
         }

@@ -184,6 +184,22 @@ impl Store {
         .await
     }
 
+    /// Moves watch list `id` on to its next round when its round due at `due_at` has not been
+    /// started yet — the frontier is elsewhere (JetStream), and the caller has already put the
+    /// seeds there. Whether this call started it (of crawlers racing for one round, one wins).
+    pub async fn advance_watchlist_round(&self, id: i64, due_at: i64) -> Result<bool> {
+        self.write(1, move |tx| {
+            let now = tx.now_ms();
+            let n = tx.conn().execute(
+                "UPDATE watchlists SET last_run_at = $1, next_run_at = $1 + every_ms \
+                 WHERE id = $2 AND next_run_at = $3",
+                params![now, id, due_at],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     /// Enables or disables watch list `id`; whether it changed anything. Audited.
     pub async fn set_watchlist_enabled(
         &self,

@@ -62,4 +62,15 @@ on_both_backends! {
         assert_eq!(events[2].after.as_deref(), Some(r#"{"ignore_robots":true}"#));
         assert!(s.verify_audit().unwrap().is_ok());
     }
+
+    fn of_crawlers_racing_for_one_round_one_starts_it(db: &TestDb) {
+        let s = &db.store;
+        let id = block(s.create_watchlist("admin:ayu".into(), spec("Forum").validate().unwrap())).unwrap();
+        let due = s.get_watchlist(id).unwrap().unwrap().next_run_at;
+        assert!(block(s.advance_watchlist_round(id, due)).unwrap(), "the first one starts it");
+        assert!(!block(s.advance_watchlist_round(id, due)).unwrap(), "the second one does not");
+        let w = s.get_watchlist(id).unwrap().unwrap();
+        assert_eq!(w.next_run_at, w.last_run_at.unwrap() + 6 * 3_600_000);
+        assert!(s.due_watchlists().unwrap().is_empty(), "not due until the next round");
+    }
 }

@@ -1,14 +1,17 @@
-//! `ronda patrol run [--once] | status`: the patrol crawler over the watch lists, with the
-//! frontier in the store (several `ronda patrol run` on one database share it: one request in
-//! flight per host across all of them). Findings are `patrol` reports through the one intake,
-//! audited under `patrol:<pid>`.
+//! `ronda patrol run [--once] [--nats URL] | status [--nats URL]`: the patrol crawler over the
+//! watch lists, with the frontier in the store (several `ronda patrol run` on one database
+//! share it) or, with `--nats`, on NATS JetStream (any number of crawlers on any machines share
+//! it; `ronda_patrol::jet`). Either way one request in flight per host across all crawlers.
+//! Findings are `patrol` reports through the one intake, audited under `patrol:<pid>`.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use ronda_core::clock::to_rfc3339;
-use ronda_patrol::crawl::{Patrol, PatrolConfig};
+use ronda_patrol::crawl::{Patrol, PatrolConfig, RunStats};
+use ronda_patrol::jet::{JetConfig, JetFrontier};
 use ronda_service::detection::Detector;
+use ronda_store::watchlists::WatchListRow;
 
 use super::store_args::StoreArgs;
 
@@ -25,11 +28,18 @@ enum PatrolCommand {
     Run {
         #[arg(long)]
         once: bool,
+        /// Share the frontier on NATS JetStream (`nats://127.0.0.1:4222`) with every crawler
+        /// that names the same server and `[patrol] nats_prefix`.
+        #[arg(long, value_name = "URL")]
+        nats: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// The frontier: queued, due, in flight, failed; hosts; each watch list's next round.
     Status {
+        /// Read the frontier on NATS JetStream instead of the store's.
+        #[arg(long, value_name = "URL")]
+        nats: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -37,7 +47,7 @@ enum PatrolCommand {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
-        PatrolCommand::Run { once, store } => {
+        PatrolCommand::Run { once, nats, store } => {
             let (config, store) = store.open()?;
             let detector = Detector::from_config(&config).map_err(anyhow::Error::msg)?;
             detector
@@ -52,17 +62,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .build()?;
             let result = rt.block_on(async {
                 let patrol = Patrol::new(&store, &detector, &outbound, patrol_config);
+                if let Some(url) = nats {
+                    let jet = JetFrontier::connect(jet_config(url, &config.patrol)).await?;
+                    let stop = async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    };
+                    let stats = patrol.run_on(&jet, once, stop).await?;
+                    print_stats(&stats);
+                    return Ok::<_, anyhow::Error>(());
+                }
                 loop {
                     let stats = patrol.run_once().await?;
-                    println!(
-                        "fetched {} (not modified {}), reported {}, refused by robots.txt {}, errors {}, new URLs {}",
-                        stats.fetched,
-                        stats.not_modified,
-                        stats.reported,
-                        stats.robots_refused,
-                        stats.errors,
-                        stats.enqueued
-                    );
+                    print_stats(&stats);
                     if once {
                         return Ok::<_, anyhow::Error>(());
                     }
@@ -76,7 +87,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             store.close();
             result?;
         }
-        PatrolCommand::Status { store } => {
+        PatrolCommand::Status {
+            nats: Some(url),
+            store,
+        } => {
+            let (config, store) = store.open()?;
+            let lists = store.list_watchlists();
+            store.close();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let c = rt.block_on(async {
+                let jet = JetFrontier::connect(jet_config(url, &config.patrol)).await?;
+                jet.counts().await
+            })?;
+            println!(
+                "frontier (JetStream {}): {} queued, {} in flight; {} URLs seen; {} hosts, {} busy, {} failing",
+                config.patrol.nats_prefix,
+                c.queued,
+                c.in_flight,
+                c.urls,
+                c.hosts,
+                c.hosts_busy,
+                c.hosts_failing
+            );
+            print_lists(&lists?);
+        }
+        PatrolCommand::Status { nats: None, store } => {
             let (_, store) = store.open()?;
             let now = store.now_ms();
             let counts = store.frontier_counts(now);
@@ -87,19 +124,44 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "frontier: {} queued ({} due now), {} in flight, {} given up; {} hosts, {} failing",
                 c.queued, c.due, c.claimed, c.failed, c.hosts, c.hosts_failing
             );
-            for w in lists? {
-                println!(
-                    "{:>4}  {:<8}  {}  next round {}{}",
-                    w.id,
-                    if w.enabled { "enabled" } else { "disabled" },
-                    w.list.name,
-                    to_rfc3339(w.next_run_at),
-                    w.last_run_at
-                        .map(|t| format!(", last {}", to_rfc3339(t)))
-                        .unwrap_or_default()
-                );
-            }
+            print_lists(&lists?);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn jet_config(url: String, p: &ronda_service::config::Patrol) -> JetConfig {
+    JetConfig {
+        url,
+        prefix: p.nats_prefix.clone(),
+        ack_wait: Duration::from_secs(p.nats_ack_wait_secs),
+    }
+}
+
+fn print_stats(stats: &RunStats) {
+    println!(
+        "fetched {} (not modified {}), reported {}, refused by robots.txt {}, errors {}, new URLs {}, already fetched {}",
+        stats.fetched,
+        stats.not_modified,
+        stats.reported,
+        stats.robots_refused,
+        stats.errors,
+        stats.enqueued,
+        stats.skipped
+    );
+}
+
+fn print_lists(lists: &[WatchListRow]) {
+    for w in lists {
+        println!(
+            "{:>4}  {:<8}  {}  next round {}{}",
+            w.id,
+            if w.enabled { "enabled" } else { "disabled" },
+            w.list.name,
+            to_rfc3339(w.next_run_at),
+            w.last_run_at
+                .map(|t| format!(", last {}", to_rfc3339(t)))
+                .unwrap_or_default()
+        );
+    }
 }
