@@ -61,6 +61,10 @@ pub struct PatrolConfig {
     pub worker: String,
     /// Retries of a URL that keeps failing before it is given up.
     pub max_attempts: i64,
+    /// When a verified removal is looked at once more.
+    pub recheck_again_ms: i64,
+    /// How each platform says content is gone.
+    pub gone: Vec<ronda_service::config::GoneRule>,
 }
 
 impl Default for PatrolConfig {
@@ -74,6 +78,8 @@ impl Default for PatrolConfig {
             lease_ms: 120_000,
             worker: format!("patrol:{}", std::process::id()),
             max_attempts: 4,
+            recheck_again_ms: 24 * 3_600_000,
+            gone: Vec::new(),
         }
     }
 }
@@ -91,6 +97,10 @@ impl PatrolConfig {
             max_bytes: p.max_page_bytes,
             fetch_timeout: Duration::from_secs(p.fetch_timeout_secs.max(1)),
             concurrency: p.concurrency,
+            recheck_again_ms: i64::try_from(p.recheck_again_hours)
+                .unwrap_or(i64::MAX / 3_600_000)
+                .saturating_mul(3_600_000),
+            gone: p.gone.clone(),
             ..PatrolConfig::default()
         }
     }
@@ -107,6 +117,9 @@ pub struct RunStats {
     pub enqueued: u64,
     /// Jobs dropped because their URL was already fetched in their round (JetStream mode).
     pub skipped: u64,
+    /// Claimed removals the patrol's re-check verified, and found still online.
+    pub removals_verified: u64,
+    pub still_online: u64,
 }
 
 impl std::ops::AddAssign for RunStats {
@@ -118,6 +131,8 @@ impl std::ops::AddAssign for RunStats {
         self.errors += o.errors;
         self.enqueued += o.enqueued;
         self.skipped += o.skipped;
+        self.removals_verified += o.removals_verified;
+        self.still_online += o.still_online;
     }
 }
 
@@ -268,8 +283,8 @@ impl<'a> Patrol<'a> {
     /// Crawls until nothing is due (see the module docs).
     pub async fn run_once(&self) -> Result<RunStats, PatrolError> {
         self.clear_robots();
+        let mut total = self.rechecks().await?;
         self.start_due_rounds().await?;
-        let mut total = RunStats::default();
         let mut lists: HashMap<i64, Watched> = HashMap::new();
         loop {
             let claimed = self
@@ -315,6 +330,17 @@ impl<'a> Patrol<'a> {
                 total += done?;
             }
         }
+    }
+
+    /// The removal re-checks due now ([`crate::recheck`]), as a run's figures.
+    pub(crate) async fn rechecks(&self) -> Result<RunStats, PatrolError> {
+        let r = self.recheck_removals().await?;
+        Ok(RunStats {
+            removals_verified: r.gone,
+            still_online: r.still_there,
+            reported: r.reported_again,
+            ..RunStats::default()
+        })
     }
 
     /// Forgets the robots.txt read so far: each run reads them again (a site may change its

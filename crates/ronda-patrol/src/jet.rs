@@ -545,8 +545,8 @@ impl Patrol<'_> {
         stop: impl Future<Output = ()>,
     ) -> Result<RunStats, PatrolError> {
         self.clear_robots();
+        let mut total = self.rechecks().await?;
         self.start_due_rounds_on(jet).await?;
-        let mut total = RunStats::default();
         let mut lists: HashMap<i64, Arc<Watched>> = HashMap::new();
         let mut waiting: HashMap<String, VecDeque<Held>> = HashMap::new();
         // When each waiting host may be asked again.
@@ -733,6 +733,7 @@ impl Patrol<'_> {
             } else if last_round_check.elapsed() > Duration::from_secs(5) {
                 last_round_check = Instant::now();
                 self.clear_robots();
+                total += self.rechecks().await?;
                 self.start_due_rounds_on(jet).await?;
             }
         }

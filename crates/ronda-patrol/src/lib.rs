@@ -6,4 +6,5 @@
 pub mod crawl;
 pub mod html;
 pub mod jet;
+pub mod recheck;
 pub mod xml;

@@ -168,6 +168,28 @@ pub struct Patrol {
     /// With `--nats`: seconds a crawler may hold a URL without a sign of life before JetStream
     /// gives it to another crawler (a crawler that was killed loses its URLs after this).
     pub nats_ack_wait_secs: u64,
+    /// After the patrol verified a claimed removal, hours until it looks once more (content
+    /// back is reported again).
+    pub recheck_again_hours: u64,
+    /// How each platform says a post or account is gone (`[[patrol.gone]]`); a 404 or 410 is
+    /// gone everywhere.
+    pub gone: Vec<GoneRule>,
+}
+
+/// How one platform shows that content is gone, for the patrol's re-checks of removals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoneRule {
+    /// The platform's name as in the store (`michat`).
+    pub platform: String,
+    /// Where an account's public profile is, with `{account}` for the handle
+    /// (`https://michat.example/u/{account}`); without it, account targets are left to people.
+    #[serde(default)]
+    pub profile_url: Option<String>,
+    /// Phrases on a page that mean gone ("akun tidak ditemukan", "account not found"), matched
+    /// without regard to case.
+    #[serde(default)]
+    pub markers: Vec<String>,
 }
 
 impl Default for Patrol {
@@ -181,6 +203,8 @@ impl Default for Patrol {
             fetch_timeout_secs: 30,
             nats_prefix: "RONDA_PATROL".into(),
             nats_ack_wait_secs: 60,
+            recheck_again_hours: 24,
+            gone: Vec::new(),
         }
     }
 }
@@ -727,6 +751,17 @@ impl Config {
                     .into(),
             ));
         }
+        for g in &p.gone {
+            if let Some(u) = &g.profile_url
+                && (!u.contains("{account}")
+                    || url::Url::parse(&u.replace("{account}", "x")).is_err())
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "`patrol.gone` of `{}`: `profile_url` must be a URL with `{{account}}` in it",
+                    g.platform
+                )));
+            }
+        }
         for p in &self.trusted_proxies {
             if IpNet::parse(p).is_none() {
                 return Err(ConfigError::Invalid(format!(
@@ -975,5 +1010,30 @@ mod tests {
             Config::load(Some(&dir.path().join("none.toml")), &Overrides::default()),
             Err(ConfigError::MissingFile(_))
         ));
+    }
+
+    #[test]
+    fn the_patrols_gone_rules_and_nats_settings_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "[patrol]\nnats_prefix = \"PATROL_A\"\n[[patrol.gone]]\nplatform = \"michat\"\n\
+             profile_url = \"https://michat.example/u/{account}\"\nmarkers = [\"akun tidak ditemukan\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), &Overrides::default()).unwrap();
+        assert_eq!(c.patrol.nats_prefix, "PATROL_A");
+        assert_eq!(c.patrol.gone[0].markers, ["akun tidak ditemukan"]);
+        assert_eq!(c.patrol.recheck_again_hours, 24);
+        for bad in [
+            "[[patrol.gone]]\nplatform = \"michat\"\nprofile_url = \"https://michat.example/u/\"\n",
+            "[patrol]\nnats_prefix = \"a.b\"\n",
+            "[patrol]\nnats_ack_wait_secs = 0\n",
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            let e = Config::load(Some(&path), &Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("patrol"), "{bad}: {e}");
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod notices;
 mod passes;
 pub mod platforms;
 mod postgres;
+pub mod rechecks;
 pub mod referrals;
 pub mod reloads;
 pub mod retention;

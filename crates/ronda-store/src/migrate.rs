@@ -60,6 +60,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(24, include_str!("../migrations/0024_detection_models.sql")),
     shared(25, include_str!("../migrations/0025_watchlists.sql")),
     shared(26, include_str!("../migrations/0026_crawl_frontier.sql")),
+    shared(27, include_str!("../migrations/0027_patrol_rechecks.sql")),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

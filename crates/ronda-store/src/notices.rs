@@ -443,7 +443,12 @@ pub enum Recheck {
     Unreachable,
 }
 
-fn recheck(tx: &mut Tx<'_>, actor: &str, case_id: i64, result: Recheck) -> Result<CaseStatus> {
+pub(crate) fn recheck(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    case_id: i64,
+    result: Recheck,
+) -> Result<CaseStatus> {
     let from = case_status(tx, case_id)?;
     let notice = tx
         .conn()

@@ -140,14 +140,17 @@ fn jet_config(url: String, p: &ronda_service::config::Patrol) -> JetConfig {
 
 fn print_stats(stats: &RunStats) {
     println!(
-        "fetched {} (not modified {}), reported {}, refused by robots.txt {}, errors {}, new URLs {}, already fetched {}",
+        "fetched {} (not modified {}), reported {}, refused by robots.txt {}, errors {}, new URLs {}, already fetched {}; \
+         removals verified {}, still online {}",
         stats.fetched,
         stats.not_modified,
         stats.reported,
         stats.robots_refused,
         stats.errors,
         stats.enqueued,
-        stats.skipped
+        stats.skipped,
+        stats.removals_verified,
+        stats.still_online
     );
 }
 
