@@ -816,10 +816,11 @@ impl Patrol<'_> {
             true
         })
         .await?;
-        for l in &links {
-            if jet.enqueue(h.job.w, l, round).await? {
-                stats.enqueued += 1;
-            }
+        // The links are queued concurrently: each is a few round trips to the server.
+        let queued =
+            futures::future::join_all(links.iter().map(|l| jet.enqueue(h.job.w, l, round))).await;
+        for q in queued {
+            stats.enqueued += u64::from(q?);
         }
         if outcome.host_failed {
             let failures = lease.state.failures;
