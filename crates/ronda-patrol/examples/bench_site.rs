@@ -9,7 +9,10 @@
 //! cargo run --release -p ronda-patrol --example bench_site -- PORTS PAGES
 //! ```
 
-#![allow(clippy::unwrap_used, reason = "a benchmark fixture: a panic stops the run")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a benchmark fixture: a panic stops the run"
+)]
 
 use std::io::Write;
 use std::sync::Arc;

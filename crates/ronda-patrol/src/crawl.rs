@@ -606,6 +606,16 @@ impl<'a> Patrol<'a> {
             text: Some(body),
             ..ReportInput::default()
         };
+        self.submit(input, format!("patrol:{url}:{digest}")).await
+    }
+
+    /// Submits a finding through the one intake under this crawler's name; whether it made a
+    /// new report (not a replay of `key`, not refused).
+    pub(crate) async fn submit(
+        &self,
+        input: ReportInput,
+        key: String,
+    ) -> Result<bool, PatrolError> {
         let who = Submitter::Operator {
             actor: self.config.worker.clone(),
         };
@@ -613,10 +623,7 @@ impl<'a> Patrol<'a> {
             store: self.store,
             detector: self.detector,
         };
-        match intake
-            .submit(input, &who, Some(format!("patrol:{url}:{digest}")))
-            .await?
-        {
+        match intake.submit(input, &who, Some(key)).await? {
             Ok(a) => Ok(!a.replayed),
             Err(Refusal::Invalid(_) | Refusal::OutOfScope { .. }) => Ok(false),
         }

@@ -45,7 +45,7 @@
 //! Clocks: `next_at` and `busy_until` are wall-clock milliseconds, so crawlers on several
 //! machines need synchronised clocks (NTP); a skew shifts a delay by that much, no more.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -551,7 +551,7 @@ impl Patrol<'_> {
         let mut waiting: HashMap<String, VecDeque<Held>> = HashMap::new();
         // When each waiting host may be asked again.
         let mut retry_at: HashMap<String, i64> = HashMap::new();
-        let mut busy: HashMap<String, ()> = HashMap::new();
+        let mut busy: HashSet<String> = HashSet::new();
         let mut inflight = FuturesUnordered::new();
         let mut pull: Option<Pull<'_>> = None;
         let cap = self.config.concurrency * 8;
@@ -592,7 +592,7 @@ impl Patrol<'_> {
                 .iter()
                 .filter(|(h, q)| {
                     !q.is_empty()
-                        && !busy.contains_key(*h)
+                        && !busy.contains(*h)
                         && retry_at.get(*h).is_none_or(|t| *t <= now)
                 })
                 .map(|(h, _)| h.clone())
@@ -626,7 +626,7 @@ impl Patrol<'_> {
                             jet.release_host(lease, now, false).await?;
                             continue;
                         };
-                        busy.insert(host.clone(), ());
+                        busy.insert(host.clone());
                         inflight.push(async move {
                             let result = self.process_job(jet, &watched, &h).await;
                             Box::new((h, lease, result))

@@ -17,7 +17,6 @@ use ronda_core::model::Source;
 use ronda_core::report::{ReportInput, TargetInput};
 use ronda_outbound::{ContentKind, FetchRequest};
 use ronda_service::config::GoneRule;
-use ronda_service::intake::{Intake, Submitter};
 use ronda_store::rechecks::{Found, RecheckDue};
 use url::Url;
 
@@ -154,18 +153,8 @@ impl Patrol<'_> {
             text: Some(body),
             ..ReportInput::default()
         };
-        let who = Submitter::Operator {
-            actor: self.config.worker.clone(),
-        };
-        let intake = Intake {
-            store: self.store,
-            detector: self.detector,
-        };
         let key = format!("patrol-recheck:{}:{}", d.notice_id, d.checks + 1);
-        Ok(intake
-            .submit(input, &who, Some(key))
-            .await?
-            .is_ok_and(|a| !a.replayed))
+        self.submit(input, key).await
     }
 }
 
