@@ -26,7 +26,8 @@
 //! 1. Its URL entry already says *fetched in this round or a later one* → acknowledged and
 //!    dropped (a duplicate queued beyond the dedup window, or redelivered after a crawler was
 //!    killed between its bookkeeping and its ack).
-//! 2. It waits in this crawler, unacknowledged (kept alive with `+WPI` progress acks), until
+//! 2. It waits in this crawler, unacknowledged (kept alive with `+WPI` progress acks, as it
+//!    is while it is fetched), until
 //!    the host's entry can be leased: compare-and-set on the entry's revision, so of all
 //!    crawlers exactly one holds a host at a time, and only after `next_at`. A host that waits
 //!    longer than a minute (backing off) gets its jobs back to the stream with a delayed NAK.
@@ -45,7 +46,7 @@
 //! Clocks: `next_at` and `busy_until` are wall-clock milliseconds, so crawlers on several
 //! machines need synchronised clocks (NTP); a skew shifts a delay by that much, no more.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -551,7 +552,8 @@ impl Patrol<'_> {
         let mut waiting: HashMap<String, VecDeque<Held>> = HashMap::new();
         // When each waiting host may be asked again.
         let mut retry_at: HashMap<String, i64> = HashMap::new();
-        let mut busy: HashSet<String> = HashSet::new();
+        // Hosts this crawler is fetching from now, with the job's message (to keep it alive).
+        let mut busy: HashMap<String, (jetstream::Message, Instant)> = HashMap::new();
         let mut inflight = FuturesUnordered::new();
         let mut pull: Option<Pull<'_>> = None;
         let cap = self.config.concurrency * 8;
@@ -592,7 +594,7 @@ impl Patrol<'_> {
                 .iter()
                 .filter(|(h, q)| {
                     !q.is_empty()
-                        && !busy.contains(*h)
+                        && !busy.contains_key(*h)
                         && retry_at.get(*h).is_none_or(|t| *t <= now)
                 })
                 .map(|(h, _)| h.clone())
@@ -626,7 +628,7 @@ impl Patrol<'_> {
                             jet.release_host(lease, now, false).await?;
                             continue;
                         };
-                        busy.insert(host.clone());
+                        busy.insert(host.clone(), (h.msg.clone(), Instant::now()));
                         inflight.push(async move {
                             let result = self.process_job(jet, &watched, &h).await;
                             Box::new((h, lease, result))
@@ -652,6 +654,13 @@ impl Patrol<'_> {
                 if h.alive_at.elapsed() >= keep {
                     let _ = h.msg.ack_with(AckKind::Progress).await;
                     h.alive_at = Instant::now();
+                }
+            }
+            // And those being fetched: a slow host must not hand its job to another crawler.
+            for (msg, alive_at) in busy.values_mut() {
+                if alive_at.elapsed() >= keep {
+                    let _ = msg.ack_with(AckKind::Progress).await;
+                    *alive_at = Instant::now();
                 }
             }
             let now = now_ms();
