@@ -4,7 +4,8 @@
 //! says "Akun tidak ditemukan" (the platform's gone marker from the configuration).
 //! Shown: without anyone's hand, the two gone targets become verified removals (notice
 //! `removed`, the account taken down) recorded under the patrol's name; the one still online
-//! goes back up the ladder (notice `still_online`); nothing is checked twice for one answer;
+//! goes back up the ladder (notice `still_online`); a case a person closed meanwhile is
+//! recorded as left to people without stopping the pass; nothing is checked twice for one answer;
 //! a day later the page that came back with an offer on it is reported again.
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
@@ -23,6 +24,7 @@ use ronda_patrol::crawl::{Patrol, PatrolConfig};
 use ronda_service::config::GoneRule;
 use ronda_service::detection::Detector;
 use ronda_store::Store;
+use ronda_store::db::Param;
 use ronda_store::intake::IntakeContext;
 use ronda_store::notices::Response;
 use ronda_store::review::{Decision, Reviewer, Verdict};
@@ -152,6 +154,17 @@ fn rechecks(s: &Store, clock: &Later) {
     let (_, still_notice) =
         removed_by_platform(s, "web", &format!(r#"{{"url":"{}"}}"#, url("/post/still")));
     let (sari_case, sari_notice) = removed_by_platform(s, "michat", r#"{"account":"sari"}"#);
+    // A case a person closed meanwhile (its notice still says "removal claimed").
+    let (closed_case, closed_notice) =
+        removed_by_platform(s, "web", &format!(r#"{{"url":"{}"}}"#, url("/post/closed")));
+    s.write_blocking(1, move |tx| {
+        tx.conn().execute(
+            "UPDATE cases SET status = 'closed' WHERE id = $1",
+            &[Param::from(closed_case)],
+        )?;
+        Ok(())
+    })
+    .unwrap();
 
     let detector = Detector::new(
         Engine::with_defaults().unwrap(),
@@ -179,8 +192,21 @@ fn rechecks(s: &Store, clock: &Later) {
     let first = rt.block_on(patrol.recheck_removals()).unwrap();
     assert_eq!(
         (first.gone, first.still_there, first.unreachable),
-        (2, 1, 0),
+        (3, 1, 0),
         "{first:?}"
+    );
+    assert_eq!(
+        s.notice(closed_notice).unwrap().unwrap().status,
+        "removal_claimed",
+        "recorded, not applied to a case that moved on"
+    );
+    let closed_events = s.audit_events_for(&format!("case:{closed_case}")).unwrap();
+    assert!(
+        closed_events.iter().any(|e| e.actor == "patrol:test"
+            && e.after
+                .as_deref()
+                .is_some_and(|a| a.contains("left_to_people"))),
+        "{closed_events:?}"
     );
     assert_eq!(s.notice(gone_notice).unwrap().unwrap().status, "removed");
     assert_eq!(s.notice(sari_notice).unwrap().unwrap().status, "removed");
@@ -198,12 +224,12 @@ fn rechecks(s: &Store, clock: &Later) {
         );
     }
     let asked = log.lock().unwrap().clone();
-    assert_eq!(asked.len(), 3, "{asked:?}");
+    assert_eq!(asked.len(), 4, "{asked:?}");
 
     // Nothing is due again for the same answers.
     let again = rt.block_on(patrol.recheck_removals()).unwrap();
     assert_eq!(again, Default::default());
-    assert_eq!(log.lock().unwrap().len(), 3);
+    assert_eq!(log.lock().unwrap().len(), 4);
 
     // A day later the removed page is back with the offer: reported again (the case reopens
     // or links as for any report); the account still gone stays so.

@@ -7,7 +7,7 @@ CREATE TABLE patrol_rechecks (
     responded_at  BIGINT,
     checks        BIGINT  NOT NULL,
     last_at       BIGINT  NOT NULL,
-    last_result   TEXT    NOT NULL,   -- removed | still_online | unreachable | back_online | no_url
+    last_result   TEXT    NOT NULL,   -- removed | still_online | unreachable | back_online | no_url | left_to_people
     next_at       BIGINT
 );
 CREATE INDEX patrol_rechecks_next ON patrol_rechecks (next_at) WHERE next_at IS NOT NULL;

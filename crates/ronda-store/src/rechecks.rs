@@ -5,9 +5,11 @@
 //! this table remembers which answer was checked and when to look again:
 //! - a verified removal: once more after a day (content back → the patrol reports it again,
 //!   which reopens or links the case as any report does);
-//! - unreachable: after an hour, at most [`MAX_UNREACHABLE`] times; then a person decides.
+//! - unreachable: after an hour, at most [`MAX_UNREACHABLE`] times; then a person decides;
+//! - a case that moved on before the check (closed or decided by a person): recorded as
+//!   `left_to_people`, not applied — one odd row never stops the patrol.
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::notices::Recheck;
 use crate::params;
 use crate::store::Store;
@@ -97,21 +99,32 @@ impl Store {
                     "SELECT responded_at, checks FROM patrol_rechecks WHERE notice_id = $1",
                     params![due.notice_id],
                 )?
-                .map(|r| Ok::<_, crate::StoreError>((r.opt_i64(0)?, r.i64(1)?)))
+                .map(|r| Ok::<_, StoreError>((r.opt_i64(0)?, r.i64(1)?)))
                 .transpose()?;
             let checks = match previous {
                 Some((at, n)) if at == due.responded_at => n + 1,
                 _ => 1,
             };
             let first = due.notice_status == "removal_claimed";
+            // Whether the case's transition did the auditing (a person's re-check path).
+            let mut applied = false;
             let (result, next_at) = match (first, found) {
-                (true, Found::Gone) => {
-                    crate::notices::recheck(tx, &actor, due.case_id, Recheck::Removed)?;
-                    ("removed", Some(now + again_after_ms))
-                }
-                (true, Found::StillThere) => {
-                    crate::notices::recheck(tx, &actor, due.case_id, Recheck::StillOnline)?;
-                    ("still_online", None)
+                (true, Found::Gone | Found::StillThere) => {
+                    let (r, label, next) = if found == Found::Gone {
+                        (Recheck::Removed, "removed", Some(now + again_after_ms))
+                    } else {
+                        (Recheck::StillOnline, "still_online", None)
+                    };
+                    match crate::notices::recheck(tx, &actor, due.case_id, r) {
+                        Ok(_) => {
+                            applied = true;
+                            (label, next)
+                        }
+                        // The case moved on meanwhile (a person closed or decided it): what
+                        // the patrol saw is recorded, not applied, and the patrol goes on.
+                        Err(StoreError::IllegalTransition(_)) => ("left_to_people", None),
+                        Err(e) => return Err(e),
+                    }
                 }
                 (_, Found::Unreachable) => {
                     let unreachable = if first { checks } else { MAX_UNREACHABLE };
@@ -132,7 +145,7 @@ impl Store {
                  last_result = $5, next_at = $6",
                 params![due.notice_id, due.responded_at, checks, now, result, next_at],
             )?;
-            if !matches!((first, found), (true, Found::Gone | Found::StillThere)) {
+            if !applied {
                 tx.audit(
                     &actor,
                     "case.rechecked",
