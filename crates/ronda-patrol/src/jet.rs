@@ -322,20 +322,10 @@ impl JetFrontier {
             if !f(&mut st) {
                 return Ok(());
             }
-            let body = serde_json::to_vec(&st).map_err(|e| nats_err("encoding a URL", e))?;
-            let wrote = match rev {
-                None => match self.urls.create(key, body.into()).await {
-                    Ok(_) => true,
-                    Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => false,
-                    Err(e) => return Err(nats_err("writing a URL", e)),
-                },
-                Some(r) => match self.urls.update(key, body.into(), r).await {
-                    Ok(_) => true,
-                    Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => false,
-                    Err(e) => return Err(nats_err("writing a URL", e)),
-                },
-            };
-            if wrote {
+            if compare_and_set(&self.urls, key, &st, rev, "writing a URL")
+                .await?
+                .is_some()
+            {
                 return Ok(());
             }
         }
@@ -415,19 +405,7 @@ impl JetFrontier {
         }
         st.host = host.to_string();
         st.busy_until = now + hold_ms;
-        let body = serde_json::to_vec(&st).map_err(|e| nats_err("encoding a host", e))?;
-        let written = match rev {
-            None => match self.hosts.create(key.as_str(), body.into()).await {
-                Ok(r) => Some(r),
-                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => None,
-                Err(e) => return Err(nats_err("leasing a host", e)),
-            },
-            Some(r) => match self.hosts.update(key.as_str(), body.into(), r).await {
-                Ok(r) => Some(r),
-                Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => None,
-                Err(e) => return Err(nats_err("leasing a host", e)),
-            },
-        };
+        let written = compare_and_set(&self.hosts, &key, &st, rev, "leasing a host").await?;
         Ok(match written {
             Some(revision) => Ok(Lease {
                 revision,
@@ -450,16 +428,40 @@ impl JetFrontier {
         st.busy_until = 0;
         st.next_at = next_at;
         st.failures = if failed { st.failures + 1 } else { 0 };
-        let body = serde_json::to_vec(&st).map_err(|e| nats_err("encoding a host", e))?;
-        match self
-            .hosts
-            .update(host_key_kv(&st.host).as_str(), body.into(), lease.revision)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => Ok(()),
-            Err(e) => Err(nats_err("releasing a host", e)),
-        }
+        let key = host_key_kv(&st.host);
+        compare_and_set(
+            &self.hosts,
+            &key,
+            &st,
+            Some(lease.revision),
+            "releasing a host",
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Writes `value` at `key` if the entry is still at `revision` (`None`: if there is no entry
+/// yet); the new revision, or `None` when another crawler wrote first.
+async fn compare_and_set(
+    bucket: &kv::Store,
+    key: &str,
+    value: &impl Serialize,
+    revision: Option<u64>,
+    what: &str,
+) -> Result<Option<u64>, PatrolError> {
+    let body = serde_json::to_vec(value).map_err(|e| nats_err(what, e))?;
+    match revision {
+        None => match bucket.create(key, body.into()).await {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(nats_err(what, e)),
+        },
+        Some(r) => match bucket.update(key, body.into(), r).await {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => Ok(None),
+            Err(e) => Err(nats_err(what, e)),
+        },
     }
 }
 
