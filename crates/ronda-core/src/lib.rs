@@ -16,6 +16,7 @@ pub mod report;
 pub mod target;
 pub mod totp;
 pub mod triage;
+pub mod warc;
 pub mod webhook;
 pub mod wib;
 pub mod workflow;

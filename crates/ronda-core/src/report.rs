@@ -156,6 +156,35 @@ pub struct ValidReport {
     pub detection: Option<Detection>,
     /// Filled at intake from the linking engine (never by the submitter).
     pub link: Option<LinkInput>,
+    /// What a crawler fetched, attached by the patrol (never by a submitter).
+    pub capture: Option<Capture>,
+}
+
+/// The evidence of a finding: the HTTP exchange the patrol read, as a WARC file
+/// ([`crate::warc`]), kept with the report's content snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    /// The WARC file.
+    pub warc: Vec<u8>,
+    /// SHA-256 of `warc`, lower-case hex.
+    pub sha256: String,
+    /// The URL that answered.
+    pub url: String,
+    /// When the answer was read.
+    pub fetched_at: crate::clock::Millis,
+}
+
+impl Capture {
+    /// The capture of `warc` (its SHA-256 computed here).
+    pub fn new(warc: Vec<u8>, url: String, fetched_at: crate::clock::Millis) -> Capture {
+        let sha256 = crate::evidence::sha256_hex(&warc);
+        Capture {
+            warc,
+            sha256,
+            url,
+            fetched_at,
+        }
+    }
 }
 
 /// What the linking engine (`ronda-link`) read from a report about an account, as intake
@@ -420,6 +449,7 @@ impl ReportInput {
             profile,
             detection: None,
             link: None,
+            capture: None,
         })
     }
 }

@@ -20,6 +20,7 @@
 //!    tell "account not found" from an outage; a 304 to a conditional request has no body.
 //! 5. **It says who is asking**: the operator's `User-Agent` on every hop.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use url::Url;
@@ -104,6 +105,15 @@ pub struct Fetched {
     /// The URLs that redirected, in order (the first is the one asked for).
     pub redirects: Vec<Url>,
     pub status: u16,
+    /// The status's reason phrase (`OK`), empty for an unknown code.
+    pub reason: &'static str,
+    /// `HTTP/1.1`, `HTTP/2.0`.
+    pub version: &'static str,
+    /// The address the answer came from (the one pinned after the check).
+    pub remote: Option<SocketAddr>,
+    /// The request headers this client set on the last hop (the connection adds `Host`
+    /// and `Accept-Encoding`), for the evidence record.
+    pub request_headers: Vec<(String, String)>,
     /// Response headers as received (names lower case), for the evidence record.
     pub headers: Vec<(String, String)>,
     /// The kind of a 2xx body (`None` for other statuses).
@@ -200,6 +210,15 @@ impl Outbound {
                     get = get.header(reqwest::header::IF_MODIFIED_SINCE, m);
                 }
             }
+            let mut request_headers = vec![("User-Agent".to_string(), req.user_agent.clone())];
+            if hop == 0 {
+                if let Some(e) = &req.etag {
+                    request_headers.push(("If-None-Match".into(), e.clone()));
+                }
+                if let Some(m) = &req.last_modified {
+                    request_headers.push(("If-Modified-Since".into(), m.clone()));
+                }
+            }
             let mut resp = get.send().await.map_err(|e| request_error(e, hop))?;
             let status = resp.status().as_u16();
             if (300..400).contains(&status) && status != 304 {
@@ -261,10 +280,17 @@ impl Outbound {
                     body.extend_from_slice(&chunk);
                 }
             }
+            let reason = resp.status().canonical_reason().unwrap_or("");
+            let version = http_version(resp.version());
+            let remote = resp.remote_addr();
             return Ok(Fetched {
                 url,
                 redirects,
                 status,
+                reason,
+                version,
+                remote,
+                request_headers,
                 headers,
                 kind,
                 body,
@@ -272,6 +298,16 @@ impl Outbound {
             });
         }
         Err(FetchError::TooManyRedirects(req.max_redirects))
+    }
+}
+
+fn http_version(v: reqwest::Version) -> &'static str {
+    match v {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_2 => "HTTP/2.0",
+        reqwest::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
     }
 }
 

@@ -28,8 +28,9 @@ use ronda_core::crawl::robots::{Robots, product_token};
 use ronda_core::crawl::url::{canonical, host_key};
 use ronda_core::crawl::watchlist::Scope;
 use ronda_core::model::Source;
-use ronda_core::report::{ReportInput, TargetInput};
-use ronda_outbound::{ContentKind, FetchError, FetchRequest, Outbound};
+use ronda_core::report::{Capture, ReportInput, TargetInput};
+use ronda_core::warc;
+use ronda_outbound::{ContentKind, FetchError, FetchRequest, Fetched, Outbound};
 use ronda_service::detection::Detector;
 use ronda_service::intake::{Intake, Refusal, Submitter};
 use ronda_store::frontier::{Claimed, FetchOutcome, NewUrl};
@@ -538,8 +539,14 @@ impl<'a> Patrol<'a> {
             _ => (Vec::new(), Vec::new(), false),
         };
         if c.content_sha256.as_deref() != Some(digest.as_str()) {
+            // The page as fetched, kept with every finding on it (built once, when needed).
+            let mut capture = None;
             for (at, text) in texts.iter().filter(|(_, t)| !t.trim().is_empty()) {
-                if self.report(at, text, &digest).await? {
+                if self.detector.detect(text).verdict == "clear" {
+                    continue;
+                }
+                let cap = capture.get_or_insert_with(|| self.capture(&f, now)).clone();
+                if self.report(at, text, &digest, cap).await? {
                     out.reported += 1;
                 }
             }
@@ -586,11 +593,39 @@ impl<'a> Patrol<'a> {
         Ok(stats)
     }
 
-    /// Reports `text` found at `url` when the detection engine flags it; whether it did.
-    async fn report(&self, url: &Url, text: &str, digest: &str) -> Result<bool, PatrolError> {
-        if self.detector.detect(text).verdict == "clear" {
-            return Ok(false);
-        }
+    /// The WARC capture of an answer read at `at` (see `ronda_core::warc`).
+    pub(crate) fn capture(&self, f: &Fetched, at: i64) -> Capture {
+        let redirects: Vec<String> = f.redirects.iter().map(Url::to_string).collect();
+        let warc = warc::capture(
+            &warc::Exchange {
+                target_uri: f.url.as_str(),
+                fetched_at: at,
+                ip: f.remote.map(|a| a.ip()),
+                http_version: f.version,
+                request_headers: &f.request_headers,
+                status: f.status,
+                reason: f.reason,
+                response_headers: &f.headers,
+                body: &f.body,
+                redirects: &redirects,
+            },
+            &warc::Writer {
+                software: concat!("Ronda/", env!("CARGO_PKG_VERSION")),
+                operator: &self.config.user_agent,
+            },
+        );
+        Capture::new(warc, f.url.to_string(), at)
+    }
+
+    /// Reports `text` found at `url` (flagged by detection), with the capture of the page;
+    /// whether it made a new report.
+    async fn report(
+        &self,
+        url: &Url,
+        text: &str,
+        digest: &str,
+        capture: Capture,
+    ) -> Result<bool, PatrolError> {
         let mut body = text.to_string();
         let max = ronda_core::report::MAX_TEXT_CHARS;
         if body.chars().count() > max {
@@ -606,7 +641,8 @@ impl<'a> Patrol<'a> {
             text: Some(body),
             ..ReportInput::default()
         };
-        self.submit(input, format!("patrol:{url}:{digest}")).await
+        self.submit(input, format!("patrol:{url}:{digest}"), Some(capture))
+            .await
     }
 
     /// Submits a finding through the one intake under this crawler's name; whether it made a
@@ -615,6 +651,7 @@ impl<'a> Patrol<'a> {
         &self,
         input: ReportInput,
         key: String,
+        capture: Option<Capture>,
     ) -> Result<bool, PatrolError> {
         let who = Submitter::Operator {
             actor: self.config.worker.clone(),
@@ -623,7 +660,10 @@ impl<'a> Patrol<'a> {
             store: self.store,
             detector: self.detector,
         };
-        match intake.submit(input, &who, Some(key)).await? {
+        match intake
+            .submit_captured(input, &who, Some(key), capture)
+            .await?
+        {
             Ok(a) => Ok(!a.replayed),
             Err(Refusal::Invalid(_) | Refusal::OutOfScope { .. }) => Ok(false),
         }

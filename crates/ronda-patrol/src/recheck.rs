@@ -14,7 +14,7 @@
 //! person's, so robots.txt does not apply to it; politeness does not either (one request).
 
 use ronda_core::model::Source;
-use ronda_core::report::{ReportInput, TargetInput};
+use ronda_core::report::{Capture, ReportInput, TargetInput};
 use ronda_outbound::{ContentKind, FetchRequest};
 use ronda_service::config::GoneRule;
 use ronda_store::rechecks::{Found, RecheckDue};
@@ -75,8 +75,8 @@ impl Patrol<'_> {
             let later = d.notice_status == "removed";
             if later
                 && found == Found::StillThere
-                && let Some((u, text)) = &page
-                && self.report_again(&d, u, text).await?
+                && let Some((u, text, capture)) = page
+                && self.report_again(&d, &u, &text, capture).await?
             {
                 stats.reported_again += 1;
             }
@@ -93,7 +93,7 @@ impl Patrol<'_> {
         u: &Url,
         d: &RecheckDue,
         rules: &[GoneRule],
-    ) -> (Found, Option<(Url, String)>) {
+    ) -> (Found, Option<(Url, String, Capture)>) {
         let req = FetchRequest {
             user_agent: self.config.user_agent.clone(),
             max_bytes: self.config.max_bytes,
@@ -128,12 +128,19 @@ impl Patrol<'_> {
         if has_marker(&text, markers) {
             (Found::Gone, None)
         } else {
-            (Found::StillThere, Some((f.url, text)))
+            let capture = self.capture(&f, self.store.now_ms());
+            (Found::StillThere, Some((f.url, text, capture)))
         }
     }
 
     /// Reports content that came back after its verified removal, when detection flags it.
-    async fn report_again(&self, d: &RecheckDue, u: &Url, text: &str) -> Result<bool, PatrolError> {
+    async fn report_again(
+        &self,
+        d: &RecheckDue,
+        u: &Url,
+        text: &str,
+        capture: Capture,
+    ) -> Result<bool, PatrolError> {
         if text.trim().is_empty() || self.detector.detect(text).verdict == "clear" {
             return Ok(false);
         }
@@ -154,7 +161,7 @@ impl Patrol<'_> {
             ..ReportInput::default()
         };
         let key = format!("patrol-recheck:{}:{}", d.notice_id, d.checks + 1);
-        self.submit(input, key).await
+        self.submit(input, key, Some(capture)).await
     }
 }
 

@@ -16,13 +16,17 @@ use std::time::{Duration, Instant};
 use ronda_core::clock::{Clock, Millis, SystemClock};
 use ronda_core::crawl::politeness::Politeness;
 use ronda_core::crawl::watchlist::{Scope, WatchListSpec};
+use ronda_core::evidence::sha256_hex;
 use ronda_detect::Engine;
 use ronda_outbound::{Outbound, Policy};
 use ronda_patrol::crawl::{Patrol, PatrolConfig};
 use ronda_service::detection::Detector;
+use ronda_store::evidence::BundleRequest;
+use ronda_store::referrals::Subject;
 use ronda_store::testing;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use warc::{RecordType, WarcHeader, WarcReader};
 
 /// The wall clock plus an offset the test moves forward (to make a round due).
 #[derive(Debug, Default)]
@@ -253,6 +257,8 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
         .unwrap();
     assert_eq!(reports, 3, "one report each");
 
+    captures_kept(store, port);
+
     let requested: Vec<String> = log.lock().unwrap().iter().map(|(p, _)| p.clone()).collect();
     assert!(
         !requested.iter().any(|p| p.starts_with("/private/")),
@@ -302,6 +308,91 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     assert!(log.lock().unwrap().len() > before);
     let w = store.get_watchlist(id).unwrap().unwrap();
     assert!(w.last_run_at.is_some());
+}
+
+/// Each finding keeps the page as fetched: a WARC capture whose SHA-256 holds, that an
+/// independent reader parses into the exchange the site served, and that goes into the
+/// case's evidence bundle with its digest.
+fn captures_kept(store: &ronda_store::Store, port: u16) {
+    let rows = store
+        .read(|c| {
+            c.query(
+                "SELECT r.case_id, cc.sha256, cc.url, cc.warc, cc.bytes FROM content_captures cc \
+                 JOIN reports r ON r.content_id = cc.content_id ORDER BY r.case_id",
+                &[],
+            )
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 3, "one capture per finding");
+    for row in &rows {
+        let url = row.string(2).unwrap();
+        let warc = row.opt_blob(3).unwrap().unwrap().to_vec();
+        assert_eq!(row.string(1).unwrap(), sha256_hex(&warc));
+        assert_eq!(row.i64(4).unwrap(), i64::try_from(warc.len()).unwrap());
+        let records: Vec<_> = WarcReader::new(std::io::Cursor::new(&warc))
+            .iter_records()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let request = records
+            .iter()
+            .find(|r| *r.warc_type() == RecordType::Request)
+            .unwrap();
+        let response = records
+            .iter()
+            .find(|r| *r.warc_type() == RecordType::Response)
+            .unwrap();
+        assert_eq!(
+            response.header(WarcHeader::TargetURI).as_deref(),
+            Some(url.as_str())
+        );
+        assert_eq!(
+            response.header(WarcHeader::IPAddress).as_deref(),
+            Some("127.0.0.1")
+        );
+        let path = url.split(&format!(":{port}")).nth(1).unwrap().to_string();
+        let served = answer(&path, 0, "");
+        let body_at = served.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert!(
+            response.body().starts_with(b"HTTP/1.1 200 OK\r\n"),
+            "{url}: {}",
+            String::from_utf8_lossy(response.body())
+        );
+        assert!(
+            response.body().ends_with(&served[body_at..]),
+            "{url}: the body as served"
+        );
+        let sent = String::from_utf8_lossy(request.body()).into_owned();
+        assert!(
+            sent.starts_with(&format!(
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            )),
+            "{sent}"
+        );
+        assert!(sent.contains("User-Agent: Ronda-Patrol/test"), "{sent}");
+    }
+    let case_id = rows[0].i64(0).unwrap();
+    let (_, files) = store
+        .gather_evidence(&BundleRequest {
+            subject: Subject::Case(case_id),
+            requested_by: "lead:budi".into(),
+            reporter_identity: false,
+        })
+        .unwrap();
+    let warc = rows[0].opt_blob(3).unwrap().unwrap();
+    let (path, bytes) = files
+        .iter()
+        .find(|(p, _)| p.ends_with(".warc"))
+        .expect("the capture is in the bundle");
+    assert!(
+        path.starts_with(&format!("cases/{case_id}/captures/")),
+        "{path}"
+    );
+    assert_eq!(bytes.as_slice(), warc);
+    let (_, snapshot) = files.iter().find(|(p, _)| p.contains("/content/")).unwrap();
+    let snapshot: serde_json::Value = serde_json::from_slice(snapshot).unwrap();
+    assert_eq!(snapshot["capture"]["sha256"], rows[0].string(1).unwrap());
+    assert_eq!(snapshot["capture"]["file"], path.as_str());
+    assert!(snapshot["capture"]["fetched_at"].is_string());
 }
 
 /// A host that answers 503 to everything: retried with a growing back-off until its error

@@ -15,7 +15,7 @@
 //! - an operator (the CLI) reports as the input says.
 
 use ronda_core::model::{Role, Source};
-use ronda_core::report::{FieldError, ReportInput, ValidReport};
+use ronda_core::report::{Capture, FieldError, ReportInput, ValidReport};
 use ronda_store::intake::{Accepted, IntakeContext};
 use ronda_store::{Store, StoreError};
 
@@ -122,10 +122,24 @@ impl Intake<'_> {
         who: &Submitter,
         idempotency_key: Option<String>,
     ) -> Result<Result<Accepted, Refusal>, StoreError> {
-        let report = match self.prepare(input, who) {
+        self.submit_captured(input, who, idempotency_key, None)
+            .await
+    }
+
+    /// One report with the evidence behind it (the patrol's WARC capture of the page). The
+    /// capture is attached after validation: it never comes from what a submitter sent.
+    pub async fn submit_captured(
+        &self,
+        input: ReportInput,
+        who: &Submitter,
+        idempotency_key: Option<String>,
+        capture: Option<Capture>,
+    ) -> Result<Result<Accepted, Refusal>, StoreError> {
+        let mut report = match self.prepare(input, who) {
             Ok(r) => r,
             Err(refusal) => return Ok(Err(refusal)),
         };
+        report.capture = capture;
         match self
             .store
             .submit_report(report, who.context(idempotency_key))

@@ -401,6 +401,20 @@ pub struct ReportView {
     pub reporter_removed_at: Option<i64>,
     /// When retention removed the content.
     pub content_removed_at: Option<i64>,
+    /// The patrol's capture of the page behind the content, when there is one.
+    pub capture: Option<CaptureInfo>,
+}
+
+/// What is known of a report's capture (the WARC file itself goes into evidence bundles).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureInfo {
+    /// SHA-256 of the WARC file, lower-case hex.
+    pub sha256: String,
+    pub url: String,
+    pub fetched_at: i64,
+    pub bytes: i64,
+    /// Whether the file is still kept (retention removes it with the text).
+    pub kept: bool,
 }
 
 /// A page of a case's reports, oldest first, and the cursor of the next page.
@@ -537,8 +551,10 @@ impl Store {
             c.query(
                 "SELECT r.id, r.source, r.created_at, r.category, r.target_raw, r.external_id, ci.text, ci.url, \
                  ci.media_json, r.description, r.detect_json, COALESCE(t.role, 'public_form'), r.reporter_name, \
-                 r.reporter_contact, r.reporter_purged_at, ci.purged_at \
+                 r.reporter_contact, r.reporter_purged_at, ci.purged_at, \
+                 cc.sha256, cc.url, cc.fetched_at, cc.bytes, CASE WHEN cc.warc IS NULL THEN 0 ELSE 1 END \
                  FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id \
+                 LEFT JOIN content_captures cc ON cc.content_id = ci.id \
                  LEFT JOIN api_tokens t ON t.id = r.token_id \
                  WHERE r.case_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3",
                 params![
@@ -577,6 +593,16 @@ impl Store {
                 reporter,
                 reporter_removed_at: r.opt_i64(14)?,
                 content_removed_at: r.opt_i64(15)?,
+                capture: match r.opt_string(16)? {
+                    Some(sha256) => Some(CaptureInfo {
+                        sha256,
+                        url: r.string(17)?,
+                        fetched_at: r.i64(18)?,
+                        bytes: r.i64(19)?,
+                        kept: r.i64(20)? == 1,
+                    }),
+                    None => None,
+                },
             });
         }
         let opened: Vec<i64> = reports

@@ -156,6 +156,14 @@ impl Row {
         }
     }
 
+    pub fn opt_blob(&self, i: usize) -> Result<Option<&[u8]>> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            Value::Blob(v) => Ok(Some(v)),
+            other => Err(decode_err(i, "blob", other)),
+        }
+    }
+
     /// Parses a text column with `FromStr` (enums stored by their spelling).
     pub fn parse<T: std::str::FromStr>(&self, i: usize) -> Result<T>
     where

@@ -9,7 +9,8 @@
 //! | `accounts.json` | the accounts of the bundle's cases (platform, handle, actor) |
 //! | `cases/N/case.json` | the case: status, category, priority, legal basis, counts, detection |
 //! | `cases/N/reports.json` | its reports: source, time, claim; reporter only when allowed |
-//! | `cases/N/content/C.json` | each content snapshot: capture time, source, URL, text, media hashes |
+//! | `cases/N/content/C.json` | each content snapshot: capture time, source, URL, text, media hashes, the patrol's capture (SHA-256, fetch time) |
+//! | `cases/N/captures/C.warc` | the patrol's WARC capture of the page behind snapshot `C` (request and response, headers and body; never image bytes) |
 //! | `cases/N/identifiers.json` | identifiers found in its reports |
 //! | `cases/N/hash_matches.json` | hash-bank matches of its media |
 //! | `cases/N/decisions.json` | analysts' decisions with their legal basis |
@@ -116,8 +117,10 @@ impl Gatherer<'_> {
         let rows = c.query(
             "SELECT r.id, r.source, r.created_at, r.category, r.description, r.target_raw, r.external_id, \
              r.reporter_name, r.reporter_contact, r.reporter_purged_at, \
-             ci.id, ci.url, ci.external_id, ci.text, ci.media_json, ci.captured_at, ci.purged_at \
-             FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id WHERE r.case_id = $1 ORDER BY r.id",
+             ci.id, ci.url, ci.external_id, ci.text, ci.media_json, ci.captured_at, ci.purged_at, \
+             cc.sha256, cc.url, cc.fetched_at, cc.bytes, cc.warc \
+             FROM reports r LEFT JOIN content_items ci ON ci.id = r.content_id \
+             LEFT JOIN content_captures cc ON cc.content_id = ci.id WHERE r.case_id = $1 ORDER BY r.id",
             params![id],
         )?;
         let mut reports = Vec::new();
@@ -147,7 +150,7 @@ impl Gatherer<'_> {
                     .opt_string(14)?
                     .and_then(|m| serde_json::from_str(&m).ok())
                     .unwrap_or(Value::Null);
-                let snapshot = json!({
+                let mut snapshot = json!({
                     "id": content_id,
                     "report_id": r.i64(0)?,
                     "source": r.string(1)?,
@@ -158,6 +161,21 @@ impl Gatherer<'_> {
                     "media": media,
                     "removed_by_retention_at": ms(r.opt_i64(16)?),
                 });
+                if let Some(sha256) = r.opt_string(17)? {
+                    let file = format!("{dir}/captures/{content_id}.warc");
+                    let warc = r.opt_blob(21)?;
+                    snapshot["capture"] = json!({
+                        "format": "WARC/1.1",
+                        "sha256": sha256,
+                        "url": r.opt_string(18)?,
+                        "fetched_at": ms(r.opt_i64(19)?),
+                        "bytes": r.opt_i64(20)?,
+                        "file": warc.is_some().then_some(&file),
+                    });
+                    if let Some(warc) = warc {
+                        self.files.push((file, warc.to_vec()));
+                    }
+                }
                 self.put(format!("{dir}/content/{content_id}.json"), &snapshot)?;
             }
         }

@@ -393,22 +393,34 @@ fn store_content(
             Target::Url { url } => Some(url.as_str()),
             Target::Account { .. } => None,
         };
-        Some(
-            tx.conn()
-                .insert_id(
-                    "INSERT INTO content_items (platform_id, account_id, url, external_id, text, media_json, captured_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                    params![
-                        platform_id,
-                        account_id,
-                        url,
-                        r.external_id.as_deref(),
-                        r.text.as_deref(),
-                        media_json.as_deref(),
-                        now
-                    ],
-                )?,
-        )
+        let content_id = tx.conn().insert_id(
+            "INSERT INTO content_items (platform_id, account_id, url, external_id, text, media_json, captured_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            params![
+                platform_id,
+                account_id,
+                url,
+                r.external_id.as_deref(),
+                r.text.as_deref(),
+                media_json.as_deref(),
+                now
+            ],
+        )?;
+        if let Some(c) = &r.capture {
+            tx.conn().execute(
+                "INSERT INTO content_captures (content_id, sha256, url, fetched_at, bytes, warc) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                params![
+                    content_id,
+                    c.sha256.as_str(),
+                    c.url.as_str(),
+                    c.fetched_at,
+                    i64::try_from(c.warc.len()).unwrap_or(i64::MAX),
+                    c.warc.as_slice()
+                ],
+            )?;
+        }
+        Some(content_id)
     } else {
         None
     })

@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
     shared(25, include_str!("../migrations/0025_watchlists.sql")),
     shared(26, include_str!("../migrations/0026_crawl_frontier.sql")),
     shared(27, include_str!("../migrations/0027_patrol_rechecks.sql")),
+    Migration {
+        version: 28,
+        sql: include_str!("../migrations/0028_content_captures.sql"),
+        sqlite: include_str!("../migrations/0028_content_captures.sqlite.sql"),
+        postgres: include_str!("../migrations/0028_content_captures.postgres.sql"),
+    },
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

@@ -5,7 +5,8 @@
 //! longer than the configured days:
 //! - its content snapshots lose their text and media (the `content_items` row, its capture
 //!   time and URL stay; media hashes in `content_media` are cleared too, so the content is no
-//!   longer matched retroactively) — `content_days`;
+//!   longer matched retroactively, and the patrol's WARC capture of the page is removed, its
+//!   SHA-256 and fetch time kept) — `content_days`;
 //! - its reports lose the reporter's name and contact — `reporter_contact_days`.
 //!
 //! Everything else stays: cases, counts, decisions, notices, identifiers, hash matches and the
@@ -80,6 +81,13 @@ fn apply_chunk(
         // Media hashes first, while the snapshots still say they are not purged.
         tx.conn().execute(
             "UPDATE content_media SET pdq = NULL, quality = NULL, sha256 = NULL WHERE content_id IN \
+             (SELECT ci.id FROM content_items ci JOIN reports r ON r.content_id = ci.id JOIN cases c ON c.id = r.case_id \
+              WHERE r.case_id = $1 AND c.updated_at <= $2 AND ci.purged_at IS NULL)",
+            params![case_id, content_cut],
+        )?;
+        // Captures (the pages as fetched) go with the text they hold; their digests stay.
+        tx.conn().execute(
+            "UPDATE content_captures SET warc = NULL WHERE warc IS NOT NULL AND content_id IN \
              (SELECT ci.id FROM content_items ci JOIN reports r ON r.content_id = ci.id JOIN cases c ON c.id = r.case_id \
               WHERE r.case_id = $1 AND c.updated_at <= $2 AND ci.purged_at IS NULL)",
             params![case_id, content_cut],

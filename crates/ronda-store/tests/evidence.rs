@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ronda_core::clock::{Clock, ManualClock};
 use ronda_core::evidence::{Problem, public_key_hex, verify};
 use ronda_core::model::{CaseStatus, ReferralStatus};
-use ronda_core::report::ReportInput;
+use ronda_core::report::{Capture, ReportInput};
 use ronda_core::workflow::DeadlinePolicy;
 use ronda_store::evidence::BundleRequest;
 use ronda_store::intake::IntakeContext;
@@ -28,10 +28,11 @@ fn submit(s: &Store, handle: &str) -> (i64, i64) {
         r#"{{"source":"public","platform":"michat","target":{{"account":"{handle}"}},
             "text":"ready open bo {handle}","reporter":{{"name":"Warga {handle}","contact":"warga.{handle}@example.org"}}}}"#
     );
-    let r = serde_json::from_str::<ReportInput>(&json)
+    let mut r = serde_json::from_str::<ReportInput>(&json)
         .unwrap()
         .validate(None)
         .unwrap();
+    r.capture = Some(capture_of(handle));
     let a = s
         .submit_report_blocking(
             r,
@@ -42,6 +43,15 @@ fn submit(s: &Store, handle: &str) -> (i64, i64) {
         )
         .unwrap();
     (a.case_id, a.report_id)
+}
+
+/// What the patrol keeps of the page it found `handle` on (the bytes stand in for a WARC file).
+fn capture_of(handle: &str) -> Capture {
+    Capture::new(
+        format!("WARC/1.1\r\nWARC-Type: response\r\n\r\nopen bo {handle}").into_bytes(),
+        format!("https://m.example/u/{handle}"),
+        1_700_000_000_000,
+    )
 }
 
 /// Rejects a case through the workflow, which closes it (`rejected`, no longer open).
@@ -282,6 +292,20 @@ fn a_case_bundle_verifies_and_withholds_reporters_unless_allowed(db: &TestDb) {
     let snap = json_of(&withheld.files, &format!("cases/{case}/content/{content_id}.json"));
     assert_eq!((snap["text"].as_str(), snap["source"].as_str()), (Some("ready open bo rina"), Some("public")));
     assert!(snap["captured_at"].is_string());
+    // The page as the patrol fetched it travels in the bundle, covered by the manifest.
+    let warc_path = format!("cases/{case}/captures/{content_id}.warc");
+    assert_eq!(snap["capture"]["file"].as_str(), Some(warc_path.as_str()));
+    assert_eq!(snap["capture"]["format"].as_str(), Some("WARC/1.1"));
+    assert_eq!(file(&withheld.files, &warc_path), capture_of("rina").warc.as_slice());
+    let listed = manifest.files.iter().find(|f| f.path == warc_path).unwrap();
+    assert_eq!(listed.sha256, capture_of("rina").sha256);
+    let mut tampered = withheld.files.clone();
+    for (p, b) in &mut tampered {
+        if *p == warc_path {
+            b.push(b'!');
+        }
+    }
+    assert!(!verify(&tampered, None).is_ok(), "an altered capture is detected");
     let audit = json_of(&withheld.files, &format!("cases/{case}/audit.json"));
     let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["case.opened", "case.report_added", "referral.created"]);
@@ -384,10 +408,24 @@ fn retention_removes_only_what_is_due(db: &TestDb, clock: &ManualClock) {
         "a dry run writes nothing"
     );
 
+    let warc_of = |case: i64| -> Option<Vec<u8>> {
+        s.read(|c| {
+            Ok(c.query_one(
+                "SELECT cc.warc FROM reports r JOIN content_captures cc ON cc.content_id = r.content_id WHERE r.case_id = $1",
+                params![case],
+            )?
+            .opt_blob(0)?
+            .map(<[u8]>::to_vec))
+        })
+        .unwrap()
+    };
+    assert_eq!(warc_of(old), Some(capture_of("lama").warc));
     let done = s
         .run_retention_blocking("cli:test", policy, now, false)
         .unwrap();
     assert_eq!(done, dry);
+    assert_eq!(warc_of(old), None, "the page as fetched goes with the text");
+    assert_eq!(warc_of(held), Some(capture_of("ditahan").warc));
     let text_of = |case: i64| -> Option<String> {
         s.read(|c| {
             c.query_one(
@@ -473,6 +511,13 @@ fn retention_removes_only_what_is_due(db: &TestDb, clock: &ManualClock) {
         &format!("cases/{old}/content/{content_id}.json"),
     );
     assert!(snap["text"].is_null() && snap["removed_by_retention_at"].is_string());
+    // The capture's digest and fetch time stay; its file is gone from the bundle.
+    assert_eq!(
+        snap["capture"]["sha256"],
+        capture_of("lama").sha256.as_str()
+    );
+    assert!(snap["capture"]["file"].is_null() && snap["capture"]["fetched_at"].is_string());
+    assert!(!bundle.files.iter().any(|(p, _)| p.ends_with(".warc")));
     assert!(s.verify_audit().unwrap().is_ok());
 }
 

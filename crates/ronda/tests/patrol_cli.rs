@@ -2,7 +2,8 @@
 //! 127.0.0.1 (the configuration allow-lists that port alone and resolves no name): a watch list
 //! added with `ronda watchlist add`, the offer page reported as a `patrol` case with the page's
 //! URL as target, the harmless page not, robots.txt obeyed; `ronda patrol status` shows the
-//! frontier; a second `--once` run straight after has nothing due and reports nothing.
+//! frontier; the case's evidence bundle holds the page's WARC capture and verifies; a second
+//! `--once` run straight after has nothing due and reports nothing.
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
@@ -11,6 +12,8 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
+
+use ronda_server::evidence_zip::read_zip;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ronda");
 
@@ -113,6 +116,45 @@ fn the_patrol_runs_once_from_the_command_line() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains(&format!("127.0.0.1:{port}/iklan")), "{text}");
     assert!(text.contains("patrol"), "{text}");
+
+    // The finding's evidence: the page as fetched, a WARC file in the case's signed bundle.
+    let zip = d.join("case1.zip");
+    ronda(
+        d,
+        &config,
+        &[
+            "evidence",
+            "export",
+            "--case",
+            "1",
+            "--out",
+            zip.to_str().unwrap(),
+        ],
+    );
+    let entries = read_zip(&std::fs::read(&zip).unwrap()).unwrap();
+    let (_, warc) = entries
+        .iter()
+        .find(|(p, _)| p.starts_with("cases/1/captures/") && p.ends_with(".warc"))
+        .expect("the capture is in the bundle");
+    let warc = String::from_utf8_lossy(warc);
+    assert!(
+        warc.starts_with("WARC/1.1\r\nWARC-Type: warcinfo\r\n"),
+        "{warc}"
+    );
+    assert!(
+        warc.contains(&format!(
+            "WARC-Target-URI: http://127.0.0.1:{port}/iklan\r\n"
+        )),
+        "{warc}"
+    );
+    assert!(warc.contains("User-Agent: Ronda-Patrol/test"), "{warc}");
+    let verified = Command::new(BIN)
+        .args(["evidence", "verify", "--trust-embedded-key"])
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert!(verified.status.success());
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("bundle intact"));
 
     let status = ronda(d, &config, &["patrol", "status"]);
     let s = String::from_utf8_lossy(&status.stdout).to_string();

@@ -500,6 +500,14 @@ fn render(
                             }
                         }
                         @if r.content_removed_at.is_some() { p.meta { em { (lang.t("report-content-removed")) } } }
+                        @if let Some(c) = &r.capture {
+                            p.meta.capture {
+                                (lang.t("report-capture")) ": "
+                                time datetime=(to_rfc3339(c.fetched_at)) { (wib(c.fetched_at)) }
+                                " · SHA-256 " code { (c.sha256) }
+                                @if !c.kept { " · " em { (lang.t("report-capture-removed")) } }
+                            }
+                        }
                         @if let Some(m) = media_hashes(r.media_json.as_deref()) {
                             @if !m.is_empty() {
                                 p.meta { (lang.t("report-media")) ": " @for (i, h) in m.iter().enumerate() { @if i > 0 { ", " } code { (h) } } }

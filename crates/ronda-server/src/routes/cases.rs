@@ -549,6 +549,22 @@ pub struct ReportBody {
     /// What detection read in this report (verdict, category, score, spans).
     pub detection: Value,
     pub reporter: ReporterBody,
+    /// The patrol's WARC capture of the page (the file is in the case's evidence bundle).
+    pub capture: Option<CaptureBody>,
+}
+
+/// A capture as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptureBody {
+    /// `WARC/1.1`.
+    pub format: &'static str,
+    /// SHA-256 of the WARC file.
+    pub sha256: String,
+    pub url: String,
+    pub fetched_at: String,
+    pub bytes: i64,
+    /// False once retention removed the file (its digest stays).
+    pub kept: bool,
 }
 
 fn report_body(r: &ReportView) -> ReportBody {
@@ -586,6 +602,14 @@ fn report_body(r: &ReportView) -> ReportBody {
             name,
             contact,
         },
+        capture: r.capture.as_ref().map(|c| CaptureBody {
+            format: "WARC/1.1",
+            sha256: c.sha256.clone(),
+            url: c.url.clone(),
+            fetched_at: to_rfc3339(c.fetched_at),
+            bytes: c.bytes,
+            kept: c.kept,
+        }),
     }
 }
 

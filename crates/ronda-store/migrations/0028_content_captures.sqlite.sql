@@ -1,0 +1,1 @@
+ALTER TABLE content_captures ADD COLUMN warc BLOB;
