@@ -28,7 +28,7 @@ use ronda_core::crawl::robots::{Robots, product_token};
 use ronda_core::crawl::url::{canonical, host_key};
 use ronda_core::crawl::watchlist::Scope;
 use ronda_core::model::Source;
-use ronda_core::report::{Capture, ReportInput, TargetInput};
+use ronda_core::report::{Capture, MediaInput, ReportInput, TargetInput};
 use ronda_core::warc;
 use ronda_outbound::{ContentKind, FetchError, FetchRequest, Fetched, Outbound};
 use ronda_service::detection::Detector;
@@ -39,6 +39,7 @@ use ronda_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::images::Looked;
 use crate::{html, xml};
 
 /// A run waits for a host's delay up to this long; hosts backing off for longer are left to
@@ -66,6 +67,10 @@ pub struct PatrolConfig {
     pub recheck_again_ms: i64,
     /// How each platform says content is gone.
     pub gone: Vec<ronda_service::config::GoneRule>,
+    /// Images of a page fetched and hashed (0: none).
+    pub max_images: usize,
+    /// The largest image read.
+    pub max_image_bytes: usize,
 }
 
 impl Default for PatrolConfig {
@@ -81,6 +86,8 @@ impl Default for PatrolConfig {
             max_attempts: 4,
             recheck_again_ms: 24 * 3_600_000,
             gone: Vec::new(),
+            max_images: 8,
+            max_image_bytes: 8 << 20,
         }
     }
 }
@@ -102,6 +109,8 @@ impl PatrolConfig {
                 .unwrap_or(i64::MAX / 3_600_000)
                 .saturating_mul(3_600_000),
             gone: p.gone.clone(),
+            max_images: p.max_images,
+            max_image_bytes: p.max_image_bytes,
             ..PatrolConfig::default()
         }
     }
@@ -121,6 +130,11 @@ pub struct RunStats {
     /// Claimed removals the patrol's re-check verified, and found still online.
     pub removals_verified: u64,
     pub still_online: u64,
+    /// Images hashed, images that could not be (refused, too large, not an image), and images
+    /// a hash bank matched.
+    pub images_hashed: u64,
+    pub images_failed: u64,
+    pub images_matched: u64,
 }
 
 impl std::ops::AddAssign for RunStats {
@@ -134,6 +148,9 @@ impl std::ops::AddAssign for RunStats {
         self.skipped += o.skipped;
         self.removals_verified += o.removals_verified;
         self.still_online += o.still_online;
+        self.images_hashed += o.images_hashed;
+        self.images_failed += o.images_failed;
+        self.images_matched += o.images_matched;
     }
 }
 
@@ -503,7 +520,8 @@ impl<'a> Patrol<'a> {
         }
         let digest = sha256_hex(&f.body);
         outcome.content_sha256 = Some(digest.clone());
-        // What to read, each with the URL a report would name.
+        // What to read, each with the URL a report would name; the page's images.
+        let mut images = Vec::new();
         let (texts, links, follow): (Vec<(Url, String)>, Vec<Url>, bool) = match f.kind {
             Some(ContentKind::Html) => {
                 let page = html::read(&f.body, &f.url, html::Limits::default());
@@ -511,6 +529,7 @@ impl<'a> Patrol<'a> {
                     Some(t) if !page.text.starts_with(t.as_str()) => format!("{t}\n{}", page.text),
                     _ => page.text.clone(),
                 };
+                images = page.images;
                 let mut links = page.links;
                 links.extend(page.feeds);
                 (
@@ -539,14 +558,31 @@ impl<'a> Patrol<'a> {
             _ => (Vec::new(), Vec::new(), false),
         };
         if c.content_sha256.as_deref() != Some(digest.as_str()) {
+            // A page's images: hashed in memory, matched against the banks (a page's own
+            // text is reported with them; a bank match alone is enough).
+            let looked = if images.is_empty() || self.config.max_images == 0 {
+                Looked::default()
+            } else {
+                let looked = self.look_at_images(&images, &f.url, delay).await?;
+                // The host is next asked a delay after the last image, not after the page.
+                outcome.host_next_at = self.store.now_ms() + ms(delay);
+                looked
+            };
+            out.images_hashed += looked.hashed;
+            out.images_failed += looked.failed;
+            out.images_matched += looked.matched;
             // The page as fetched, kept with every finding on it (built once, when needed).
             let mut capture = None;
-            for (at, text) in texts.iter().filter(|(_, t)| !t.trim().is_empty()) {
-                if self.detector.detect(text).verdict == "clear" {
+            for (i, (at, text)) in texts.iter().enumerate() {
+                let media = if i == 0 { looked.media.as_slice() } else { &[] };
+                let matched = i == 0 && looked.matched > 0;
+                let flagged =
+                    !text.trim().is_empty() && self.detector.detect(text).verdict != "clear";
+                if !flagged && !matched {
                     continue;
                 }
                 let cap = capture.get_or_insert_with(|| self.capture(&f, now)).clone();
-                if self.report(at, text, &digest, cap).await? {
+                if self.report(at, text, media, &digest, cap).await? {
                     out.reported += 1;
                 }
             }
@@ -623,14 +659,15 @@ impl<'a> Patrol<'a> {
         &self,
         url: &Url,
         text: &str,
+        media: &[MediaInput],
         digest: &str,
         capture: Capture,
     ) -> Result<bool, PatrolError> {
-        let mut body = text.to_string();
-        let max = ronda_core::report::MAX_TEXT_CHARS;
-        if body.chars().count() > max {
-            body = body.chars().take(max).collect();
-        }
+        let body: String = text
+            .trim()
+            .chars()
+            .take(ronda_core::report::MAX_TEXT_CHARS)
+            .collect();
         let input = ReportInput {
             source: Some(Source::Patrol),
             platform: Some("web".into()),
@@ -638,7 +675,8 @@ impl<'a> Patrol<'a> {
                 account: None,
                 url: Some(url.to_string()),
             }),
-            text: Some(body),
+            text: (!body.is_empty()).then_some(body),
+            media: (!media.is_empty()).then(|| media.to_vec()),
             ..ReportInput::default()
         };
         self.submit(input, format!("patrol:{url}:{digest}"), Some(capture))

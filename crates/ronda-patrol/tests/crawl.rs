@@ -2,8 +2,13 @@
 //! outbound client resolves no name and contacts only the site's allow-listed port). Pages in
 //! the slang and its disguises, harmless pages, a feed with gambling spam, a page robots.txt
 //! forbids, a redirect to another loopback port that is not allow-listed, an out-of-scope link.
-//! Shown: every violating page reported once, no harmless page reported, robots obeyed, the
-//! refused redirect refused with nothing sent to that port, politeness gaps held on the host,
+//! Pages with images from `tests/data/pdq` (one of them in a child-exploitation bank the test
+//! fills, others in none, broken, too large, not images, on a port that is not allow-listed).
+//! Shown: every violating page reported once, no harmless page reported, a page with harmless
+//! words but a banked photo reported as urgent child exploitation with the match, each finding's
+//! WARC capture (read back by the `warc` crate, without image bytes) in its evidence bundle,
+//! robots obeyed, the refused redirect and image refused with nothing sent to that port,
+//! politeness gaps held on the host (images included),
 //! and a second round an interval later reports nothing again (unchanged content, 304 where
 //! the site sends validators).
 
@@ -18,9 +23,11 @@ use ronda_core::crawl::politeness::Politeness;
 use ronda_core::crawl::watchlist::{Scope, WatchListSpec};
 use ronda_core::evidence::sha256_hex;
 use ronda_detect::Engine;
+use ronda_media::bank::{BankCategory, HashList};
 use ronda_outbound::{Outbound, Policy};
-use ronda_patrol::crawl::{Patrol, PatrolConfig};
+use ronda_patrol::crawl::{Patrol, PatrolConfig, RunStats};
 use ronda_service::detection::Detector;
+use ronda_store::banks::NewBank;
 use ronda_store::evidence::BundleRequest;
 use ronda_store::referrals::Subject;
 use ronda_store::testing;
@@ -44,7 +51,48 @@ fn page(title: &str, body: &str) -> String {
     format!("<!doctype html><html><head><title>{title}</title></head><body>{body}</body></html>")
 }
 
+/// A test image by name (reference images of the PDQ test suite, `tests/data/pdq`).
+fn image(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../tests/data/pdq/images/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap()
+}
+
+/// The photo the test puts in a child-exploitation bank (a harmless reference image: the
+/// test only needs its hash in such a bank), and a photo in no bank.
+const BANKED: &str = "labelme-q2821.jpg";
+const UNBANKED: &str = "labelme-q1050.jpg";
+
+fn image_answer(name: &str) -> Vec<u8> {
+    let (ctype, body) = match name {
+        "banked.jpg" => ("image/jpeg", image(BANKED)),
+        "other.jpg" => ("image/jpeg", image(UNBANKED)),
+        // Claims to be an image, is not one.
+        "broken.png" => ("image/png", b"not a png at all".to_vec()),
+        // An image type the patrol does not read as one.
+        "page.jpg" => ("text/html", b"<p>hi</p>".to_vec()),
+        // Over the size limit the test configures.
+        "huge.jpg" => ("image/jpeg", vec![0xFF; 300_000]),
+        _ => {
+            return b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_vec();
+        }
+    };
+    let mut r = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(&body);
+    r
+}
+
 fn answer(path: &str, other: u16, head: &str) -> Vec<u8> {
+    if let Some(name) = path.strip_prefix("/img/") {
+        return image_answer(name);
+    }
     let html = "text/html; charset=utf-8";
     let (status, ctype, body, extra): (&str, &str, String, String) = match path {
         "/robots.txt" => ("200 OK", "text/plain", "User-agent: *\nDisallow: /private/\n".into(), String::new()),
@@ -56,6 +104,7 @@ fn answer(path: &str, other: u16, head: &str) -> Vec<u8> {
                 r#"<a href="/p/offer1">1</a> <a href="/p/offer2#top">2</a> <a href="/p/les">3</a>
                 <a href="/p/news?utm_source=wa">4</a> <a href="/private/offer3">5</a>
                 <a href="/away">6</a> <a href="http://other.test/x">7</a> <a href="/p/offer1">again</a>
+                <a href="/p/galeri">8</a>
                 <link rel="alternate" type="application/rss+xml" href="/feed.xml">
                 <a href="/feed.xml">feed</a>"#,
             ),
@@ -78,7 +127,28 @@ fn answer(path: &str, other: u16, head: &str) -> Vec<u8> {
                 "etag: \"o2\"\r\n".into(),
             )
         }
-        "/p/les" => ("200 OK", html, page("Les", "<p>Les privat matematika SD-SMP, 1 jam 150rb, guru datang ke rumah</p>"), String::new()),
+        "/p/les" => (
+            "200 OK",
+            html,
+            page(
+                "Les",
+                "<p>Les privat matematika SD-SMP, 1 jam 150rb, guru datang ke rumah</p>\
+                 <img src=\"/img/other.jpg\"> <img src=\"/img/broken.png\"> <img src=\"/img/page.jpg\">",
+            ),
+            String::new(),
+        ),
+        // Harmless words; one photo is in a child-exploitation bank.
+        "/p/galeri" => (
+            "200 OK",
+            html,
+            format!(
+                "<!doctype html><html><head><title>Galeri</title>\
+                 <meta property=\"og:image\" content=\"/img/banked.jpg\"></head>\
+                 <body><p>Foto kegiatan minggu ini</p><img src=\"/img/other.jpg\">\
+                 <img src=\"/img/huge.jpg\"><img src=\"http://127.0.0.1:{other}/x.jpg\"></body></html>"
+            ),
+            String::new(),
+        ),
         "/p/news" => (
             "200 OK",
             html,
@@ -207,6 +277,7 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     let gap = Duration::from_millis(120);
     let config = PatrolConfig {
         user_agent: "Ronda-Patrol/test (+https://patrol.example.org)".into(),
+        max_image_bytes: 200_000,
         politeness: Politeness {
             min: gap,
             max: gap,
@@ -216,10 +287,12 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
         worker: "patrol:test".into(),
         ..PatrolConfig::default()
     };
+    let banked = bank_the_photo(store).await;
     let patrol = Patrol::new(store, &detector, &outbound, config);
     let stats = patrol.run_once().await.unwrap();
 
-    // Three violating pages reported (an ad, a disguised ad, the comment spam the feed led to).
+    // Four pages reported: an ad, a disguised ad, the comment spam the feed led to, and the
+    // gallery whose words are harmless but one of whose photos a bank knows.
     let mut reported: Vec<(String, Option<String>)> = store
         .read(|c| {
             c.query(
@@ -234,8 +307,8 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     reported.sort();
     let base = format!("127.0.0.1:{port}");
     let urls: Vec<&str> = reported.iter().map(|(u, _)| u.as_str()).collect();
-    assert_eq!(stats.reported, 3, "{stats:?} {urls:?}");
-    assert_eq!(urls.len(), 3, "{urls:?}");
+    assert_eq!(stats.reported, 4, "{stats:?} {urls:?}");
+    assert_eq!(urls.len(), 4, "{urls:?}");
     assert!(
         urls.iter().any(|u| u.contains(&format!("{base}/p/offer1"))),
         "{urls:?}"
@@ -255,9 +328,10 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
                 .i64(0)
         })
         .unwrap();
-    assert_eq!(reports, 3, "one report each");
+    assert_eq!(reports, 4, "one report each");
 
-    captures_kept(store, port);
+    images_matched(store, port, &banked, &stats);
+    captures_kept(store, port, other);
 
     let requested: Vec<String> = log.lock().unwrap().iter().map(|(p, _)| p.clone()).collect();
     assert!(
@@ -310,10 +384,112 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     assert!(w.last_run_at.is_some());
 }
 
+/// A child-exploitation bank holding the PDQ hash of the test's "banked" photo; that hash.
+async fn bank_the_photo(store: &ronda_store::Store) -> String {
+    let pdq =
+        ronda_media::pdq_from_bytes(&image(BANKED), &ronda_media::DecodeLimits::default()).unwrap();
+    let other =
+        ronda_media::pdq_from_bytes(&image(UNBANKED), &ronda_media::DecodeLimits::default())
+            .unwrap();
+    assert!(
+        pdq.hash.distance(&other.hash) > 31,
+        "the two photos are far apart"
+    );
+    let mut list = HashList::new();
+    list.push(pdq.hash, Some(pdq.quality), Some("test-entry"));
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || {
+        s.import_hashes_blocking(
+            "lead:budi",
+            "known",
+            Some(NewBank {
+                name: "known".into(),
+                category: BankCategory::ChildExploitation,
+                enabled: None,
+                threshold: None,
+                min_quality: None,
+            }),
+            list,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    pdq.hash.to_hex()
+}
+
+/// The gallery's photos were fetched, hashed in memory and matched: its case is urgent and
+/// child exploitation with the bank's match on it; images that are not images, too large, or
+/// on a port that is not allow-listed were refused; the capture holds no image bytes.
+fn images_matched(store: &ronda_store::Store, port: u16, banked: &str, stats: &RunStats) {
+    // les: other.jpg hashed, broken.png and page.jpg failed; galeri: banked.jpg and other.jpg
+    // hashed, huge.jpg and the other port's image failed.
+    assert_eq!(
+        (
+            stats.images_hashed,
+            stats.images_failed,
+            stats.images_matched
+        ),
+        (3, 4, 1),
+        "{stats:?}"
+    );
+    let row = store
+        .read(|c| {
+            c.query_one(
+                "SELECT c.id, c.category, c.priority, ci.media_json FROM cases c \
+                 JOIN reports r ON r.case_id = c.id JOIN content_items ci ON ci.id = r.content_id \
+                 WHERE c.target_value LIKE '%/p/galeri'",
+                &[],
+            )
+        })
+        .unwrap();
+    let case_id = row.i64(0).unwrap();
+    assert_eq!(
+        row.opt_string(1).unwrap().as_deref(),
+        Some("child_exploitation")
+    );
+    assert_eq!(row.i64(2).unwrap(), 3, "urgent");
+    let media: serde_json::Value = serde_json::from_str(&row.string(3).unwrap()).unwrap();
+    let hashes: Vec<&str> = media
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["pdq"].as_str().unwrap())
+        .collect();
+    assert_eq!(hashes.len(), 2, "{media}");
+    assert!(hashes.contains(&banked), "{media}");
+    assert_eq!(
+        media[0]["sha256"].as_str().unwrap().len(),
+        64,
+        "each image's SHA-256 beside its PDQ"
+    );
+    let matches = store.case_media_matches(case_id).unwrap();
+    assert_eq!(matches.len(), 1, "{matches:?}");
+    assert_eq!(matches[0].pdq, banked);
+    let warc = store
+        .read(move |c| {
+            Ok(c.query_one(
+                "SELECT cc.warc FROM content_captures cc JOIN reports r ON r.content_id = cc.content_id \
+                 WHERE r.case_id = $1",
+                ronda_store::params![case_id],
+            )?
+            .opt_blob(0)?
+            .unwrap()
+            .to_vec())
+        })
+        .unwrap();
+    let photo = image(BANKED);
+    assert!(
+        !warc.windows(64).any(|w| w == &photo[..64]),
+        "no image bytes in the capture"
+    );
+    assert!(String::from_utf8_lossy(&warc).contains(&format!("127.0.0.1:{port}/p/galeri")));
+}
+
 /// Each finding keeps the page as fetched: a WARC capture whose SHA-256 holds, that an
 /// independent reader parses into the exchange the site served, and that goes into the
 /// case's evidence bundle with its digest.
-fn captures_kept(store: &ronda_store::Store, port: u16) {
+fn captures_kept(store: &ronda_store::Store, port: u16, other: u16) {
     let rows = store
         .read(|c| {
             c.query(
@@ -323,7 +499,7 @@ fn captures_kept(store: &ronda_store::Store, port: u16) {
             )
         })
         .unwrap();
-    assert_eq!(rows.len(), 3, "one capture per finding");
+    assert_eq!(rows.len(), 4, "one capture per finding");
     for row in &rows {
         let url = row.string(2).unwrap();
         let warc = row.opt_blob(3).unwrap().unwrap().to_vec();
@@ -350,7 +526,7 @@ fn captures_kept(store: &ronda_store::Store, port: u16) {
             Some("127.0.0.1")
         );
         let path = url.split(&format!(":{port}")).nth(1).unwrap().to_string();
-        let served = answer(&path, 0, "");
+        let served = answer(&path, other, "");
         let body_at = served.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
         assert!(
             response.body().starts_with(b"HTTP/1.1 200 OK\r\n"),

@@ -174,6 +174,11 @@ pub struct Patrol {
     /// How each platform says a post or account is gone (`[[patrol.gone]]`); a 404 or 410 is
     /// gone everywhere.
     pub gone: Vec<GoneRule>,
+    /// Images of a page fetched, hashed in memory (PDQ) and matched against the hash banks;
+    /// 0 turns image matching off. At most 32.
+    pub max_images: usize,
+    /// The largest image read, in bytes.
+    pub max_image_bytes: usize,
 }
 
 /// How one platform shows that content is gone, for the patrol's re-checks of removals.
@@ -205,6 +210,8 @@ impl Default for Patrol {
             nats_ack_wait_secs: 60,
             recheck_again_hours: 24,
             gone: Vec::new(),
+            max_images: 8,
+            max_image_bytes: 8 << 20,
         }
     }
 }
@@ -739,6 +746,12 @@ impl Config {
                     .into(),
             ));
         }
+        if p.max_images > ronda_core::report::MAX_MEDIA || p.max_image_bytes < 1024 {
+            return Err(ConfigError::Invalid(format!(
+                "`patrol`: `max_images` at most {}, `max_image_bytes` at least 1024",
+                ronda_core::report::MAX_MEDIA
+            )));
+        }
         if p.nats_prefix.is_empty()
             || !p
                 .nats_prefix
@@ -1026,10 +1039,13 @@ mod tests {
         assert_eq!(c.patrol.nats_prefix, "PATROL_A");
         assert_eq!(c.patrol.gone[0].markers, ["akun tidak ditemukan"]);
         assert_eq!(c.patrol.recheck_again_hours, 24);
+        assert_eq!((c.patrol.max_images, c.patrol.max_image_bytes), (8, 8 << 20));
         for bad in [
             "[[patrol.gone]]\nplatform = \"michat\"\nprofile_url = \"https://michat.example/u/\"\n",
             "[patrol]\nnats_prefix = \"a.b\"\n",
             "[patrol]\nnats_ack_wait_secs = 0\n",
+            "[patrol]\nmax_images = 33\n",
+            "[patrol]\nmax_image_bytes = 10\n",
         ] {
             std::fs::write(&path, bad).unwrap();
             let e = Config::load(Some(&path), &Overrides::default()).unwrap_err();

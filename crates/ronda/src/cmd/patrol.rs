@@ -141,7 +141,7 @@ fn jet_config(url: String, p: &ronda_service::config::Patrol) -> JetConfig {
 fn print_stats(stats: &RunStats) {
     println!(
         "fetched {} (not modified {}), reported {}, refused by robots.txt {}, errors {}, new URLs {}, already fetched {}; \
-         removals verified {}, still online {}",
+         images hashed {} (failed {}, bank matches {}); removals verified {}, still online {}",
         stats.fetched,
         stats.not_modified,
         stats.reported,
@@ -149,6 +149,9 @@ fn print_stats(stats: &RunStats) {
         stats.errors,
         stats.enqueued,
         stats.skipped,
+        stats.images_hashed,
+        stats.images_failed,
+        stats.images_matched,
         stats.removals_verified,
         stats.still_online
     );
