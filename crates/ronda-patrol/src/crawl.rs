@@ -20,7 +20,7 @@
 //!    the politeness delay.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ronda_core::crawl::politeness::{Politeness, retry_after};
@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::images::Looked;
+use crate::metrics::PatrolMetrics;
 use crate::{html, xml};
 
 /// A run waits for a host's delay up to this long; hosts backing off for longer are left to
@@ -210,6 +211,8 @@ pub struct Patrol<'a> {
     pub detector: &'a Detector,
     pub outbound: &'a Outbound,
     pub config: PatrolConfig,
+    /// What this crawler did, for `/metrics`.
+    pub metrics: Arc<PatrolMetrics>,
     robots: Mutex<HashMap<String, Robots>>,
 }
 
@@ -275,7 +278,17 @@ impl<'a> Patrol<'a> {
             outbound,
             config,
             robots: Mutex::new(HashMap::new()),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Counts the frontier for the metrics' gauges (a store read; done between passes, never
+    /// on a scrape).
+    pub async fn observe_frontier(&self) -> Result<(), PatrolError> {
+        let now = self.store.now_ms();
+        let counts = read(self.store, move |s| s.frontier_counts(now)).await?;
+        self.metrics.frontier(counts);
+        Ok(())
     }
 
     /// Starts a round of every enabled watch list that is due; how many.
@@ -353,12 +366,14 @@ impl<'a> Patrol<'a> {
     /// The removal re-checks due now ([`crate::recheck`]), as a run's figures.
     pub(crate) async fn rechecks(&self) -> Result<RunStats, PatrolError> {
         let r = self.recheck_removals().await?;
-        Ok(RunStats {
+        let stats = RunStats {
             removals_verified: r.gone,
             still_online: r.still_there,
             reported: r.reported_again,
             ..RunStats::default()
-        })
+        };
+        self.metrics.record(&stats);
+        Ok(stats)
     }
 
     /// Forgets the robots.txt read so far: each run reads them again (a site may change its
@@ -413,12 +428,23 @@ impl<'a> Patrol<'a> {
         watched: &Watched,
         c: &Claimed,
     ) -> Result<Processed, PatrolError> {
+        let done = self.fetch_and_read(watched, c).await?;
+        self.metrics.record(&done.stats);
+        Ok(done)
+    }
+
+    async fn fetch_and_read(
+        &self,
+        watched: &Watched,
+        c: &Claimed,
+    ) -> Result<Processed, PatrolError> {
         let w = &watched.row;
         let mut out = RunStats::default();
         let p = &self.config.politeness;
         let now = self.store.now_ms();
         let Ok(url) = Url::parse(&c.url) else {
             out.errors += 1;
+            self.metrics.error("bad_url");
             return Ok(Processed::done(out, failed_for_good(now, "bad_url")));
         };
         let robots = if w.list.ignore_robots {
@@ -458,6 +484,7 @@ impl<'a> Patrol<'a> {
             Ok(f) => f,
             Err(e) => {
                 out.errors += 1;
+                self.metrics.error(e.code());
                 let transient = matches!(e, FetchError::Timeout | FetchError::Transport(_));
                 let attempts = c.attempts + 1;
                 let outcome = if transient && attempts < self.config.max_attempts {
@@ -480,8 +507,14 @@ impl<'a> Patrol<'a> {
             }
         };
         let delay = p.after_answer(f.elapsed, robots.crawl_delay);
+        self.metrics.bytes(f.body.len());
         if f.status == 429 || f.status >= 500 {
             out.errors += 1;
+            self.metrics.error(if f.status == 429 {
+                "http_429"
+            } else {
+                "http_5xx"
+            });
             let attempts = c.attempts + 1;
             let wait = p.after_failure(
                 u32::try_from(attempts).unwrap_or(u32::MAX),

@@ -105,7 +105,10 @@ impl Patrol<'_> {
             let fetched = self.outbound.fetch(src.as_str(), &req).await;
             last.insert(host, Instant::now());
             let body = match fetched {
-                Ok(f) if (200..300).contains(&f.status) => f.body,
+                Ok(f) if (200..300).contains(&f.status) => {
+                    self.metrics.bytes(f.body.len());
+                    f.body
+                }
                 _ => {
                     out.failed += 1;
                     continue;

@@ -44,6 +44,19 @@ pub struct Metrics {
     rate_limited: AtomicU64,
     mail_sent: AtomicU64,
     mail_failed: AtomicU64,
+    /// Metrics of parts running beside the HTTP service (the patrol), appended on render.
+    others: Mutex<Vec<Renderer>>,
+}
+
+/// Appends a part's metrics in the text format.
+pub type RenderFn = dyn Fn(&mut String) + Send + Sync;
+
+struct Renderer(Box<RenderFn>);
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Renderer")
+    }
 }
 
 impl Metrics {
@@ -84,6 +97,14 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition format.
+    /// Adds the metrics of a part that runs beside the service to every render.
+    pub fn also_render(&self, f: Box<RenderFn>) {
+        self.others
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Renderer(f));
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str(
@@ -164,6 +185,14 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
                 v.load(Ordering::Relaxed)
             );
+        }
+        for r in self
+            .others
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            (r.0)(&mut out);
         }
         out
     }

@@ -147,6 +147,9 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Patrol {
+    /// Whether `ronda serve` runs the patrol too (the embedded default). Turn it off where
+    /// dedicated `ronda patrol run` processes crawl.
+    pub in_serve: bool,
     /// Sent with every request; name the operator and a page about the patrol
     /// (`Ronda-Patrol/0.1 (+https://patroli.example.go.id)`).
     pub user_agent: String,
@@ -200,6 +203,7 @@ pub struct GoneRule {
 impl Default for Patrol {
     fn default() -> Self {
         Patrol {
+            in_serve: true,
             user_agent: concat!("Ronda-Patrol/", env!("CARGO_PKG_VERSION")).to_string(),
             min_delay_ms: 500,
             max_delay_ms: 30_000,
@@ -1039,7 +1043,10 @@ mod tests {
         assert_eq!(c.patrol.nats_prefix, "PATROL_A");
         assert_eq!(c.patrol.gone[0].markers, ["akun tidak ditemukan"]);
         assert_eq!(c.patrol.recheck_again_hours, 24);
-        assert_eq!((c.patrol.max_images, c.patrol.max_image_bytes), (8, 8 << 20));
+        assert_eq!(
+            (c.patrol.max_images, c.patrol.max_image_bytes),
+            (8, 8 << 20)
+        );
         for bad in [
             "[[patrol.gone]]\nplatform = \"michat\"\nprofile_url = \"https://michat.example/u/\"\n",
             "[patrol]\nnats_prefix = \"a.b\"\n",

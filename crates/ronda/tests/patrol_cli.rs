@@ -7,11 +7,12 @@
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ronda_server::evidence_zip::read_zip;
 
@@ -168,4 +169,138 @@ fn the_patrol_runs_once_from_the_command_line() {
         String::from_utf8_lossy(&again.stdout).contains("fetched 0"),
         "nothing due yet"
     );
+}
+
+/// `ronda serve` runs the patrol too (the embedded default): the watch list in its store is
+/// crawled within seconds of the start and its offer page becomes a `patrol` case that the API shows
+/// with the page's capture, and the patrol's metrics are on `/metrics`; with
+/// `[patrol] in_serve = false` the service crawls nothing.
+#[test]
+fn the_service_runs_the_patrol_by_default() {
+    for in_serve in [true, false] {
+        let (port, log) = site();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let config = d.join("ronda.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
+                 in_serve = {in_serve}\nmin_delay_ms = 20\nmax_delay_ms = 20\n"
+            ),
+        )
+        .unwrap();
+        ronda(
+            d,
+            &config,
+            &[
+                "watchlist",
+                "add",
+                "--name",
+                "situs",
+                "--seed",
+                &format!("http://127.0.0.1:{port}/"),
+                "--depth",
+                "1",
+            ],
+        );
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(d)
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let mut base = None;
+        for line in out.lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("ronda listening on http://") {
+                base = rest.split_whitespace().next().map(str::to_string);
+                break;
+            }
+        }
+        let base = format!("http://{}/api/v1", base.unwrap());
+        let token = std::fs::read_to_string(d.join("admin.token"))
+            .unwrap()
+            .trim()
+            .to_string();
+        let client = reqwest::blocking::Client::new();
+        let cases = || -> serde_json::Value {
+            client
+                .get(format!("{base}/cases"))
+                .bearer_auth(&token)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap()
+        };
+        let deadline = Instant::now() + Duration::from_secs(if in_serve { 30 } else { 3 });
+        let mut found = cases();
+        while found["cases"].as_array().is_none_or(Vec::is_empty) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+            found = cases();
+        }
+        let listed = found["cases"].as_array().cloned().unwrap_or_default();
+        if in_serve {
+            assert_eq!(listed.len(), 1, "{found}");
+            let id = listed[0]["id"].as_i64().unwrap();
+            let reports: serde_json::Value = client
+                .get(format!("{base}/cases/{id}/reports"))
+                .bearer_auth(&token)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            let r = &reports["reports"][0];
+            assert_eq!(r["source"], "patrol", "{reports}");
+            assert_eq!(r["capture"]["format"], "WARC/1.1", "{reports}");
+            assert_eq!(r["capture"]["sha256"].as_str().unwrap().len(), 64);
+            assert_eq!(
+                r["capture"]["url"].as_str(),
+                Some(format!("http://127.0.0.1:{port}/iklan").as_str())
+            );
+            // The patrol's counters and the frontier's gauges on the service's /metrics.
+            let root = base.trim_end_matches("/api/v1");
+            let deadline = Instant::now() + Duration::from_secs(15);
+            let metrics = loop {
+                let m = client
+                    .get(format!("{root}/metrics"))
+                    .bearer_auth(&token)
+                    .send()
+                    .unwrap()
+                    .text()
+                    .unwrap();
+                if m.contains("ronda_patrol_frontier_urls") || Instant::now() > deadline {
+                    break m;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            };
+            assert!(
+                metrics.contains("ronda_patrol_reports_total 1\n"),
+                "{metrics}"
+            );
+            assert!(
+                metrics.contains("ronda_patrol_fetches_total 3\n"),
+                "{metrics}"
+            );
+            assert!(
+                metrics.contains("ronda_patrol_frontier_urls{state=\"in_flight\"} 0\n"),
+                "{metrics}"
+            );
+            let bytes: u64 = metrics
+                .lines()
+                .find_map(|l| l.strip_prefix("ronda_patrol_bytes_total "))
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(bytes > 100, "{metrics}");
+        } else {
+            assert!(listed.is_empty(), "{found}");
+            assert!(log.lock().unwrap().is_empty(), "nothing fetched");
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }

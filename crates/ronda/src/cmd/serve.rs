@@ -3,8 +3,11 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ronda_core::clock::SystemClock;
+use ronda_patrol::crawl::{Patrol, PatrolConfig, RunStats};
+use ronda_patrol::metrics::PatrolMetrics;
 use ronda_server::startup::{Application, shutdown_signal};
 use ronda_server::state::AppState;
 use ronda_service::bootstrap::{admin_token_path, first_start, open_store};
@@ -67,16 +70,62 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("detection engine: {e}"))?;
         tracing::info!(model = %state.detector.model(), "detection model in use");
         spawn_reload_on_sighup(state.clone());
+        let patrol = if state.config.patrol.in_serve {
+            Some(spawn_patrol(state.clone())?)
+        } else {
+            None
+        };
         let app = Application::bind(state).await?;
         let addr = app.local_addr()?;
         tracing::info!(%addr, %db, "ronda serving");
         // Scripts and tests read this line to find the port.
         println!("ronda listening on http://{addr} (database {db})");
         app.run(shutdown_signal()).await?;
+        // A crawl cut short loses only its claims, which lapse (`crawl_frontier` leases).
+        if let Some(p) = patrol {
+            p.abort();
+        }
         tracing::info!("stopped cleanly");
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long the patrol inside `ronda serve` rests when nothing is due.
+const PATROL_IDLE: Duration = Duration::from_secs(5);
+
+/// The patrol inside the service (the embedded default; `[patrol] in_serve`): pass after pass
+/// over the due watch lists and re-checks, with the service's store and detection engine (a
+/// reloaded model is used from the next page on), and its own outbound client with the
+/// patrol's time-out. A failed pass is logged and tried again after the rest.
+fn spawn_patrol(state: Arc<AppState>) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut policy = state.config.outbound_policy()?;
+    policy.timeout = Duration::from_secs(state.config.patrol.fetch_timeout_secs.max(1));
+    let outbound = ronda_outbound::Outbound::new(policy)?;
+    let config = PatrolConfig::from_settings(&state.config.patrol);
+    tracing::info!(worker = %config.worker, "the patrol runs inside the service");
+    let metrics = Arc::new(PatrolMetrics::default());
+    let shown = metrics.clone();
+    state
+        .metrics
+        .also_render(Box::new(move |out| shown.render(out)));
+    Ok(tokio::spawn(async move {
+        let mut patrol = Patrol::new(&state.store, &state.detector, &outbound, config);
+        patrol.metrics = metrics;
+        loop {
+            match patrol.run_once().await {
+                Ok(stats) if stats != RunStats::default() => {
+                    tracing::info!(?stats, "patrol pass");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "patrol pass failed; trying again"),
+            }
+            if let Err(e) = patrol.observe_frontier().await {
+                tracing::warn!(error = %e, "counting the patrol's frontier failed");
+            }
+            tokio::time::sleep(PATROL_IDLE).await;
+        }
+    }))
 }
 
 /// SIGHUP reloads the detection rules and model (as `POST /api/v1/admin/detection/reload`).
