@@ -172,6 +172,8 @@ pub struct Capture {
     pub url: String,
     /// When the answer was read.
     pub fetched_at: crate::clock::Millis,
+    /// The watch list whose crawl found it (none for a re-check's).
+    pub watchlist_id: Option<i64>,
 }
 
 impl Capture {
@@ -183,6 +185,7 @@ impl Capture {
             sha256,
             url,
             fetched_at,
+            watchlist_id: None,
         }
     }
 }

@@ -614,7 +614,12 @@ impl<'a> Patrol<'a> {
                 if !flagged && !matched {
                     continue;
                 }
-                let cap = capture.get_or_insert_with(|| self.capture(&f, now)).clone();
+                let cap = capture
+                    .get_or_insert_with(|| Capture {
+                        watchlist_id: Some(w.id),
+                        ..self.capture(&f, now)
+                    })
+                    .clone();
                 if self.report(at, text, media, &digest, cap).await? {
                     out.reported += 1;
                 }

@@ -329,6 +329,12 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
         })
         .unwrap();
     assert_eq!(reports, 4, "one report each");
+    let summary = &store.watchlist_summaries(clock.now_ms()).unwrap()[0];
+    assert_eq!((summary.row.id, summary.findings), (id, 4), "{summary:?}");
+    assert!(
+        summary.last_finding_at.is_some() && summary.fetched >= 8,
+        "{summary:?}"
+    );
 
     images_matched(store, port, &banked, &stats);
     captures_kept(store, port, other);

@@ -70,7 +70,89 @@ pub struct FrontierCounts {
     pub hosts_failing: i64,
 }
 
+/// One host as the frontier sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRow {
+    pub host: String,
+    /// Not asked again before this.
+    pub next_at: i64,
+    pub in_flight: bool,
+    /// Failures in a row.
+    pub failures: i64,
+    /// Its URLs waiting.
+    pub queued: i64,
+}
+
+/// A URL whose last fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontierError {
+    pub watchlist_id: i64,
+    pub url: String,
+    /// `queued` (tried again later) or `failed` (given up).
+    pub state: String,
+    pub status: Option<i64>,
+    /// The fetch's error code (`timeout`, `refused`, `robots`, `gave_up`, …).
+    pub error: String,
+    pub at: Option<i64>,
+    pub attempts: i64,
+}
+
 impl Store {
+    /// The hosts of the frontier, failing ones first, then by URLs waiting; at most `limit`.
+    pub fn frontier_hosts(&self, limit: usize) -> Result<Vec<HostRow>> {
+        let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        self.read(|c| {
+            c.query(
+                "SELECT h.host, h.next_at, h.in_flight, h.failures, \
+                   (SELECT COUNT(*) FROM crawl_frontier f WHERE f.host = h.host AND f.state = 'queued') AS q \
+                 FROM crawl_hosts h ORDER BY h.failures DESC, q DESC, h.host LIMIT $1",
+                params![limit],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(HostRow {
+                    host: r.string(0)?,
+                    next_at: r.i64(1)?,
+                    in_flight: r.i64(2)? != 0,
+                    failures: r.i64(3)?,
+                    queued: r.i64(4)?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// The latest failed fetches (robots.txt refusals included), newest first; of one watch
+    /// list when given.
+    pub fn frontier_errors(
+        &self,
+        watchlist_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<FrontierError>> {
+        let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        self.read(|c| {
+            c.query(
+                "SELECT watchlist_id, url, state, last_status, last_error, fetched_at, attempts \
+                 FROM crawl_frontier WHERE last_error IS NOT NULL AND ($1 = 0 OR watchlist_id = $1) \
+                 ORDER BY fetched_at DESC, id DESC LIMIT $2",
+                params![watchlist_id.unwrap_or(0), limit],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(FrontierError {
+                    watchlist_id: r.i64(0)?,
+                    url: r.string(1)?,
+                    state: r.string(2)?,
+                    status: r.opt_i64(3)?,
+                    error: r.string(4)?,
+                    at: r.opt_i64(5)?,
+                    attempts: r.i64(6)?,
+                })
+            })
+            .collect()
+        })
+    }
+
     /// Adds URLs to watch list `watchlist_id`'s frontier, due at `due_at`; how many were new.
     pub async fn enqueue_urls(
         &self,

@@ -408,15 +408,16 @@ fn store_content(
         )?;
         if let Some(c) = &r.capture {
             tx.conn().execute(
-                "INSERT INTO content_captures (content_id, sha256, url, fetched_at, bytes, warc) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO content_captures (content_id, sha256, url, fetched_at, bytes, warc, watchlist_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 params![
                     content_id,
                     c.sha256.as_str(),
                     c.url.as_str(),
                     c.fetched_at,
                     i64::try_from(c.warc.len()).unwrap_or(i64::MAX),
-                    c.warc.as_slice()
+                    c.warc.as_slice(),
+                    c.watchlist_id
                 ],
             )?;
         }

@@ -22,6 +22,21 @@ pub struct WatchListRow {
     pub next_run_at: i64,
 }
 
+/// A watch list with its part of the frontier and what its crawl found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchListSummary {
+    pub row: WatchListRow,
+    /// URLs waiting, of them due now; held by a crawler; given up; fetched at least once.
+    pub queued: i64,
+    pub due: i64,
+    pub in_flight: i64,
+    pub given_up: i64,
+    pub fetched: i64,
+    /// Reports the crawl made, and when the last was found.
+    pub findings: i64,
+    pub last_finding_at: Option<i64>,
+}
+
 const COLUMNS: &str = "id, name, seeds_json, depth, scope, hosts_json, every_ms, ignore_robots, \
                        enabled, created_at, created_by, last_run_at, next_run_at";
 
@@ -124,6 +139,55 @@ impl Store {
             .map(from_row)
             .collect()
         })
+    }
+
+    /// Every watch list (oldest first) with its frontier and findings at `now`.
+    pub fn watchlist_summaries(&self, now: i64) -> Result<Vec<WatchListSummary>> {
+        let rows = self.list_watchlists()?;
+        let (frontier, findings) = self.read(|c| {
+            let f = c.query(
+                "SELECT watchlist_id, \
+                   COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN state = 'queued' AND due_at <= $1 THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN state = 'claimed' THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN last_status IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                 FROM crawl_frontier GROUP BY watchlist_id",
+                params![now],
+            )?;
+            let g = c.query(
+                "SELECT watchlist_id, COUNT(*), MAX(fetched_at) FROM content_captures \
+                 WHERE watchlist_id IS NOT NULL GROUP BY watchlist_id",
+                params![],
+            )?;
+            Ok((f, g))
+        })?;
+        rows.into_iter()
+            .map(|row| {
+                let mut s = WatchListSummary {
+                    row,
+                    queued: 0,
+                    due: 0,
+                    in_flight: 0,
+                    given_up: 0,
+                    fetched: 0,
+                    findings: 0,
+                    last_finding_at: None,
+                };
+                for r in &frontier {
+                    if r.i64(0)? == s.row.id {
+                        (s.queued, s.due, s.in_flight, s.given_up, s.fetched) =
+                            (r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)?, r.i64(5)?);
+                    }
+                }
+                for r in &findings {
+                    if r.i64(0)? == s.row.id {
+                        (s.findings, s.last_finding_at) = (r.i64(1)?, r.opt_i64(2)?);
+                    }
+                }
+                Ok(s)
+            })
+            .collect()
     }
 
     pub fn get_watchlist(&self, id: i64) -> Result<Option<WatchListRow>> {

@@ -94,5 +94,28 @@ on_both_backends! {
         let d = block(s.claim_fetches("crawler-2".into(), 10, 60_000)).unwrap();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].url, "http://d.test/");
+
+        // What the console and the API show: per watch list, per host, the latest errors.
+        let lists = s.watchlist_summaries(0).unwrap();
+        let forum = lists.iter().find(|l| l.row.id == w).unwrap();
+        assert_eq!(
+            (forum.queued, forum.due, forum.in_flight, forum.given_up, forum.fetched, forum.findings),
+            (4, 2, 0, 1, 2, 0),
+            "{forum:?}"
+        );
+        let feed = lists.iter().find(|l| l.row.id == other).unwrap();
+        assert_eq!((feed.queued, feed.in_flight), (0, 1));
+        let hosts = s.frontier_hosts(10).unwrap();
+        assert_eq!(hosts[0].host, "http://c.test:80", "failing hosts first: {hosts:?}");
+        assert_eq!(hosts[0].failures, 1);
+        let a = hosts.iter().find(|h| h.host == "http://a.test:80").unwrap();
+        assert_eq!((a.queued, a.next_at, a.in_flight), (3, NEVER, false));
+        assert!(hosts.iter().any(|h| h.host == "http://d.test:80" && h.in_flight));
+        let errors = s.frontier_errors(None, 10).unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].url.as_str(), errors[0].error.as_str(), errors[0].state.as_str()),
+                   ("http://c.test/x", "timeout", "failed"));
+        assert!(s.frontier_errors(Some(other), 10).unwrap().is_empty());
+        assert_eq!(s.frontier_errors(Some(w), 10).unwrap().len(), 1);
     }
 }

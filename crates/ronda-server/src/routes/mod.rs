@@ -9,6 +9,7 @@ pub mod health;
 pub mod media;
 pub mod models;
 pub mod notices;
+pub mod patrol;
 pub mod platforms;
 pub mod public;
 pub mod referrals;
@@ -40,4 +41,5 @@ pub fn api_router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(referrals::router())
         .merge(evidence::router())
         .merge(stats::router())
+        .merge(patrol::router())
 }
