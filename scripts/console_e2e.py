@@ -397,6 +397,15 @@ def flows(run, s):
     run.audit(page, "admin-platforms")
     run.goto(page, "/admin/platforms/michat")
     run.audit(page, "admin-platform")
+    run.goto(page, "/patrol")
+    page.get_by_label("Nama", exact=True).fill("Forum uji")
+    page.get_by_label("URL awal", exact=True).fill("http://127.0.0.1:9/forum")
+    page.get_by_label("Setiap", exact=True).fill("6h")
+    page.get_by_role("button", name="Tambah daftar pantauan").click()
+    check("Forum uji" in page.locator("#watchlists").inner_text(), "an admin adds a watch list from the patrol page")
+    page.get_by_role("button", name="Abaikan robots.txt").click()
+    check("diabaikan" in page.locator("#watchlists").inner_text(), "and lets it ignore robots.txt")
+    run.audit(page, "patrol")
     ctx.close()
     # The new user signs in with it and must choose a password first.
     ctx, page = run.context()
@@ -411,7 +420,7 @@ def flows(run, s):
     print("a platform user cannot open the team's pages")
     ctx, page = run.context()
     run.sign_in(page, "mitra", "/platform")
-    for path in ("/queue", f"/cases/{ad}", "/approvals", "/notices", "/banks", "/stats", "/admin/users"):
+    for path in ("/queue", f"/cases/{ad}", "/approvals", "/notices", "/banks", "/patrol", "/stats", "/admin/users"):
         resp = page.goto(s.base + path)
         check(resp.status == 403 and "Halaman ini bukan untuk peran Anda" in page.content(), f"{path} is refused")
     run.audit(page, "forbidden")

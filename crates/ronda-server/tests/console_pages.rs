@@ -360,6 +360,59 @@ page_tests! {
         assert_eq!(bank.hash_count, 2);
     }
 
+    async fn watch_lists_are_added_and_switched_from_the_patrol_page(backend) {
+        let app = TestApp::spawn(backend).await;
+        user(&app, "sari", Role::Supervisor, None).await;
+        user(&app, "ana", Role::Analyst, None).await;
+        user(&app, "adi", Role::Admin, None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("sari", PASSWORD).await;
+        let p = b.get("/patrol").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("Belum ada daftar pantauan.") && p.body.contains("Daftar pantauan baru"), "{}", p.body);
+        let csrf = b.csrf().await;
+        let p = b.post("/patrol/watchlists", &[("csrf", &csrf), ("name", "Forum Jogja"),
+            ("seeds", "https://forum.example/jual-beli\nhttps://forum.example/feed.xml"), ("depth", "1"), ("every", "6h"), ("scope", "host")]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert!(p.body.contains("Daftar pantauan &quot;Forum Jogja&quot; ditambahkan") || p.body.contains("Daftar pantauan \"Forum Jogja\" ditambahkan"), "{}", p.body);
+        assert!(p.body.contains("https://forum.example/feed.xml") && p.body.contains("6h · kedalaman 1"), "{}", p.body);
+        assert!(!p.body.contains("id=\"robots-1\""), "the robots switch is an admin's");
+        // Bad input is said in the viewer's language and stores nothing.
+        let p = b.post("/patrol/watchlists", &[("csrf", &csrf), ("name", "x"), ("seeds", "https://a.example/"), ("every", "kadang")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Setiap: isi durasi"), "{}", p.body);
+        let p = b.post("/patrol/watchlists", &[("csrf", &csrf), ("name", "x"), ("seeds", "ftp://a.example/")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("URL awal:"), "{}", p.body);
+        let p = b.post("/patrol/watchlists", &[("csrf", "forged"), ("name", "y"), ("seeds", "https://a.example/")]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        // Disabled and enabled again by the supervisor; robots.txt refused to her.
+        let p = b.post("/patrol/watchlists/1/disable", &[("csrf", &csrf)]).await;
+        assert!(p.body.contains("Daftar pantauan dinonaktifkan"), "{}", p.body);
+        assert_eq!(b.post("/patrol/watchlists/1/robots", &[("csrf", &csrf), ("ignore", "true")]).await.status, StatusCode::FORBIDDEN);
+        // An admin lets it ignore robots.txt; an analyst reads the page without the forms.
+        let mut adi = Browser::new(&app);
+        adi.sign_in("adi", PASSWORD).await;
+        let csrf = adi.csrf().await;
+        let p = adi.post("/patrol/watchlists/1/robots", &[("csrf", &csrf), ("ignore", "true")]).await;
+        assert!(p.body.contains("kini mengabaikan robots.txt") && p.body.contains("<strong>diabaikan</strong>"), "{}", p.body);
+        let mut ana = Browser::new(&app);
+        ana.sign_in("ana", PASSWORD).await;
+        let p = ana.get("/patrol").await;
+        assert!(p.body.contains("Forum Jogja") && !p.body.contains("Daftar pantauan baru") && !p.body.contains("id=\"switch-1\""), "{}", p.body);
+        let csrf = ana.csrf().await;
+        assert_eq!(ana.post("/patrol/watchlists/1/enable", &[("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
+        let store = app.state.store.clone();
+        let (w, actions) = tokio::task::spawn_blocking(move || {
+            let w = store.get_watchlist(1).unwrap().unwrap();
+            let a: Vec<(String, String)> = store.audit_events_for("watchlist:1").unwrap().into_iter().map(|e| (e.actor, e.action)).collect();
+            (w, a)
+        }).await.unwrap();
+        assert!(!w.enabled && w.list.ignore_robots);
+        assert_eq!(actions.len(), 3, "{actions:?}");
+        assert!(actions[0].0.contains("sari") && actions[2].0.contains("adi"), "{actions:?}");
+    }
+
     async fn statistics_download_as_csv_and_leads_generate_the_transparency_report(backend) {
         let app = TestApp::spawn(backend).await;
         user(&app, "sari", Role::Supervisor, None).await;

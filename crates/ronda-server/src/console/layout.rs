@@ -61,6 +61,7 @@ const NAV: &[(&str, &str, &[Role])] = &[
     ("/notices", "nav-notices", crate::console::STAFF),
     ("/approvals", "nav-approvals", crate::console::LEADS),
     ("/banks", "nav-banks", crate::console::STAFF),
+    ("/patrol", "nav-patrol", crate::console::STAFF),
     ("/stats", "nav-stats", crate::console::STAFF),
     ("/search", "nav-search", crate::console::STAFF),
     ("/referrals", "nav-referrals", crate::console::STAFF),

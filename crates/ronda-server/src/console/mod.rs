@@ -26,6 +26,7 @@ pub mod lapor;
 pub mod layout;
 pub mod login;
 pub mod notices;
+pub mod patrol;
 pub mod platform;
 pub mod police;
 pub mod queue;
@@ -112,6 +113,23 @@ pub const PAGES: &[PageEntry] = &[
     ("GET", "/banks", PageAccess::Roles(STAFF)),
     ("POST", "/banks/import", PageAccess::Roles(LEADS)),
     ("POST", "/banks/match", PageAccess::Roles(STAFF)),
+    ("GET", "/patrol", PageAccess::Roles(STAFF)),
+    ("POST", "/patrol/watchlists", PageAccess::Roles(LEADS)),
+    (
+        "POST",
+        "/patrol/watchlists/{id}/enable",
+        PageAccess::Roles(LEADS),
+    ),
+    (
+        "POST",
+        "/patrol/watchlists/{id}/disable",
+        PageAccess::Roles(LEADS),
+    ),
+    (
+        "POST",
+        "/patrol/watchlists/{id}/robots",
+        PageAccess::Roles(ADMINS),
+    ),
     ("GET", "/approvals", PageAccess::Roles(LEADS)),
     ("GET", "/admin/users", PageAccess::Roles(ADMINS)),
     ("POST", "/admin/users", PageAccess::Roles(ADMINS)),
@@ -222,6 +240,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(notices::router())
         .merge(search::router())
         .merge(banks::router(state))
+        .merge(patrol::router())
         .merge(stats::router())
         .merge(admin::router())
         .merge(platform::router())
