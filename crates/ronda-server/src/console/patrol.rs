@@ -227,9 +227,7 @@ struct ListForm {
 fn spec_of(lang: Lang, f: &ListForm) -> Result<WatchListSpec, String> {
     let depth = match f.depth.trim() {
         "" => 2,
-        d => d
-            .parse::<u32>()
-            .map_err(|_| lang.t("patrol-bad-depth"))?,
+        d => d.parse::<u32>().map_err(|_| lang.t("patrol-bad-depth"))?,
     };
     let every_ms = match f.every.trim() {
         "" => 86_400_000,
