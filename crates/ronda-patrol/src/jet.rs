@@ -262,12 +262,18 @@ impl JetFrontier {
             in_flight: u64::try_from(info.num_ack_pending).unwrap_or(u64::MAX),
             ..JetCounts::default()
         };
-        let urls = self.urls.clone();
+        // The bucket's own status is the stream info cached when it was opened: ask afresh.
+        let mut urls = self
+            .js
+            .get_stream(format!("KV_{}_URLS", self.config.prefix))
+            .await
+            .map_err(|e| nats_err("reading the URL bucket", e))?;
         c.urls = urls
-            .status()
+            .info()
             .await
             .map_err(|e| nats_err("reading the URL bucket", e))?
-            .values();
+            .state
+            .messages;
         let now = now_ms();
         let mut keys = self
             .hosts
@@ -303,11 +309,26 @@ impl JetFrontier {
         &self,
         key: &str,
         url: &str,
+        f: impl FnMut(&mut UrlState) -> bool,
+    ) -> Result<(), PatrolError> {
+        let current = self.url_state(key).await?;
+        self.modify_url_from(key, url, current, f).await
+    }
+
+    /// [`JetFrontier::modify_url`] from an entry just read (its state and revision): one
+    /// round trip fewer when nobody wrote in between.
+    async fn modify_url_from(
+        &self,
+        key: &str,
+        url: &str,
+        mut current: Option<(UrlState, u64)>,
         mut f: impl FnMut(&mut UrlState) -> bool,
     ) -> Result<(), PatrolError> {
-        for _ in 0..16 {
-            let current = self.url_state(key).await?;
-            let (mut st, rev) = current.map_or_else(
+        for attempt in 0..16 {
+            if attempt > 0 {
+                current = self.url_state(key).await?;
+            }
+            let (mut st, rev) = current.take().map_or_else(
                 || {
                     (
                         UrlState {
@@ -338,9 +359,9 @@ impl JetFrontier {
     /// queued it; whether this call did.
     async fn enqueue(&self, w: i64, u: &NewUrl, round: i64) -> Result<bool, PatrolError> {
         let key = url_key(w, &u.url);
-        if self
-            .url_state(&key)
-            .await?
+        let current = self.url_state(&key).await?;
+        if current
+            .as_ref()
             .is_some_and(|(s, _)| s.queued_round >= round)
         {
             return Ok(false);
@@ -367,7 +388,7 @@ impl JetFrontier {
             .map_err(|e| nats_err("queueing a URL", e))?;
         // Published first, marked after: a crawler that dies in between leaves a job that
         // step 1 of its processing recognises, never a URL marked queued that is not.
-        self.modify_url(&key, &u.url, |s| {
+        self.modify_url_from(&key, &u.url, current, |s| {
             if s.queued_round >= round {
                 return false;
             }
@@ -376,6 +397,24 @@ impl JetFrontier {
         })
         .await?;
         Ok(!ack.duplicate)
+    }
+
+    /// Queues many URLs of watch list `w` for `round`, `concurrency` at a time (each is a few
+    /// round trips to the server); how many this call queued.
+    pub async fn enqueue_urls(
+        &self,
+        w: i64,
+        urls: &[NewUrl],
+        round: i64,
+        concurrency: usize,
+    ) -> Result<u64, PatrolError> {
+        let mut queued = 0;
+        let mut results = futures::stream::iter(urls.iter().map(|u| self.enqueue(w, u, round)))
+            .buffer_unordered(concurrency.max(1));
+        while let Some(r) = results.next().await {
+            queued += u64::from(r?);
+        }
+        Ok(queued)
     }
 
     /// Leases `host` for this crawler, or says when to ask again.

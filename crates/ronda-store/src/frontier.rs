@@ -344,24 +344,35 @@ impl Store {
     /// How the frontier stands at `now`.
     pub fn frontier_counts(&self, now: i64) -> Result<FrontierCounts> {
         self.read(|c| {
-            let r = c.query_one(
-                "SELECT \
-                   COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0), \
-                   COALESCE(SUM(CASE WHEN state = 'queued' AND due_at <= $1 THEN 1 ELSE 0 END), 0), \
-                   COALESCE(SUM(CASE WHEN state = 'claimed' THEN 1 ELSE 0 END), 0), \
-                   COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) \
-                 FROM crawl_frontier",
-                params![now],
-            )?;
+            // Counted on the (state, due_at) index alone, never the rows: a frontier of
+            // millions of URLs is counted by scanning its index.
+            let mut by_state = [0i64; 3];
+            for r in c.query(
+                "SELECT state, COUNT(*) FROM crawl_frontier GROUP BY state",
+                params![],
+            )? {
+                let i = match r.str(0)? {
+                    "queued" => 0,
+                    "claimed" => 1,
+                    _ => 2,
+                };
+                by_state[i] += r.i64(1)?;
+            }
+            let due = c
+                .query_one(
+                    "SELECT COUNT(*) FROM crawl_frontier WHERE state = 'queued' AND due_at <= $1",
+                    params![now],
+                )?
+                .i64(0)?;
             let h = c.query_one(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN failures > 0 THEN 1 ELSE 0 END), 0) FROM crawl_hosts",
                 params![],
             )?;
             Ok(FrontierCounts {
-                queued: r.i64(0)?,
-                due: r.i64(1)?,
-                claimed: r.i64(2)?,
-                failed: r.i64(3)?,
+                queued: by_state[0],
+                due,
+                claimed: by_state[1],
+                failed: by_state[2],
                 hosts: h.i64(0)?,
                 hosts_failing: h.i64(1)?,
             })

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -353,13 +354,15 @@ impl Store {
             tracing::info!(?applied, db = %opts.location.display(), "schema migrated");
         }
         // SQLite: WAL checkpoints run on their own thread, not inside the writer's commits.
+        let wal_full = Arc::new(AtomicBool::new(false));
         let checkpointer = if opts.location.backend() == Backend::Sqlite {
             conn.query("PRAGMA wal_autocheckpoint=0", &[])?;
             let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
             let location = opts.location.clone();
+            let full = wal_full.clone();
             let handle = std::thread::Builder::new()
                 .name("ronda-checkpoint".into())
-                .spawn(move || checkpoint_loop(&location, &stopped))?;
+                .spawn(move || checkpoint_loop(&location, &stopped, &full, WAL_LIMIT_BYTES))?;
             Some((stop, handle))
         } else {
             None
@@ -398,7 +401,7 @@ impl Store {
         }
         let handle = std::thread::Builder::new()
             .name("ronda-writer".into())
-            .spawn(move || writer_loop(conn, location, rx, writer_clock, &sealer))?;
+            .spawn(move || writer_loop(conn, location, rx, writer_clock, &sealer, &wal_full))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 location: opts.location,
@@ -553,9 +556,36 @@ impl Store {
     }
 }
 
+/// The WAL size past which the writer truncates it between two transactions.
+pub(crate) const WAL_LIMIT_BYTES: u64 = 256 << 20;
+
+/// The WAL file of a SQLite database.
+fn wal_path(location: &DbLocation) -> Option<std::path::PathBuf> {
+    match location {
+        DbLocation::Sqlite(p) => {
+            let mut os = p.clone().into_os_string();
+            os.push("-wal");
+            Some(os.into())
+        }
+        DbLocation::Postgres(_) => None,
+    }
+}
+
+fn over_limit(wal: &Path, limit: u64) -> bool {
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > limit)
+}
+
 /// Copies committed WAL frames back into the database file every quarter second, without
 /// blocking the writer or readers; on shutdown, truncates the WAL.
-fn checkpoint_loop(location: &DbLocation, stop: &Receiver<()>) {
+///
+/// A passive checkpoint never resets the WAL while the writer keeps committing (SQLite starts
+/// the file over only when a transaction begins after every frame was copied back), so under
+/// sustained writes — a bulk import, a frontier of millions of URLs — the file would grow
+/// without bound (tens of gigabytes, seen). When it passes `limit`, `full` asks the writer to
+/// truncate it between two transactions ([`truncate_wal_if_full`]): a pause of the time it
+/// takes to copy back what the passive checkpoints had not, instead of a full disk.
+fn checkpoint_loop(location: &DbLocation, stop: &Receiver<()>, full: &AtomicBool, limit: u64) {
+    let wal = wal_path(location);
     let mut conn = match location.connect() {
         Ok(c) => c,
         Err(e) => {
@@ -569,9 +599,32 @@ fn checkpoint_loop(location: &DbLocation, stop: &Receiver<()>) {
         if let Err(e) = conn.query("PRAGMA wal_checkpoint(PASSIVE)", &[]) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
+        if wal.as_deref().is_some_and(|w| over_limit(w, limit)) {
+            full.store(true, Ordering::Release);
+        }
     }
     if let Err(e) = conn.query("PRAGMA wal_checkpoint(TRUNCATE)", &[]) {
         tracing::warn!(error = %e, "final WAL checkpoint failed");
+    }
+}
+
+/// On the writer's connection, between transactions: when the checkpointer found the WAL
+/// over its limit, copies every frame back and truncates the file (waiting for readers of
+/// older snapshots within the busy time-out; a busy answer leaves it for the next group).
+fn truncate_wal_if_full(conn: &mut dyn Conn, full: &AtomicBool) {
+    if full.swap(false, Ordering::AcqRel) {
+        let started = std::time::Instant::now();
+        match conn.query("PRAGMA wal_checkpoint(TRUNCATE)", &[]) {
+            Ok(rows) => {
+                let busy = rows.first().and_then(|r| r.i64(0).ok()) == Some(1);
+                tracing::info!(
+                    busy,
+                    took_ms = started.elapsed().as_millis(),
+                    "WAL over its limit: truncated"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "truncating the WAL failed"),
+        }
     }
 }
 
@@ -581,6 +634,7 @@ fn writer_loop(
     rx: Receiver<Box<dyn Job>>,
     clock: Arc<dyn Clock>,
     sealer: &WriteContext,
+    wal_full: &AtomicBool,
 ) {
     while let Ok(first) = rx.recv() {
         let mut weight = first.weight();
@@ -595,6 +649,7 @@ fn writer_loop(
             }
         }
         run_group(&mut conn, &location, jobs, clock.as_ref(), sealer);
+        truncate_wal_if_full(conn.as_mut(), wal_full);
     }
 }
 
@@ -670,6 +725,34 @@ fn reconnect_if_broken(conn: &mut Box<dyn Conn>, location: &DbLocation, lock_tim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wal_over_its_limit_is_truncated_by_the_writer_between_transactions() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = DbLocation::Sqlite(dir.path().join("w.db"));
+        let wal = wal_path(&location).unwrap();
+        let mut conn = location.connect().unwrap();
+        conn.query("PRAGMA wal_autocheckpoint=0", &[]).unwrap();
+        conn.batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            .unwrap();
+        for i in 0..200 {
+            conn.begin_write().unwrap();
+            let v = format!("{i}:{}", "x".repeat(8_000));
+            conn.execute("INSERT INTO t (v) VALUES ($1)", crate::params![&v])
+                .unwrap();
+            conn.commit().unwrap();
+        }
+        assert!(over_limit(&wal, 1 << 20), "the WAL grew past 1 MiB");
+        let full = AtomicBool::new(false);
+        truncate_wal_if_full(conn.as_mut(), &full);
+        assert!(over_limit(&wal, 1 << 20), "nothing done unless asked");
+        full.store(true, Ordering::Release);
+        truncate_wal_if_full(conn.as_mut(), &full);
+        assert!(!full.load(Ordering::Acquire));
+        assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "truncated");
+        let n = conn.query_one("SELECT COUNT(*) FROM t", &[]).unwrap();
+        assert_eq!(n.i64(0).unwrap(), 200, "every row kept");
+    }
 
     #[test]
     fn urls_parse_and_hide_passwords() {
