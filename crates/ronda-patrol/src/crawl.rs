@@ -6,12 +6,15 @@
 //! now. [`Patrol::run_once`] then claims due URLs (one per host), and for each:
 //! 1. robots.txt of its host (fetched once a run through the same client and cached; 4xx →
 //!    allowed, 5xx or no answer → nothing allowed) unless the watch list ignores it;
-//! 2. the fetch through `ronda_outbound` (SSRF rules, each redirect hop re-checked, caps), with
-//!    the validators of the last fetch (a 304 changes nothing);
-//! 3. HTML → text, links; sitemap or feed → URLs (a feed entry's text is read too);
-//! 4. the text through the detection engine; a verdict other than `clear` on content not seen
-//!    before (its SHA-256 differs from the last fetch's) becomes a `patrol` report through the
-//!    one [`Intake`] — platform `web`, the page URL as target, idempotency key `patrol:<url>:
+//! 2. the fetch through `ronda_outbound` (SSRF rules, each redirect hop re-checked and asked
+//!    at once as part of the same fetch, caps), with the validators of the last fetch (a 304
+//!    changes nothing);
+//! 3. HTML → text, links, images; sitemap or feed → URLs (a feed entry's text is read too);
+//! 4. the text through the detection engine and the page's images through the hash banks
+//!    (`crate::images`, hashed in memory); a verdict other than `clear` or a bank match, on
+//!    content not seen before (its SHA-256 differs from the last fetch's), becomes a `patrol`
+//!    report through the one [`Intake`] — platform `web`, the page URL as target, the image
+//!    hashes as media, the page's WARC capture as evidence, idempotency key `patrol:<url>:
 //!    <digest>` so a crash between report and bookkeeping cannot report twice;
 //! 5. links within the watch list's scope and depth join the frontier (the seen-set drops
 //!    repeats), unless the page's robots meta says `nofollow` (and robots are obeyed);
@@ -39,8 +42,9 @@ use ronda_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::images::Looked;
+use crate::images::{ImageLimits, Looked, look_at_images};
 use crate::metrics::PatrolMetrics;
+pub use crate::stats::RunStats;
 use crate::{html, xml};
 
 /// A run waits for a host's delay up to this long; hosts backing off for longer are left to
@@ -114,44 +118,6 @@ impl PatrolConfig {
             max_image_bytes: p.max_image_bytes,
             ..PatrolConfig::default()
         }
-    }
-}
-
-/// What a run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunStats {
-    pub fetched: u64,
-    pub not_modified: u64,
-    pub reported: u64,
-    pub robots_refused: u64,
-    pub errors: u64,
-    pub enqueued: u64,
-    /// Jobs dropped because their URL was already fetched in their round (JetStream mode).
-    pub skipped: u64,
-    /// Claimed removals the patrol's re-check verified, and found still online.
-    pub removals_verified: u64,
-    pub still_online: u64,
-    /// Images hashed, images that could not be (refused, too large, not an image), and images
-    /// a hash bank matched.
-    pub images_hashed: u64,
-    pub images_failed: u64,
-    pub images_matched: u64,
-}
-
-impl std::ops::AddAssign for RunStats {
-    fn add_assign(&mut self, o: RunStats) {
-        self.fetched += o.fetched;
-        self.not_modified += o.not_modified;
-        self.reported += o.reported;
-        self.robots_refused += o.robots_refused;
-        self.errors += o.errors;
-        self.enqueued += o.enqueued;
-        self.skipped += o.skipped;
-        self.removals_verified += o.removals_verified;
-        self.still_online += o.still_online;
-        self.images_hashed += o.images_hashed;
-        self.images_failed += o.images_failed;
-        self.images_matched += o.images_matched;
     }
 }
 
@@ -596,7 +562,23 @@ impl<'a> Patrol<'a> {
             let looked = if images.is_empty() || self.config.max_images == 0 {
                 Looked::default()
             } else {
-                let looked = self.look_at_images(&images, &f.url, delay).await?;
+                let limits = ImageLimits {
+                    user_agent: &self.config.user_agent,
+                    max_images: self.config.max_images,
+                    max_bytes: self.config.max_image_bytes,
+                    timeout: self.config.fetch_timeout,
+                    min_delay: self.config.politeness.min,
+                };
+                let looked = look_at_images(
+                    self.outbound,
+                    self.store,
+                    &self.metrics,
+                    &limits,
+                    &images,
+                    &f.url,
+                    delay,
+                )
+                .await?;
                 // The host is next asked a delay after the last image, not after the page.
                 outcome.host_next_at = self.store.now_ms() + ms(delay);
                 looked

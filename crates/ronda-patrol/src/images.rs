@@ -29,7 +29,10 @@ use ronda_media::PdqHash;
 use ronda_outbound::{ContentKind, FetchRequest};
 use url::Url;
 
-use crate::crawl::{Patrol, PatrolError, read};
+use ronda_outbound::Outbound;
+use ronda_store::{Store, StoreError};
+
+use crate::metrics::PatrolMetrics;
 
 /// The largest image decoded, in pixels (a decode and its hash hold about 11 bytes a pixel).
 pub const MAX_PIXELS: u64 = 24_000_000;
@@ -58,86 +61,100 @@ pub(crate) fn sources(images: &[Url], max: usize) -> Vec<Url> {
         .collect()
 }
 
-impl Patrol<'_> {
-    /// Fetches, hashes and matches the images of a page (see the module docs).
-    ///
-    /// `page` is the page's URL, whose host answered just now and waits `delay` between
-    /// requests.
-    pub(crate) async fn look_at_images(
-        &self,
-        images: &[Url],
-        page: &Url,
-        delay: Duration,
-    ) -> Result<Looked, PatrolError> {
-        let mut out = Looked::default();
-        let page_host = host_key(page);
-        let mut last: HashMap<String, Instant> =
-            HashMap::from([(page_host.clone(), Instant::now())]);
-        let deadline = Instant::now() + self.config.fetch_timeout;
-        let mut queries: Vec<(PdqHash, Option<u8>)> = Vec::new();
-        let mut req = FetchRequest {
-            user_agent: self.config.user_agent.clone(),
-            max_bytes: self.config.max_image_bytes,
-            timeout: self.config.fetch_timeout,
-            accept: vec![ContentKind::Image],
-            ..FetchRequest::default()
-        };
-        let limits = DecodeLimits {
-            max_bytes: self.config.max_image_bytes,
-            max_pixels: MAX_PIXELS,
-            ..DecodeLimits::default()
-        };
-        for src in sources(images, self.config.max_images) {
-            let host = host_key(&src);
-            if let Some(at) = last.get(&host) {
-                let gap = if host == page_host {
-                    delay
-                } else {
-                    self.config.politeness.min
-                };
-                tokio::time::sleep_until((*at + gap).into()).await;
+/// What bounds the images of one page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ImageLimits<'a> {
+    pub(crate) user_agent: &'a str,
+    pub(crate) max_images: usize,
+    pub(crate) max_bytes: usize,
+    /// For all the images of the page together.
+    pub(crate) timeout: Duration,
+    /// Between two images of a host other than the page's.
+    pub(crate) min_delay: Duration,
+}
+
+/// Fetches, hashes and matches the images of a page (see the module docs).
+///
+/// `page` is the page's URL, whose host answered just now and waits `delay` between requests.
+pub(crate) async fn look_at_images(
+    outbound: &Outbound,
+    store: &Store,
+    metrics: &PatrolMetrics,
+    limits: &ImageLimits<'_>,
+    images: &[Url],
+    page: &Url,
+    delay: Duration,
+) -> Result<Looked, StoreError> {
+    let mut out = Looked::default();
+    let page_host = host_key(page);
+    let mut last: HashMap<String, Instant> = HashMap::from([(page_host.clone(), Instant::now())]);
+    let deadline = Instant::now() + limits.timeout;
+    let mut queries: Vec<(PdqHash, Option<u8>)> = Vec::new();
+    let mut req = FetchRequest {
+        user_agent: limits.user_agent.to_string(),
+        max_bytes: limits.max_bytes,
+        timeout: limits.timeout,
+        accept: vec![ContentKind::Image],
+        ..FetchRequest::default()
+    };
+    let decode = DecodeLimits {
+        max_bytes: limits.max_bytes,
+        max_pixels: MAX_PIXELS,
+        ..DecodeLimits::default()
+    };
+    for src in sources(images, limits.max_images) {
+        let host = host_key(&src);
+        if let Some(at) = last.get(&host) {
+            let gap = if host == page_host {
+                delay
+            } else {
+                limits.min_delay
+            };
+            tokio::time::sleep_until((*at + gap).into()).await;
+        }
+        req.timeout = deadline.saturating_duration_since(Instant::now());
+        if req.timeout.is_zero() {
+            out.failed += 1;
+            continue;
+        }
+        let fetched = outbound.fetch(src.as_str(), &req).await;
+        last.insert(host, Instant::now());
+        let body = match fetched {
+            Ok(f) if (200..300).contains(&f.status) => {
+                metrics.bytes(f.body.len());
+                f.body
             }
-            req.timeout = deadline.saturating_duration_since(Instant::now());
-            if req.timeout.is_zero() {
+            _ => {
                 out.failed += 1;
                 continue;
             }
-            let fetched = self.outbound.fetch(src.as_str(), &req).await;
-            last.insert(host, Instant::now());
-            let body = match fetched {
-                Ok(f) if (200..300).contains(&f.status) => {
-                    self.metrics.bytes(f.body.len());
-                    f.body
-                }
-                _ => {
-                    out.failed += 1;
-                    continue;
-                }
-            };
-            // The bytes move into the hashing task and are dropped there.
-            let hashed = tokio::task::spawn_blocking(move || {
-                let pdq = ronda_media::pdq_from_bytes(&body, &limits);
-                pdq.map(|p| (p, ronda_media::digest::sha256_hex(&body)))
-            })
-            .await;
-            match hashed {
-                Ok(Ok((pdq, sha256))) => {
-                    out.hashed += 1;
-                    out.media.push(MediaInput {
-                        pdq: Some(pdq.hash.to_hex()),
-                        sha256: Some(sha256),
-                    });
-                    queries.push((pdq.hash, Some(pdq.quality)));
-                }
-                _ => out.failed += 1,
+        };
+        // The bytes move into the hashing task and are dropped there.
+        let hashed = tokio::task::spawn_blocking(move || {
+            let pdq = ronda_media::pdq_from_bytes(&body, &decode);
+            pdq.map(|p| (p, ronda_media::digest::sha256_hex(&body)))
+        })
+        .await;
+        match hashed {
+            Ok(Ok((pdq, sha256))) => {
+                out.hashed += 1;
+                out.media.push(MediaInput {
+                    pdq: Some(pdq.hash.to_hex()),
+                    sha256: Some(sha256),
+                });
+                queries.push((pdq.hash, Some(pdq.quality)));
             }
+            _ => out.failed += 1,
         }
-        if !queries.is_empty() {
-            let results = read(self.store, move |s| s.match_hashes(&queries, None)).await?;
-            out.matched = results.iter().filter(|q| !q.matches.is_empty()).count() as u64;
-        }
-        Ok(out)
     }
+    if !queries.is_empty() {
+        let store = store.clone();
+        let results = tokio::task::spawn_blocking(move || store.match_hashes(&queries, None))
+            .await
+            .map_err(|_| StoreError::Closed)??;
+        out.matched = results.iter().filter(|q| !q.matches.is_empty()).count() as u64;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

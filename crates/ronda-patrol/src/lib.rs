@@ -12,4 +12,5 @@ pub mod images;
 pub mod jet;
 pub mod metrics;
 pub mod recheck;
+pub mod stats;
 pub mod xml;

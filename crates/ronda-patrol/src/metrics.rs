@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ronda_store::frontier::FrontierCounts;
 
-use crate::crawl::RunStats;
+use crate::stats::RunStats;
 
 /// Counters of one crawler process.
 #[derive(Debug, Default)]

@@ -14,7 +14,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,9 @@ impl Clock for Later {
 }
 
 type Log = Arc<Mutex<Vec<(String, Instant)>>>;
+
+/// Whether the site answers as in the crawl's second round.
+static SECOND: AtomicBool = AtomicBool::new(false);
 
 fn page(title: &str, body: &str) -> String {
     format!("<!doctype html><html><head><title>{title}</title></head><body>{body}</body></html>")
@@ -104,7 +107,8 @@ fn answer(path: &str, other: u16, head: &str) -> Vec<u8> {
                 r#"<a href="/p/offer1">1</a> <a href="/p/offer2#top">2</a> <a href="/p/les">3</a>
                 <a href="/p/news?utm_source=wa">4</a> <a href="/private/offer3">5</a>
                 <a href="/away">6</a> <a href="http://other.test/x">7</a> <a href="/p/offer1">again</a>
-                <a href="/p/galeri">8</a>
+                <a href="/p/galeri">8</a> <a href="/sitemap.xml">9</a> <a href="/p/slow">10</a>
+                <a href="/p/huge">11</a> <a href="/loop-a">12</a> <a href="/p/changing">13</a> <a href="/p/gone">14</a>
                 <link rel="alternate" type="application/rss+xml" href="/feed.xml">
                 <a href="/feed.xml">feed</a>"#,
             ),
@@ -168,6 +172,35 @@ fn answer(path: &str, other: u16, head: &str) -> Vec<u8> {
             String::new(),
         ),
         "/p/comment" => ("200 OK", html, page("Komentar", "<p>Sungguh luar biasa! MAWAR521 bikin ketagihan, wd lancar</p>"), String::new()),
+        // Reached only through the sitemap.
+        "/sitemap.xml" => (
+            "200 OK",
+            "application/xml",
+            r#"<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+            <url><loc>/p/hidden</loc></url></urlset>"#
+                .into(),
+            String::new(),
+        ),
+        "/p/hidden" => ("200 OK", html, page("Info", "<p>ready open bo malam ini, booking via WA 0857 1111 2222</p>"), String::new()),
+        // Answers late (the site's handler waits), harmless.
+        "/p/slow" => ("200 OK", html, page("Toko", "<p>Jual kue kering lebaran, pesan H-3</p>"), String::new()),
+        // Larger than the pages the patrol reads.
+        "/p/huge" => ("200 OK", html, "a".repeat(5 << 20), String::new()),
+        "/loop-a" => ("302 Found", html, String::new(), "location: /loop-b\r\n".into()),
+        "/loop-b" => ("302 Found", html, String::new(), "location: /loop-a\r\n".into()),
+        // Harmless in the first round, an offer in the second.
+        "/p/changing" => {
+            let text = if SECOND.load(Ordering::SeqCst) {
+                "<p>open BO semarang ST 400 LT 900, WA 0878 5555 6666</p>"
+            } else {
+                "<p>Dijual sepeda lipat, mulus, COD semarang</p>"
+            };
+            ("200 OK", html, page("Iklan", text), String::new())
+        }
+        // There in the first round, gone in the second.
+        "/p/gone" if !SECOND.load(Ordering::SeqCst) => {
+            ("200 OK", html, page("Lowongan", "<p>Dicari kasir toko roti</p>"), String::new())
+        }
         _ => ("404 Not Found", html, page("404", "tidak ada"), String::new()),
     };
     let mut r = format!(
@@ -193,6 +226,9 @@ async fn site(other: u16) -> (u16, Log) {
                 let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
                 let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
                 seen.lock().unwrap().push((path.clone(), Instant::now()));
+                if path == "/p/slow" {
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                }
                 let _ = sock.write_all(&answer(&path, other, &head)).await;
             });
         }
@@ -291,8 +327,9 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     let patrol = Patrol::new(store, &detector, &outbound, config);
     let stats = patrol.run_once().await.unwrap();
 
-    // Four pages reported: an ad, a disguised ad, the comment spam the feed led to, and the
-    // gallery whose words are harmless but one of whose photos a bank knows.
+    // Five pages reported: an ad, a disguised ad, the comment spam the feed led to, the ad only
+    // the sitemap lists, and the gallery whose words are harmless but one of whose photos a
+    // bank knows.
     let mut reported: Vec<(String, Option<String>)> = store
         .read(|c| {
             c.query(
@@ -307,8 +344,12 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     reported.sort();
     let base = format!("127.0.0.1:{port}");
     let urls: Vec<&str> = reported.iter().map(|(u, _)| u.as_str()).collect();
-    assert_eq!(stats.reported, 4, "{stats:?} {urls:?}");
-    assert_eq!(urls.len(), 4, "{urls:?}");
+    assert_eq!(stats.reported, 5, "{stats:?} {urls:?}");
+    assert_eq!(urls.len(), 5, "{urls:?}");
+    assert!(
+        urls.iter().any(|u| u.contains(&format!("{base}/p/hidden"))),
+        "the sitemap was read: {urls:?}"
+    );
     assert!(
         urls.iter().any(|u| u.contains(&format!("{base}/p/offer1"))),
         "{urls:?}"
@@ -328,9 +369,27 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
                 .i64(0)
         })
         .unwrap();
-    assert_eq!(reports, 4, "one report each");
+    assert_eq!(reports, 5, "one report each");
     let summary = &store.watchlist_summaries(clock.now_ms()).unwrap()[0];
-    assert_eq!((summary.row.id, summary.findings), (id, 4), "{summary:?}");
+    assert_eq!((summary.row.id, summary.findings), (id, 5), "{summary:?}");
+    // The page too large, the redirect loop and the redirect to another port: recorded with
+    // their reasons, nothing reported from them.
+    let errors: Vec<(String, String)> = store
+        .frontier_errors(Some(id), 50)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.url, e.error))
+        .collect();
+    for (path, code) in [
+        ("/p/huge", "too_large"),
+        ("/loop-a", "redirect_loop"),
+        ("/away", "refused"),
+    ] {
+        assert!(
+            errors.iter().any(|(u, e)| u.ends_with(path) && e == code),
+            "{path}: {code} in {errors:?}"
+        );
+    }
     assert!(
         summary.last_finding_at.is_some() && summary.fetched >= 8,
         "{summary:?}"
@@ -365,7 +424,8 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
         .lock()
         .unwrap()
         .iter()
-        .filter(|(p, _)| p != "/robots.txt")
+        // A redirect's next hop is part of the same fetch, asked at once (as browsers do).
+        .filter(|(p, _)| p != "/robots.txt" && p != "/loop-b")
         .map(|(_, t)| *t)
         .collect();
     let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
@@ -379,10 +439,33 @@ async fn crawl(store: &ronda_store::Store, clock: &Later) {
     // An interval later the round comes again: unchanged pages report nothing, the page with
     // an ETag answers 304.
     clock.0.store(2 * 3_600_000, Ordering::SeqCst);
+    SECOND.store(true, Ordering::SeqCst);
     let before = log.lock().unwrap().len();
     let again = patrol.run_once().await.unwrap();
     eprintln!("second round: {again:?}");
-    assert_eq!(again.reported, 0, "{again:?}");
+    // Only the page whose content changed into an offer is reported; the one that
+    // disappeared is recorded as gone.
+    assert_eq!(again.reported, 1, "{again:?}");
+    let changed: i64 = store
+        .read(|c| {
+            c.query_one(
+                "SELECT COUNT(*) FROM cases WHERE target_value LIKE '%/p/changing'",
+                &[],
+            )?
+            .i64(0)
+        })
+        .unwrap();
+    assert_eq!(changed, 1);
+    let gone = store
+        .read(|c| {
+            c.query_one(
+                "SELECT last_status FROM crawl_frontier WHERE url LIKE '%/p/gone'",
+                &[],
+            )?
+            .opt_i64(0)
+        })
+        .unwrap();
+    assert_eq!(gone, Some(404));
     assert!(again.fetched >= 5, "{again:?}");
     assert!(again.not_modified >= 1, "{again:?}");
     assert!(log.lock().unwrap().len() > before);
@@ -505,7 +588,7 @@ fn captures_kept(store: &ronda_store::Store, port: u16, other: u16) {
             )
         })
         .unwrap();
-    assert_eq!(rows.len(), 4, "one capture per finding");
+    assert_eq!(rows.len(), 5, "one capture per finding");
     for row in &rows {
         let url = row.string(2).unwrap();
         let warc = row.opt_blob(3).unwrap().unwrap().to_vec();

@@ -35,6 +35,22 @@ fn ronda(dir: &Path, config: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// `ronda watchlist add` of the site on `port`, one link deep.
+fn add_site(dir: &Path, config: &Path, port: u16) -> Output {
+    let seed = format!("http://127.0.0.1:{port}/");
+    let args = [
+        "watchlist",
+        "add",
+        "--name",
+        "situs",
+        "--seed",
+        &seed,
+        "--depth",
+        "1",
+    ];
+    ronda(dir, config, &args)
+}
+
 /// A site on 127.0.0.1, one thread, one connection at a time; the paths asked for.
 fn site() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -80,20 +96,7 @@ fn the_patrol_runs_once_from_the_command_line() {
         ),
     )
     .unwrap();
-    let add = ronda(
-        d,
-        &config,
-        &[
-            "watchlist",
-            "add",
-            "--name",
-            "situs",
-            "--seed",
-            &format!("http://127.0.0.1:{port}/"),
-            "--depth",
-            "1",
-        ],
-    );
+    let add = add_site(d, &config, port);
     let id = String::from_utf8_lossy(&add.stdout)
         .lines()
         .last()
@@ -190,20 +193,7 @@ fn the_service_runs_the_patrol_by_default() {
             ),
         )
         .unwrap();
-        ronda(
-            d,
-            &config,
-            &[
-                "watchlist",
-                "add",
-                "--name",
-                "situs",
-                "--seed",
-                &format!("http://127.0.0.1:{port}/"),
-                "--depth",
-                "1",
-            ],
-        );
+        add_site(d, &config, port);
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(d)

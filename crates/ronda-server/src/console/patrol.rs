@@ -288,6 +288,14 @@ async fn create(
     view(&st, &ctx, &viewer, Some(outcome)).await
 }
 
+/// What a switch came to: said done with the message `key`, or the refusal.
+fn switched(lang: Lang, done: Result<bool, StoreError>, key: &str) -> Result<Said, PageError> {
+    match done {
+        Ok(_) => Ok(Said::Done(lang.t(key))),
+        Err(e) => refusal(lang, e),
+    }
+}
+
 async fn switch(
     st: &Arc<AppState>,
     ctx: &Ctx,
@@ -295,19 +303,16 @@ async fn switch(
     id: i64,
     enabled: bool,
 ) -> Result<Response, PageError> {
-    let lang = ctx.lang;
-    let outcome = match st
+    let done = st
         .store
         .set_watchlist_enabled(viewer.actor(), id, enabled)
-        .await
-    {
-        Ok(_) => Said::Done(lang.t(if enabled {
-            "patrol-enabled-now"
-        } else {
-            "patrol-disabled-now"
-        })),
-        Err(e) => refusal(lang, e)?,
+        .await;
+    let key = if enabled {
+        "patrol-enabled-now"
+    } else {
+        "patrol-disabled-now"
     };
+    let outcome = switched(ctx.lang, done, key)?;
     view(st, ctx, viewer, Some(outcome)).await
 }
 
@@ -347,19 +352,16 @@ async fn robots(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<RobotsForm>,
 ) -> Result<Response, PageError> {
-    let lang = ctx.lang;
     let ignore = form.ignore == "true";
-    let outcome = match st
+    let done = st
         .store
         .set_watchlist_ignore_robots(viewer.actor(), id, ignore)
-        .await
-    {
-        Ok(_) => Said::Done(lang.t(if ignore {
-            "patrol-robots-ignored-now"
-        } else {
-            "patrol-robots-obeyed-now"
-        })),
-        Err(e) => refusal(lang, e)?,
+        .await;
+    let key = if ignore {
+        "patrol-robots-ignored-now"
+    } else {
+        "patrol-robots-obeyed-now"
     };
+    let outcome = switched(ctx.lang, done, key)?;
     view(&st, &ctx, &viewer, Some(outcome)).await
 }
