@@ -45,8 +45,12 @@ api_tests! {
         assert_eq!(s, StatusCode::FORBIDDEN);
         let (s, v) = app.get(Some(&analyst), &format!("/watchlists/{id}")).await;
         assert_eq!((s, v["name"].as_str()), (StatusCode::OK, Some("Forum Jogja")));
-        let (s, v) = app.get(Some(&analyst), "/watchlists/9999").await;
-        assert_eq!((s, error_of(&v).0), (StatusCode::NOT_FOUND, "not_found"));
+        for missing in ["/watchlists/9999", "/watchlists/abc", "/watchlists/9223372036854775808"] {
+            let (s, v) = app.get(Some(&analyst), missing).await;
+            assert_eq!((s, error_of(&v).0), (StatusCode::NOT_FOUND, "not_found"), "{missing}: {v}");
+        }
+        let (s, v) = app.post(Some(&lead), "/watchlists/x1/disable", &json!({})).await;
+        assert_eq!((s, error_of(&v).0), (StatusCode::NOT_FOUND, "not_found"), "{v}");
 
         // robots.txt is an admin's decision: refused to a supervisor at creation and on the switch.
         let (s, v) = app.post(Some(&lead), "/watchlists", &json!({"name": "Situs", "seeds": ["https://s.example/"], "ignore_robots": true})).await;

@@ -288,6 +288,11 @@ async fn create(
     view(&st, &ctx, &viewer, Some(outcome)).await
 }
 
+/// A path's watch list id; anything else is a page not found.
+fn list_id(lang: Lang, raw: &str) -> Result<i64, PageError> {
+    raw.parse().map_err(|_| PageError::not_found(lang))
+}
+
 /// What a switch came to: said done with the message `key`, or the refusal.
 fn switched(lang: Lang, done: Result<bool, StoreError>, key: &str) -> Result<Said, PageError> {
     match done {
@@ -320,20 +325,20 @@ async fn enable(
     State(st): State<Arc<AppState>>,
     ctx: Ctx,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    switch(&st, &ctx, &viewer, id, true).await
+    switch(&st, &ctx, &viewer, list_id(ctx.lang, &id)?, true).await
 }
 
 async fn disable(
     State(st): State<Arc<AppState>>,
     ctx: Ctx,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    switch(&st, &ctx, &viewer, id, false).await
+    switch(&st, &ctx, &viewer, list_id(ctx.lang, &id)?, false).await
 }
 
 #[derive(Deserialize)]
@@ -349,9 +354,10 @@ async fn robots(
     State(st): State<Arc<AppState>>,
     ctx: Ctx,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     CsrfForm(form): CsrfForm<RobotsForm>,
 ) -> Result<Response, PageError> {
+    let id = list_id(ctx.lang, &id)?;
     let ignore = form.ignore == "true";
     let done = st
         .store

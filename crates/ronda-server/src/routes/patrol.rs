@@ -197,6 +197,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
+/// A path's watch list id; anything else is no such watch list.
+fn watchlist_id(raw: &str) -> ApiResult<i64> {
+    raw.parse().map_err(|_| ApiError::not_found("watch list"))
+}
+
 async fn one(st: &AppState, id: i64) -> ApiResult<WatchListBody> {
     summaries(st)
         .await?
@@ -214,9 +219,9 @@ async fn one(st: &AppState, id: i64) -> ApiResult<WatchListBody> {
     ))]
 pub async fn show(
     State(st): State<Arc<AppState>>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<axum::Json<WatchListBody>> {
-    Ok(axum::Json(one(&st, id).await?))
+    Ok(axum::Json(one(&st, watchlist_id(&id)?).await?))
 }
 
 async fn switch(
@@ -240,9 +245,11 @@ async fn switch(
 pub async fn enable(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<axum::Json<WatchListBody>> {
-    Ok(axum::Json(switch(&st, &caller, id, true).await?))
+    Ok(axum::Json(
+        switch(&st, &caller, watchlist_id(&id)?, true).await?,
+    ))
 }
 
 /// Stop crawling this watch list (its URLs stay, not handed out).
@@ -254,9 +261,11 @@ pub async fn enable(
 pub async fn disable(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<axum::Json<WatchListBody>> {
-    Ok(axum::Json(switch(&st, &caller, id, false).await?))
+    Ok(axum::Json(
+        switch(&st, &caller, watchlist_id(&id)?, false).await?,
+    ))
 }
 
 /// Whether the crawl of a watch list obeys robots.txt.
@@ -278,9 +287,10 @@ pub struct RobotsBody {
 pub async fn robots(
     State(st): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     ApiJson(body): ApiJson<RobotsBody>,
 ) -> ApiResult<axum::Json<WatchListBody>> {
+    let id = watchlist_id(&id)?;
     st.store
         .set_watchlist_ignore_robots(caller.actor(), id, body.ignore)
         .await?;
