@@ -294,3 +294,66 @@ fn the_service_runs_the_patrol_by_default() {
         let _ = child.wait();
     }
 }
+
+/// A crawler of its own (`ronda patrol run`, not `--once`) serves its metrics where
+/// `--metrics-listen` says: the counters of what it fetched and reported, and the frontier's
+/// gauges after its first pass.
+#[test]
+fn a_crawler_process_serves_its_metrics() {
+    let (port, _log) = site();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("ronda.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
+             min_delay_ms = 20\nmax_delay_ms = 20\n"
+        ),
+    )
+    .unwrap();
+    add_site(d, &config, port);
+    let mut child = Command::new(BIN)
+        .args([
+            "patrol",
+            "run",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(d)
+        .arg("--config")
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("patrol metrics on ").map(str::to_string))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let metrics = loop {
+        let m = reqwest::blocking::get(&url).unwrap().text().unwrap();
+        if m.contains("ronda_patrol_frontier_urls") || Instant::now() > deadline {
+            break m;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        metrics.contains("ronda_patrol_reports_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("ronda_patrol_fetches_total 3\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("ronda_patrol_frontier_urls{state=\"queued\"} 4\n"),
+        "{metrics}"
+    );
+}

@@ -4,13 +4,17 @@
 //! it; `ronda_patrol::jet`). Either way one request in flight per host across all crawlers.
 //! Findings are `patrol` reports through the one intake, audited under `patrol:<pid>`.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ronda_core::clock::to_rfc3339;
 use ronda_patrol::crawl::{Patrol, PatrolConfig, RunStats};
 use ronda_patrol::jet::{JetConfig, JetFrontier};
+use ronda_patrol::metrics::PatrolMetrics;
 use ronda_service::detection::Detector;
+use ronda_store::frontier::FrontierCounts;
 use ronda_store::watchlists::WatchListRow;
 
 use super::store_args::StoreArgs;
@@ -32,6 +36,11 @@ enum PatrolCommand {
         /// that names the same server and `[patrol] nats_prefix`.
         #[arg(long, value_name = "URL")]
         nats: Option<String>,
+        /// Serve this crawler's Prometheus metrics at `http://ADDR/metrics` (fetches, bytes,
+        /// errors by kind, reports, images, the frontier's gauges). No token: bind it to
+        /// loopback or the monitoring network.
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<SocketAddr>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -47,7 +56,12 @@ enum PatrolCommand {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
-        PatrolCommand::Run { once, nats, store } => {
+        PatrolCommand::Run {
+            once,
+            nats,
+            metrics_listen,
+            store,
+        } => {
             let (config, store) = store.open()?;
             let detector = Detector::from_config(&config).map_err(anyhow::Error::msg)?;
             detector
@@ -61,19 +75,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()?;
             let result = rt.block_on(async {
-                let patrol = Patrol::new(&store, &detector, &outbound, patrol_config);
+                let mut patrol = Patrol::new(&store, &detector, &outbound, patrol_config);
+                let metrics = Arc::new(PatrolMetrics::default());
+                patrol.metrics = metrics.clone();
+                if let Some(addr) = metrics_listen {
+                    serve_metrics(addr, metrics.clone()).await?;
+                }
                 if let Some(url) = nats {
                     let jet = JetFrontier::connect(jet_config(url, &config.patrol)).await?;
                     let stop = async {
                         let _ = tokio::signal::ctrl_c().await;
                     };
-                    let stats = patrol.run_on(&jet, once, stop).await?;
+                    let stats = tokio::select! {
+                        s = patrol.run_on(&jet, once, stop) => s?,
+                        () = jet_gauges(&jet, &metrics) => unreachable!("the gauges loop runs until the crawl ends"),
+                    };
                     print_stats(&stats);
                     return Ok::<_, anyhow::Error>(());
                 }
                 loop {
                     let stats = patrol.run_once().await?;
                     print_stats(&stats);
+                    if let Err(e) = patrol.observe_frontier().await {
+                        tracing::warn!(error = %e, "counting the frontier failed");
+                    }
                     if once {
                         return Ok::<_, anyhow::Error>(());
                     }
@@ -128,6 +153,59 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves `GET /metrics` on `addr` (a background task of the runtime); says where on stdout.
+async fn serve_metrics(addr: SocketAddr, metrics: Arc<PatrolMetrics>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let metrics = metrics.clone();
+            async move {
+                let mut out = String::new();
+                metrics.render(&mut out);
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    out,
+                )
+            }
+        }),
+    );
+    // Scripts and tests read this line to find the port.
+    println!("patrol metrics on http://{bound}/metrics");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok(())
+}
+
+/// The JetStream frontier's counts as the metrics' gauges, every 15 seconds, for as long as
+/// the crawl runs (queued jobs as queued and due, held ones as in flight).
+async fn jet_gauges(jet: &JetFrontier, metrics: &PatrolMetrics) {
+    loop {
+        match jet.counts().await {
+            Ok(c) => {
+                let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+                metrics.frontier(FrontierCounts {
+                    queued: n(c.queued),
+                    due: n(c.queued),
+                    claimed: n(c.in_flight),
+                    failed: 0,
+                    hosts: n(c.hosts),
+                    hosts_failing: n(c.hosts_failing),
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "counting the JetStream frontier failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
 }
 
 fn jet_config(url: String, p: &ronda_service::config::Patrol) -> JetConfig {
