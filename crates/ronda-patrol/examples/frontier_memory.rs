@@ -102,6 +102,7 @@ fn main() {
         hosts: vec![],
         every_ms: 86_400_000,
         ignore_robots: false,
+        keywords: vec![],
     };
     let w = rt
         .block_on(store.create_watchlist("bench".into(), spec.validate().unwrap()))

@@ -204,7 +204,7 @@ impl Watched {
     pub(crate) fn new(row: WatchListRow) -> Watched {
         let seed_hosts = row
             .list
-            .seeds
+            .start_urls()
             .iter()
             .filter_map(|s| Url::parse(s).ok())
             .map(|u| host_key(&u))
@@ -263,7 +263,7 @@ impl<'a> Patrol<'a> {
         for w in &due {
             let seeds = w
                 .list
-                .seeds
+                .start_urls()
                 .iter()
                 .filter_map(|s| Url::parse(s).ok())
                 .map(|u| NewUrl {

@@ -560,7 +560,7 @@ impl Patrol<'_> {
         let mut started = 0;
         for w in &due {
             let round = w.next_run_at;
-            for s in &w.list.seeds {
+            for s in &w.list.start_urls() {
                 let Ok(u) = Url::parse(s) else { continue };
                 let seed = NewUrl {
                     host: ronda_core::crawl::url::host_key(&u),

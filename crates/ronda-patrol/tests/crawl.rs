@@ -279,6 +279,7 @@ async fn watch(store: &ronda_store::Store, name: &str, port: u16, depth: u32) ->
         hosts: vec![],
         every_ms: 3_600_000,
         ignore_robots: false,
+        keywords: vec![],
     };
     store
         .create_watchlist("lead:budi".into(), spec.validate().unwrap())

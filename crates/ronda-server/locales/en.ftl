@@ -652,6 +652,8 @@ patrol-lists = Watch lists
 patrol-no-lists = No watch lists yet.
 patrol-name = Name
 patrol-seeds = Seed URLs
+patrol-keywords = Search terms
+patrol-keywords-hint = One per line: the terms a search-result template (a seed with {"{"}q{"}"} where the term goes, e.g. https://forum.example/search?q={"{"}q{"}"}) is crawled for.
 patrol-seeds-hint = One per line: start pages, site sections, sitemaps, RSS/Atom feeds, public profile pages (http or https).
 patrol-every = Every
 patrol-every-hint = Time between rounds, e.g. 30m, 6h, 1d.

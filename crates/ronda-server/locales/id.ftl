@@ -649,6 +649,8 @@ patrol-lists = Daftar pantauan
 patrol-no-lists = Belum ada daftar pantauan.
 patrol-name = Nama
 patrol-seeds = URL awal
+patrol-keywords = Kata kunci pencarian
+patrol-keywords-hint = Satu per baris: kata yang dicari lewat templat halaman hasil pencarian (URL awal dengan {"{"}q{"}"} di tempat kata, misalnya https://forum.example/search?q={"{"}q{"}"}).
 patrol-seeds-hint = Satu per baris: halaman awal, bagian situs, sitemap, umpan RSS/Atom, halaman profil publik (http atau https).
 patrol-every = Setiap
 patrol-every-hint = Jeda antar-putaran, misalnya 30m, 6h, 1d.

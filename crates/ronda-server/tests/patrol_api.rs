@@ -34,6 +34,8 @@ api_tests! {
             (json!({"name": "x", "seeds": ["https://a.example/"], "every": "sometimes"}), "every"),
             (json!({"name": "x", "seeds": ["https://a.example/"], "scope": "world"}), "scope"),
             (json!({"name": "x", "seeds": ["https://a.example/"], "colour": "red"}), "colour"),
+            (json!({"name": "x", "seeds": ["https://a.example/cari?q={q}"]}), "keywords"),
+            (json!({"name": "x", "seeds": ["https://a.example/"], "keywords": ["open bo"]}), "keywords"),
         ] {
             let (s, v) = app.post(Some(&lead), "/watchlists", &bad).await;
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
@@ -66,9 +68,14 @@ api_tests! {
         assert_eq!((s, v["enabled"].as_bool()), (StatusCode::OK, Some(false)), "{v}");
         let (s, v) = app.post(Some(&lead), &format!("/watchlists/{id}/enable"), &json!({})).await;
         assert_eq!((s, v["enabled"].as_bool()), (StatusCode::OK, Some(true)), "{v}");
+        let (s, v) = app.post(Some(&lead), "/watchlists", &json!({"name": "Cari", "seeds": ["https://a.example/cari?q={q}"],
+            "keywords": ["open bo", "slot gacor"], "depth": 0})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["keywords"], json!(["open bo", "slot gacor"]));
+        assert_eq!(v["seeds"], json!(["https://a.example/cari?q={q}"]));
         let (_, all) = app.get(Some(&analyst), "/watchlists").await;
         let names: Vec<&str> = all["watchlists"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["Forum Jogja", "Situs"]);
+        assert_eq!(names, ["Forum Jogja", "Situs", "Cari"]);
 
         let actions = app.audit_actions(&format!("watchlist:{id}")).await;
         assert_eq!(actions.first().map(String::as_str), Some("watchlist.created"), "{actions:?}");

@@ -67,6 +67,10 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0028_content_captures.sqlite.sql"),
         postgres: include_str!("../migrations/0028_content_captures.postgres.sql"),
     },
+    shared(
+        29,
+        include_str!("../migrations/0029_watchlist_keywords.sql"),
+    ),
 ];
 
 /// The statement text for a backend. The only dialect difference the schema uses is the

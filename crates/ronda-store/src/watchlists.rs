@@ -38,7 +38,7 @@ pub struct WatchListSummary {
 }
 
 const COLUMNS: &str = "id, name, seeds_json, depth, scope, hosts_json, every_ms, ignore_robots, \
-                       enabled, created_at, created_by, last_run_at, next_run_at";
+                       enabled, created_at, created_by, last_run_at, next_run_at, keywords_json";
 
 fn decode_list(s: &str, column: usize) -> Result<Vec<String>> {
     serde_json::from_str(s).map_err(|e| StoreError::Decode {
@@ -60,6 +60,7 @@ fn from_row(r: &crate::db::Row) -> Result<WatchListRow> {
                 message: format!("unknown scope `{scope}`"),
             })?,
             hosts: decode_list(r.str(5)?, 5)?,
+            keywords: decode_list(r.str(13)?, 13)?,
             every_ms: r.i64(6)?,
             ignore_robots: r.i64(7)? != 0,
         },
@@ -93,10 +94,11 @@ impl Store {
             let now = tx.now_ms();
             let seeds = json!(list.seeds).to_string();
             let hosts = json!(list.hosts).to_string();
+            let keywords = json!(list.keywords).to_string();
             let id = tx.conn().insert_id(
                 "INSERT INTO watchlists (name, seeds_json, depth, scope, hosts_json, every_ms, \
-                 ignore_robots, enabled, created_at, created_by, next_run_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $8) RETURNING id",
+                 ignore_robots, enabled, created_at, created_by, next_run_at, keywords_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $8, $10) RETURNING id",
                 params![
                     &list.name,
                     &seeds,
@@ -106,7 +108,8 @@ impl Store {
                     list.every_ms,
                     i64::from(list.ignore_robots),
                     now,
-                    &actor
+                    &actor,
+                    &keywords
                 ],
             )?;
             tx.audit(
@@ -119,6 +122,7 @@ impl Store {
                         "name": list.name, "seeds": list.seeds, "depth": list.depth,
                         "scope": list.scope.as_str(), "hosts": list.hosts,
                         "every_ms": list.every_ms, "ignore_robots": list.ignore_robots,
+                        "keywords": list.keywords,
                     })
                     .to_string(),
                 ),

@@ -21,6 +21,7 @@ fn list(s: &Store, name: &str) -> i64 {
         hosts: vec![],
         every_ms: 3_600_000,
         ignore_robots: false,
+        keywords: vec![],
     };
     block(s.create_watchlist("lead:budi".into(), spec.validate().unwrap())).unwrap()
 }

@@ -21,6 +21,7 @@ fn spec(name: &str) -> WatchListSpec {
         hosts: vec!["cdn.forum.test".into()],
         every_ms: 6 * 3_600_000,
         ignore_robots: false,
+        keywords: vec![],
     }
 }
 

@@ -70,6 +70,15 @@ fn site() -> (u16, Arc<Mutex<Vec<String>>>) {
                 "/" => ("200 OK", "text/html", r#"<html><body><a href="/iklan">a</a> <a href="/toko">b</a> <a href="/admin/x">c</a></body></html>"#.to_string()),
                 "/iklan" => ("200 OK", "text/html", "<html><body><p>open BO jogja ST 350k include room, WA 0812 3456 7890</p></body></html>".to_string()),
                 "/toko" => ("200 OK", "text/html", "<html><body><p>Open order brownies, bisa COD, DP 50%, ready stock</p></body></html>".to_string()),
+                // A search-result page: what it finds depends on the term.
+                p if p.starts_with("/cari?q=") => {
+                    let hit = if p == "/cari?q=open+bo" {
+                        "<li>open BO jogja ST 350k include room, WA 0812 3456 7890</li>"
+                    } else {
+                        "<li>Tidak ada hasil</li>"
+                    };
+                    ("200 OK", "text/html", format!("<html><body><ul>{hit}</ul></body></html>"))
+                }
                 _ => ("404 Not Found", "text/html", "<html><body>404</body></html>".to_string()),
             };
             let _ = write!(
@@ -355,5 +364,86 @@ fn a_crawler_process_serves_its_metrics() {
     assert!(
         metrics.contains("ronda_patrol_frontier_urls{state=\"queued\"} 4\n"),
         "{metrics}"
+    );
+}
+
+/// A search-result page template (`{q}`) is crawled once for each keyword (from `--keyword`
+/// and `--keywords-file`), the term form-encoded into it; the search that finds an offer is
+/// reported, the one that finds nothing is not.
+#[test]
+fn a_search_template_is_crawled_for_each_keyword() {
+    let (port, log) = site();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("ronda.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
+             min_delay_ms = 20\nmax_delay_ms = 20\n"
+        ),
+    )
+    .unwrap();
+    let terms = d.join("slang.txt");
+    std::fs::write(&terms, "# the domain's slang\nopen bo\n\n").unwrap();
+    let template = format!("http://127.0.0.1:{port}/cari?q={{q}}");
+    let add = ronda(
+        d,
+        &config,
+        &[
+            "watchlist",
+            "add",
+            "--name",
+            "cari",
+            "--seed",
+            &template,
+            "--keyword",
+            "kue lebaran",
+            "--keywords-file",
+            terms.to_str().unwrap(),
+            "--depth",
+            "0",
+        ],
+    );
+    let id = String::from_utf8_lossy(&add.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    let shown = ronda(d, &config, &["watchlist", "show", &id]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(
+        shown["keywords"],
+        serde_json::json!(["kue lebaran", "open bo"])
+    );
+    let run = ronda(d, &config, &["patrol", "run", "--once"]);
+    let said = String::from_utf8_lossy(&run.stdout).to_string();
+    assert!(said.contains("reported 1"), "{said}");
+    let asked = log.lock().unwrap().clone();
+    for q in ["/cari?q=open+bo", "/cari?q=kue+lebaran"] {
+        assert!(asked.contains(&q.to_string()), "{q} in {asked:?}");
+    }
+    // A template without keywords is refused, naming the option; nothing is stored.
+    let out = Command::new(BIN)
+        .args([
+            "watchlist",
+            "add",
+            "--name",
+            "kosong",
+            "--seed",
+            &template,
+            "--data-dir",
+        ])
+        .arg(d)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--keyword"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -1,6 +1,11 @@
 //! A watch list: what the patrol looks at, how deep, how far and how often. [`WatchListSpec`]
 //! is what a person asks for; [`WatchListSpec::validate`] turns it into a [`WatchList`] with
 //! canonical seeds, or says which field is wrong.
+//!
+//! A seed may be a **search-result page template**: a URL with `{q}` where a search term goes
+//! (`https://forum.example/search?q={q}`), crawled once for each of the watch list's
+//! `keywords` (the domain's slang: "open bo", "slot gacor"), the keyword form-encoded into it
+//! ([`WatchList::start_urls`]).
 
 use super::url::{UrlError, canonical};
 
@@ -42,6 +47,8 @@ pub struct WatchListSpec {
     /// Recrawl interval, milliseconds.
     pub every_ms: i64,
     pub ignore_robots: bool,
+    /// The terms a search template (a seed with `{q}`) is crawled for.
+    pub keywords: Vec<String>,
 }
 
 /// A validated watch list.
@@ -53,6 +60,13 @@ pub const MAX_DEPTH: u32 = 10;
 pub const MAX_SEEDS: usize = 1000;
 /// The shortest recrawl interval: one minute.
 pub const MIN_EVERY_MS: i64 = 60_000;
+/// Where a search template takes its keyword.
+pub const KEYWORD_SLOT: &str = "{q}";
+/// The most keywords on one watch list, and the longest.
+pub const MAX_KEYWORDS: usize = 500;
+pub const MAX_KEYWORD_CHARS: usize = 100;
+/// The most start pages templates and keywords may make together.
+pub const MAX_SEARCH_PAGES: usize = 10_000;
 
 /// A field of a watch list that is wrong, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,14 +99,67 @@ impl WatchListSpec {
             return Err(bad("seed", format!("at most {MAX_SEEDS} seeds")));
         }
         let mut seeds = Vec::with_capacity(self.seeds.len());
+        let mut templates = 0;
         for s in &self.seeds {
-            let u = canonical(s, None).map_err(|e: UrlError| bad("seed", format!("`{s}`: {e}")))?;
-            let u = u.to_string();
+            let s = s.trim();
+            let u = if s.contains(KEYWORD_SLOT) {
+                // A template is kept as written; it must be a URL with a keyword in its place.
+                canonical(&s.replace(KEYWORD_SLOT, "q"), None)
+                    .map_err(|e: UrlError| bad("seed", format!("`{s}`: {e}")))?;
+                templates += 1;
+                s.to_string()
+            } else {
+                canonical(s, None)
+                    .map_err(|e: UrlError| bad("seed", format!("`{s}`: {e}")))?
+                    .to_string()
+            };
             if !seeds.contains(&u) {
                 seeds.push(u);
             }
         }
         self.seeds = seeds;
+        let mut keywords: Vec<String> = Vec::new();
+        for k in &self.keywords {
+            let k = k.split_whitespace().collect::<Vec<_>>().join(" ");
+            if k.is_empty() {
+                continue;
+            }
+            if k.chars().count() > MAX_KEYWORD_CHARS || k.chars().any(char::is_control) {
+                return Err(bad(
+                    "keyword",
+                    format!("`{k}`: at most {MAX_KEYWORD_CHARS} characters, no control characters"),
+                ));
+            }
+            if !keywords.contains(&k) {
+                keywords.push(k);
+            }
+        }
+        if keywords.len() > MAX_KEYWORDS {
+            return Err(bad("keyword", format!("at most {MAX_KEYWORDS} keywords")));
+        }
+        match (templates, keywords.len()) {
+            (0, 0) => {}
+            (0, _) => {
+                return Err(bad(
+                    "keyword",
+                    "keywords need a search template: a seed with {q} where the term goes",
+                ));
+            }
+            (_, 0) => {
+                return Err(bad("keyword", "a search template ({q}) needs keywords"));
+            }
+            (t, k) if t * k > MAX_SEARCH_PAGES => {
+                return Err(bad(
+                    "keyword",
+                    format!(
+                        "templates × keywords make {}, at most {MAX_SEARCH_PAGES}",
+                        t * k
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        self.keywords = keywords;
         if self.depth > MAX_DEPTH {
             return Err(bad("depth", format!("at most {MAX_DEPTH}")));
         }
@@ -121,6 +188,30 @@ impl WatchListSpec {
         }
         self.hosts = hosts;
         Ok(self)
+    }
+}
+
+impl WatchList {
+    /// Where a round starts: the seeds, each search template once per keyword (form-encoded
+    /// into its `{q}`), in canonical form, each once.
+    pub fn start_urls(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in &self.seeds {
+            if s.contains(KEYWORD_SLOT) {
+                for k in &self.keywords {
+                    let q: String = url::form_urlencoded::byte_serialize(k.as_bytes()).collect();
+                    if let Ok(u) = canonical(&s.replace(KEYWORD_SLOT, &q), None) {
+                        let u = u.to_string();
+                        if !out.contains(&u) {
+                            out.push(u);
+                        }
+                    }
+                }
+            } else if !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+        out
     }
 }
 
@@ -173,7 +264,68 @@ mod tests {
             hosts: vec![],
             every_ms: 6 * 3_600_000,
             ignore_robots: false,
+            keywords: vec![],
         }
+    }
+
+    #[test]
+    fn a_search_template_is_crawled_once_per_keyword() {
+        let w = WatchListSpec {
+            seeds: vec![
+                "http://forum.test/jual".into(),
+                " https://cari.test/search?q={q}&sort=new ".into(),
+            ],
+            keywords: vec![
+                "open  bo".into(),
+                "slot gacor".into(),
+                "open bo".into(),
+                " ".into(),
+            ],
+            ..spec()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(w.keywords, ["open bo", "slot gacor"], "tidied, each once");
+        assert_eq!(
+            w.start_urls(),
+            [
+                "http://forum.test/jual",
+                "https://cari.test/search?q=open+bo&sort=new",
+                "https://cari.test/search?q=slot+gacor&sort=new",
+            ]
+        );
+        let field = |s: WatchListSpec| s.validate().unwrap_err().field;
+        let template = vec!["https://cari.test/search?q={q}".to_string()];
+        assert_eq!(
+            field(WatchListSpec {
+                seeds: template.clone(),
+                ..spec()
+            }),
+            "keyword"
+        );
+        assert_eq!(
+            field(WatchListSpec {
+                keywords: vec!["open bo".into()],
+                ..spec()
+            }),
+            "keyword"
+        );
+        assert_eq!(
+            field(WatchListSpec {
+                seeds: vec!["ftp://cari.test/{q}".into()],
+                keywords: vec!["x".into()],
+                ..spec()
+            }),
+            "seed"
+        );
+        assert_eq!(
+            field(WatchListSpec {
+                seeds: template,
+                keywords: vec!["a\u{7}b".into()],
+                ..spec()
+            }),
+            "keyword"
+        );
     }
 
     #[test]

@@ -113,7 +113,10 @@ fn render(ctx: &Ctx, viewer: &Viewer, v: &View, outcome: Option<&Said>) -> Marku
                     } }
                     tbody { @for s in &v.lists { @let w = &s.row; tr id={ "watchlist-" (w.id) } {
                         td { (w.list.name) }
-                        td.target { @for (i, seed) in w.list.seeds.iter().enumerate() { @if i > 0 { br; } (seed) } }
+                        td.target {
+                            @for (i, seed) in w.list.seeds.iter().enumerate() { @if i > 0 { br; } (seed) }
+                            @if !w.list.keywords.is_empty() { br; small { (lang.t("patrol-keywords")) ": " (w.list.keywords.join(", ")) } }
+                        }
                         td { (format_duration(w.list.every_ms)) " · " (lang.tf("patrol-depth", &[("depth", w.list.depth.into())])) }
                         td { (yes_no(lang, w.enabled)) }
                         td { @if w.list.ignore_robots { strong { (lang.t("patrol-robots-ignored")) } } @else { (lang.t("patrol-robots-obeyed")) } }
@@ -187,6 +190,9 @@ fn render(ctx: &Ctx, viewer: &Viewer, v: &View, outcome: Option<&Said>) -> Marku
                     label for="seeds" { (lang.t("patrol-seeds")) }
                     textarea id="seeds" name="seeds" rows="3" required aria-describedby="seeds-hint" spellcheck="false" {}
                     p.hint id="seeds-hint" { (lang.t("patrol-seeds-hint")) }
+                    label for="keywords" { (lang.t("patrol-keywords")) }
+                    textarea id="keywords" name="keywords" rows="3" aria-describedby="keywords-hint" spellcheck="false" {}
+                    p.hint id="keywords-hint" { (lang.t("patrol-keywords-hint")) }
                     label for="depth" { (lang.t("patrol-depth-label")) }
                     input id="depth" name="depth" type="number" min="0" max="10" value="2";
                     label for="every" { (lang.t("patrol-every")) }
@@ -221,6 +227,8 @@ struct ListForm {
     scope: String,
     #[serde(default)]
     hosts: String,
+    #[serde(default)]
+    keywords: String,
 }
 
 /// The form as a watch list, or what is wrong with it in the viewer's language.
@@ -251,6 +259,13 @@ fn spec_of(lang: Lang, f: &ListForm) -> Result<WatchListSpec, String> {
         hosts: split(&f.hosts),
         every_ms,
         ignore_robots: false,
+        keywords: f
+            .keywords
+            .lines()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect(),
     })
 }
 
@@ -274,6 +289,7 @@ async fn create(
                 "depth" => "patrol-depth-label",
                 "every" => "patrol-every",
                 "host" => "patrol-hosts-label",
+                "keyword" => "patrol-keywords",
                 _ => "patrol-scope",
             });
             let why = Said::Refused(format!("{field}: {}", e.message));

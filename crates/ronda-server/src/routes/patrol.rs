@@ -47,6 +47,8 @@ pub struct WatchListBody {
     /// `host` (the seeds' hosts) or `listed` (`hosts`).
     pub scope: &'static str,
     pub hosts: Vec<String>,
+    /// The terms the search templates (seeds with `{q}`) are crawled for.
+    pub keywords: Vec<String>,
     /// Between two rounds: `30m`, `6h`, `1d`.
     pub every: String,
     pub ignore_robots: bool,
@@ -83,6 +85,7 @@ impl From<&WatchListSummary> for WatchListBody {
             depth: w.list.depth,
             scope: w.list.scope.as_str(),
             hosts: w.list.hosts.clone(),
+            keywords: w.list.keywords.clone(),
             every: format_duration(w.list.every_ms),
             ignore_robots: w.list.ignore_robots,
             enabled: w.enabled,
@@ -129,8 +132,11 @@ pub async fn list(State(st): State<Arc<AppState>>) -> ApiResult<axum::Json<Watch
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
     name: String,
-    /// Start pages, sitemaps, feeds, profile or search-result pages (`http`/`https`).
+    /// Start pages, sitemaps, feeds, profiles (`http`/`https`), or search-result page
+    /// templates with `{q}` where the term goes.
     seeds: Vec<String>,
+    /// The terms the templates are crawled for.
+    keywords: Option<Vec<String>>,
     /// Links followed from a seed (default 2).
     depth: Option<u32>,
     /// `host` (default) or `listed`.
@@ -182,12 +188,14 @@ pub async fn create(
         hosts: body.hosts.unwrap_or_default(),
         every_ms,
         ignore_robots,
+        keywords: body.keywords.unwrap_or_default(),
     };
     // The validator names fields as the CLI's flags (`--seed`, `--host`); the body's are plural.
     let list = spec.validate().map_err(|e| {
         let field = match e.field {
             "seed" => "seeds",
             "host" => "hosts",
+            "keyword" => "keywords",
             f => f,
         };
         ApiError::invalid(field, e.message)

@@ -23,9 +23,16 @@ enum WatchlistCommand {
     Add {
         #[arg(long)]
         name: String,
-        /// A page, a site section, a sitemap, an RSS/Atom feed or a public profile (repeatable).
+        /// A page, a site section, a sitemap, an RSS/Atom feed, a public profile, or a
+        /// search-result page template with `{q}` where the term goes (repeatable).
         #[arg(long = "seed", value_name = "URL", required = true)]
         seeds: Vec<String>,
+        /// A term the search templates are crawled for (repeatable).
+        #[arg(long = "keyword", value_name = "TERM")]
+        keywords: Vec<String>,
+        /// A file of terms, one per line (blank lines and `#` comments skipped).
+        #[arg(long, value_name = "FILE")]
+        keywords_file: Option<std::path::PathBuf>,
         /// Links followed from a seed (0: the seeds only).
         #[arg(long, default_value_t = 1)]
         depth: u32,
@@ -99,6 +106,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         WatchlistCommand::Add {
             name,
             seeds,
+            mut keywords,
+            keywords_file,
             depth,
             scope,
             hosts,
@@ -106,6 +115,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ignore_robots,
             store,
         } => {
+            if let Some(f) = keywords_file {
+                let text = match std::fs::read_to_string(&f) {
+                    Ok(t) => t,
+                    Err(e) => return usage(format!("--keywords-file {}: {e}", f.display())),
+                };
+                keywords.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                        .map(str::to_string),
+                );
+            }
             let Some(scope) = Scope::parse(&scope) else {
                 return usage(format!("--scope: `{scope}` is not `host` or `listed`"));
             };
@@ -122,6 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 hosts,
                 every_ms,
                 ignore_robots,
+                keywords,
             };
             let list = match spec.validate() {
                 Ok(l) => l,
@@ -174,6 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "id": w.id, "name": w.list.name, "enabled": w.enabled, "seeds": w.list.seeds,
                 "depth": w.list.depth, "scope": w.list.scope.as_str(), "hosts": w.list.hosts,
                 "every": format_duration(w.list.every_ms), "ignore_robots": w.list.ignore_robots,
+                "keywords": w.list.keywords,
                 "created_at": to_rfc3339(w.created_at), "created_by": w.created_by,
                 "last_run_at": w.last_run_at.map(to_rfc3339),
                 "next_run_at": to_rfc3339(w.next_run_at),
