@@ -76,6 +76,8 @@ pub struct PatrolConfig {
     pub max_images: usize,
     /// The largest image read.
     pub max_image_bytes: usize,
+    /// The least score of a verdict that is not clear for a page to be reported.
+    pub report_min_score: f64,
 }
 
 impl Default for PatrolConfig {
@@ -93,6 +95,7 @@ impl Default for PatrolConfig {
             gone: Vec::new(),
             max_images: 8,
             max_image_bytes: 8 << 20,
+            report_min_score: 0.0,
         }
     }
 }
@@ -116,6 +119,7 @@ impl PatrolConfig {
             gone: p.gone.clone(),
             max_images: p.max_images,
             max_image_bytes: p.max_image_bytes,
+            report_min_score: p.report_min_score,
             ..PatrolConfig::default()
         }
     }
@@ -591,8 +595,7 @@ impl<'a> Patrol<'a> {
             for (i, (at, text)) in texts.iter().enumerate() {
                 let media = if i == 0 { looked.media.as_slice() } else { &[] };
                 let matched = i == 0 && looked.matched > 0;
-                let flagged =
-                    !text.trim().is_empty() && self.detector.detect(text).verdict != "clear";
+                let flagged = !text.trim().is_empty() && self.flags(text);
                 if !flagged && !matched {
                     continue;
                 }
@@ -647,6 +650,13 @@ impl<'a> Patrol<'a> {
         }
         self.finish(c, outcome).await?;
         Ok(stats)
+    }
+
+    /// Whether detection's reading of `text` is a finding: not clear, and scoring at least
+    /// `report_min_score`.
+    pub(crate) fn flags(&self, text: &str) -> bool {
+        let d = self.detector.detect(text);
+        d.verdict != "clear" && d.score >= self.config.report_min_score
     }
 
     /// The WARC capture of an answer read at `at` (see `ronda_core::warc`).

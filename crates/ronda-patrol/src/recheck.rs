@@ -141,7 +141,7 @@ impl Patrol<'_> {
         text: &str,
         capture: Capture,
     ) -> Result<bool, PatrolError> {
-        if text.trim().is_empty() || self.detector.detect(text).verdict == "clear" {
+        if text.trim().is_empty() || !self.flags(text) {
             return Ok(false);
         }
         let body: String = text

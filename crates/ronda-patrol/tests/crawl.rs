@@ -661,6 +661,38 @@ fn captures_kept(store: &ronda_store::Store, port: u16, other: u16) {
     assert!(snapshot["capture"]["fetched_at"].is_string());
 }
 
+/// With `report_min_score` above every score detection gives, the same site yields no report
+/// (nothing in a bank either): the threshold, not the crawl, decides.
+#[test]
+fn the_score_threshold_decides_what_is_reported() {
+    let clock = Arc::new(Later::default());
+    let db = testing::sqlite_with(clock.clone());
+    on_runtime(async {
+        let store = &db.store;
+        let (other, _) = counter().await;
+        let (port, _log) = site(other).await;
+        let detector = detector();
+        let outbound = only(port);
+        watch(store, "forum", port, 2).await;
+        let config = PatrolConfig {
+            report_min_score: 1.01,
+            politeness: Politeness {
+                min: Duration::from_millis(5),
+                max: Duration::from_millis(5),
+                factor: 0.0,
+                ..Politeness::default()
+            },
+            ..PatrolConfig::default()
+        };
+        let stats = Patrol::new(store, &detector, &outbound, config)
+            .run_once()
+            .await
+            .unwrap();
+        assert!(stats.fetched >= 8, "{stats:?}");
+        assert_eq!(stats.reported, 0, "{stats:?}");
+    });
+}
+
 /// A host that answers 503 to everything: retried with a growing back-off until its error
 /// budget is spent, then left alone (the run ends instead of waiting on it).
 #[test]

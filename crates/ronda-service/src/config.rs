@@ -144,7 +144,7 @@ pub struct Config {
 }
 
 /// How the patrol crawls: who it says it is, how politely, how much it reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Patrol {
     /// Whether `ronda serve` runs the patrol too (the embedded default). Turn it off where
@@ -182,6 +182,9 @@ pub struct Patrol {
     pub max_images: usize,
     /// The largest image read, in bytes.
     pub max_image_bytes: usize,
+    /// A page is reported when detection does not call it clear and its top category scores at
+    /// least this (0 to 1; 0: every verdict that is not clear). A hash-bank match always is.
+    pub report_min_score: f64,
 }
 
 /// How one platform shows that content is gone, for the patrol's re-checks of removals.
@@ -216,6 +219,7 @@ impl Default for Patrol {
             gone: Vec::new(),
             max_images: 8,
             max_image_bytes: 8 << 20,
+            report_min_score: 0.0,
         }
     }
 }
@@ -750,6 +754,11 @@ impl Config {
                     .into(),
             ));
         }
+        if !(0.0..=1.0).contains(&p.report_min_score) {
+            return Err(ConfigError::Invalid(
+                "`patrol.report_min_score` must be between 0 and 1".into(),
+            ));
+        }
         if p.max_images > ronda_core::report::MAX_MEDIA || p.max_image_bytes < 1024 {
             return Err(ConfigError::Invalid(format!(
                 "`patrol`: `max_images` at most {}, `max_image_bytes` at least 1024",
@@ -1053,6 +1062,7 @@ mod tests {
             "[patrol]\nnats_ack_wait_secs = 0\n",
             "[patrol]\nmax_images = 33\n",
             "[patrol]\nmax_image_bytes = 10\n",
+            "[patrol]\nreport_min_score = 1.5\n",
         ] {
             std::fs::write(&path, bad).unwrap();
             let e = Config::load(Some(&path), &Overrides::default()).unwrap_err();
