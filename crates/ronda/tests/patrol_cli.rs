@@ -35,6 +35,21 @@ fn ronda(dir: &Path, config: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// A configuration that lets the patrol reach 127.0.0.1:`port` alone, with short delays and
+/// `patrol` (more `[patrol]` lines).
+fn config_file(dir: &Path, port: u16, patrol: &str) -> std::path::PathBuf {
+    let config = dir.join("ronda.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
+             min_delay_ms = 20\nmax_delay_ms = 20\n{patrol}"
+        ),
+    )
+    .unwrap();
+    config
+}
+
 /// `ronda watchlist add` of the site on `port`, one link deep.
 fn add_site(dir: &Path, config: &Path, port: u16) -> Output {
     let seed = format!("http://127.0.0.1:{port}/");
@@ -96,15 +111,11 @@ fn the_patrol_runs_once_from_the_command_line() {
     let (port, log) = site();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let config = d.join("ronda.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
-             user_agent = \"Ronda-Patrol/test (+https://patrol.example.org)\"\nmin_delay_ms = 20\nmax_delay_ms = 20\n"
-        ),
-    )
-    .unwrap();
+    let config = config_file(
+        d,
+        port,
+        "user_agent = \"Ronda-Patrol/test (+https://patrol.example.org)\"\n",
+    );
     let add = add_site(d, &config, port);
     let id = String::from_utf8_lossy(&add.stdout)
         .lines()
@@ -193,15 +204,7 @@ fn the_service_runs_the_patrol_by_default() {
         let (port, log) = site();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let config = d.join("ronda.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
-                 in_serve = {in_serve}\nmin_delay_ms = 20\nmax_delay_ms = 20\n"
-            ),
-        )
-        .unwrap();
+        let config = config_file(d, port, &format!("in_serve = {in_serve}\n"));
         add_site(d, &config, port);
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -312,15 +315,7 @@ fn a_crawler_process_serves_its_metrics() {
     let (port, _log) = site();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let config = d.join("ronda.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
-             min_delay_ms = 20\nmax_delay_ms = 20\n"
-        ),
-    )
-    .unwrap();
+    let config = config_file(d, port, "");
     add_site(d, &config, port);
     let mut child = Command::new(BIN)
         .args([
@@ -375,15 +370,7 @@ fn a_search_template_is_crawled_for_each_keyword() {
     let (port, log) = site();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let config = d.join("ronda.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "outbound_allow = [\"127.0.0.1:{port}\"]\noutbound_public = false\n\n[patrol]\n\
-             min_delay_ms = 20\nmax_delay_ms = 20\n"
-        ),
-    )
-    .unwrap();
+    let config = config_file(d, port, "");
     let terms = d.join("slang.txt");
     std::fs::write(&terms, "# the domain's slang\nopen bo\n\n").unwrap();
     let template = format!("http://127.0.0.1:{port}/cari?q={{q}}");
