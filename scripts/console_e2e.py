@@ -406,6 +406,11 @@ def flows(run, s):
     page.get_by_role("button", name="Abaikan robots.txt").click()
     check("diabaikan" in page.locator("#watchlists").inner_text(), "and lets it ignore robots.txt")
     run.audit(page, "patrol")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**/patrol")
+    check(page.locator("h1").inner_text() == "Patrol" and "Forum uji" in page.locator("#watchlists").inner_text(), "the patrol page in English")
+    run.audit(page, "patrol-en")
+    page.get_by_role("link", name="Bahasa Indonesia").click()
     ctx.close()
     # The new user signs in with it and must choose a password first.
     ctx, page = run.context()

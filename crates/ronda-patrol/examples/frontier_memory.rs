@@ -84,11 +84,10 @@ fn main() {
             .and_then(|i| args.get(i + 1).cloned())
     };
     let dir = tempfile_dir();
-    let mut config = ronda_service::config::Config {
+    let config = ronda_service::config::Config {
         data_dir: dir.clone(),
         ..ronda_service::config::Config::default()
     };
-    config.database_url = None;
     let store = ronda_service::bootstrap::open_store(&config, Arc::new(SystemClock)).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -47,6 +47,9 @@ use crate::metrics::PatrolMetrics;
 pub use crate::stats::RunStats;
 use crate::{html, xml};
 
+/// The frontier's gauges are counted at most this often.
+pub const COUNT_EVERY: Duration = Duration::from_secs(60);
+
 /// A run waits for a host's delay up to this long; hosts backing off for longer are left to
 /// the next run.
 const WAIT_HORIZON_MS: i64 = 60_000;
@@ -184,6 +187,8 @@ pub struct Patrol<'a> {
     /// What this crawler did, for `/metrics`.
     pub metrics: Arc<PatrolMetrics>,
     robots: Mutex<HashMap<String, Robots>>,
+    /// When the frontier was last counted for the gauges.
+    counted_at: Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Patrol<'_> {
@@ -249,12 +254,24 @@ impl<'a> Patrol<'a> {
             config,
             robots: Mutex::new(HashMap::new()),
             metrics: Arc::default(),
+            counted_at: Mutex::new(None),
         }
     }
 
     /// Counts the frontier for the metrics' gauges (a store read; done between passes, never
-    /// on a scrape).
+    /// on a scrape). Counting scans the frontier's index — about a second at 10M URLs — so it
+    /// is done at most once every [`COUNT_EVERY`]; a call sooner does nothing.
     pub async fn observe_frontier(&self) -> Result<(), PatrolError> {
+        {
+            let mut last = self
+                .counted_at
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|t| t.elapsed() < COUNT_EVERY) {
+                return Ok(());
+            }
+            *last = Some(std::time::Instant::now());
+        }
         let now = self.store.now_ms();
         let counts = read(self.store, move |s| s.frontier_counts(now)).await?;
         self.metrics.frontier(counts);

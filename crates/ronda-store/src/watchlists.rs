@@ -147,7 +147,20 @@ impl Store {
 
     /// Every watch list (oldest first) with its frontier and findings at `now`.
     pub fn watchlist_summaries(&self, now: i64) -> Result<Vec<WatchListSummary>> {
-        let rows = self.list_watchlists()?;
+        self.summaries(now, None)
+    }
+
+    /// One watch list with its frontier and findings at `now` (its rows alone are counted).
+    pub fn watchlist_summary(&self, id: i64, now: i64) -> Result<Option<WatchListSummary>> {
+        Ok(self.summaries(now, Some(id))?.pop())
+    }
+
+    fn summaries(&self, now: i64, only: Option<i64>) -> Result<Vec<WatchListSummary>> {
+        let rows = match only {
+            None => self.list_watchlists()?,
+            Some(id) => self.get_watchlist(id)?.into_iter().collect(),
+        };
+        let only = only.unwrap_or(0);
         let (frontier, findings) = self.read(|c| {
             let f = c.query(
                 "SELECT watchlist_id, \
@@ -156,13 +169,13 @@ impl Store {
                    COALESCE(SUM(CASE WHEN state = 'claimed' THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN last_status IS NOT NULL THEN 1 ELSE 0 END), 0) \
-                 FROM crawl_frontier GROUP BY watchlist_id",
-                params![now],
+                 FROM crawl_frontier WHERE ($2 = 0 OR watchlist_id = $2) GROUP BY watchlist_id",
+                params![now, only],
             )?;
             let g = c.query(
                 "SELECT watchlist_id, COUNT(*), MAX(fetched_at) FROM content_captures \
-                 WHERE watchlist_id IS NOT NULL GROUP BY watchlist_id",
-                params![],
+                 WHERE watchlist_id IS NOT NULL AND ($1 = 0 OR watchlist_id = $1) GROUP BY watchlist_id",
+                params![only],
             )?;
             Ok((f, g))
         })?;

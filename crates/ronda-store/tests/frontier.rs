@@ -106,6 +106,8 @@ on_both_backends! {
         );
         let feed = lists.iter().find(|l| l.row.id == other).unwrap();
         assert_eq!((feed.queued, feed.in_flight), (0, 1));
+        assert_eq!(s.watchlist_summary(w, 0).unwrap().as_ref(), Some(forum), "one list alone, the same figures");
+        assert_eq!(s.watchlist_summary(9_999, 0).unwrap(), None);
         let hosts = s.frontier_hosts(10).unwrap();
         assert_eq!(hosts[0].host, "http://c.test:80", "failing hosts first: {hosts:?}");
         assert_eq!(hosts[0].failures, 1);

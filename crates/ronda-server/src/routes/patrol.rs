@@ -211,10 +211,11 @@ fn watchlist_id(raw: &str) -> ApiResult<i64> {
 }
 
 async fn one(st: &AppState, id: i64) -> ApiResult<WatchListBody> {
-    summaries(st)
-        .await?
-        .iter()
-        .find(|s| s.row.id == id)
+    let store = st.store.clone();
+    let now = st.store.now_ms();
+    tokio::task::spawn_blocking(move || store.watchlist_summary(id, now))
+        .await??
+        .as_ref()
         .map(WatchListBody::from)
         .ok_or_else(|| ApiError::not_found("watch list"))
 }
